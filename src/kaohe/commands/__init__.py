@@ -1,0 +1,1 @@
+"""Sub-commands of the `kaohe` console script, one module each (see `kaohe.cli`)."""
