@@ -1,0 +1,33 @@
+"""Trend forecasting and personalised target suggestions (PRODUCT §2.3), pure numpy.
+
+`suggest_targets(values, periods, horizon=..., direction=...)` takes a series × periods array
+and returns a `TargetSuggestions`: per series a target with a range, the method chosen by a
+rolling-origin backtest on the series' own history, any level shift detected (and not
+extrapolated) and a reason in Chinese and English. The kernels in `kernels` forecast all
+series at once; `breaks` finds level shifts.
+"""
+
+from kaohe.engine.forecast.breaks import LevelShifts, detect_level_shifts
+from kaohe.engine.forecast.suggest import (
+    ALL_METHODS,
+    METHODS,
+    SEASONAL_METHODS,
+    Backtest,
+    PeriodAxis,
+    TargetSuggestions,
+    backtest,
+    suggest_targets,
+)
+
+__all__ = [
+    "ALL_METHODS",
+    "METHODS",
+    "SEASONAL_METHODS",
+    "Backtest",
+    "LevelShifts",
+    "PeriodAxis",
+    "TargetSuggestions",
+    "backtest",
+    "detect_level_shifts",
+    "suggest_targets",
+]

@@ -1,0 +1,202 @@
+"""Forecasting kernels, vectorised over all series at once.
+
+Every kernel takes a 2-D array ``y`` (series × time) whose rows are *right-aligned*: the last
+column is each series' latest period and shorter histories are left-padded with NaN. A kernel
+returns the ``h``-step-ahead forecast from several forecast origins at once, shape
+``(n_series, len(origins))``; origin ``j`` means "pretend the last ``j`` columns are unknown"
+(``j = 0`` is the real forecast, ``j >= 1`` are rolling-origin backtests). Right alignment makes
+the history at origin ``j`` simply ``y[:, : L - j]``, so no per-series indexing is needed.
+
+Kernels do not validate their input (the caller does, see `kaohe.engine.forecast.suggest`) and
+return NaN where a series has too short a history for the method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+# (alpha, beta, phi) grid of the damped trend. phi = 1 is in the grid so that an exactly linear
+# series is extrapolated exactly; phi < 1 flattens trends that should not run on for ever.
+# Small on purpose: with 5–10 points per series a finer grid only fits noise.
+DAMPED_GRID: Final[tuple[tuple[float, float, float], ...]] = tuple(
+    (alpha, beta, phi)
+    for alpha in (0.5, 0.8, 1.0)
+    for beta in (0.2, 0.5)
+    for phi in (1.0, 0.9, 0.8)
+)
+
+
+def history_length(y: FloatArray) -> NDArray[np.intp]:
+    """Length of each row's trailing run of finite values (its usable history)."""
+    finite = np.isfinite(y)
+    # Index of the last non-finite value from the right; everything after it is the history.
+    reversed_missing = ~finite[:, ::-1]
+    has_gap = reversed_missing.any(axis=1)
+    first_gap_from_right = np.argmax(reversed_missing, axis=1)
+    return np.where(has_gap, first_gap_from_right, y.shape[1]).astype(np.intp)
+
+
+def nanmedian_rows(a: FloatArray) -> FloatArray:
+    """Row-wise median ignoring NaN; NaN for rows with no finite value.
+
+    `np.nanmedian` falls back to masked arrays for short rows, which is slow on a million
+    rows; sorting puts NaN last, so the median is read off at each row's own middle index.
+    """
+    s = np.sort(a, axis=1)
+    count = np.sum(~np.isnan(a), axis=1)
+    lo = np.clip((count - 1) // 2, 0, None)[:, None]
+    hi = np.clip(count // 2, 0, a.shape[1] - 1)[:, None]
+    med = 0.5 * (np.take_along_axis(s, lo, axis=1) + np.take_along_axis(s, hi, axis=1))[:, 0]
+    return np.where(count > 0, med, np.nan)
+
+
+def _window(y: FloatArray, origin: int) -> FloatArray:
+    return y[:, : y.shape[1] - origin] if origin else y
+
+
+def naive(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
+    """Last value carried forward: ŷ(T+h) = y(T)."""
+    return np.stack([_window(y, j)[:, -1] for j in origins], axis=1)
+
+
+def drift(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
+    """Random walk with drift: ŷ(T+h) = y(T) + h·(y(T) − y(first)) / (n − 1)."""
+    out = np.full((y.shape[0], len(origins)), np.nan)
+    for k, j in enumerate(origins):
+        w = _window(y, j)
+        n = history_length(w)
+        first = np.take_along_axis(w, (w.shape[1] - np.maximum(n, 1))[:, None], axis=1)[:, 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = (w[:, -1] - first) / (n - 1)
+        out[:, k] = np.where(n >= 2, w[:, -1] + h * slope, np.nan)
+    return out
+
+
+def growth(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
+    """Constant geometric growth: ŷ(T+h) = y(T)·g^h, g the mean growth factor since the first value.
+
+    Defined only for strictly positive histories (a growth rate of a sign-changing series means
+    nothing); NaN otherwise.
+    """
+    out = np.full((y.shape[0], len(origins)), np.nan)
+    for k, j in enumerate(origins):
+        w = _window(y, j)
+        n = history_length(w)
+        first = np.take_along_axis(w, (w.shape[1] - np.maximum(n, 1))[:, None], axis=1)[:, 0]
+        # NaN padding compares False, so only the finite history decides positivity.
+        positive = ~np.any(w <= 0, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_rate = (np.log(w[:, -1]) - np.log(first)) / (n - 1)
+            fc = w[:, -1] * np.exp(h * log_rate)
+        out[:, k] = np.where((n >= 2) & positive, fc, np.nan)
+    return out
+
+
+def theil_sen(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
+    """Robust linear trend (Theil–Sen): median pairwise slope, median intercept.
+
+    One jump in a 6-point series moves the least-squares slope a lot and the median slope
+    little, which is what a target needs. Needs at least 3 points.
+    """
+    n_rows = y.shape[0]
+    out = np.full((n_rows, len(origins)), np.nan)
+    for k, j in enumerate(origins):
+        w = _window(y, j)
+        cols = w.shape[1]
+        if cols < 3:
+            continue
+        i_idx, j_idx = np.triu_indices(cols, k=1)
+        # NaN-padded pairs give NaN slopes and drop out of the median.
+        slopes = (w[:, j_idx] - w[:, i_idx]) / (j_idx - i_idx).astype(np.float64)
+        slope = nanmedian_rows(slopes)
+        t = np.arange(cols, dtype=np.float64)
+        intercept = nanmedian_rows(w - slope[:, None] * t)
+        n = history_length(w)
+        out[:, k] = np.where(n >= 3, intercept + slope * (cols - 1 + h), np.nan)
+    return out
+
+
+def damped_trend(
+    y: FloatArray,
+    h: int,
+    origins: Sequence[int] = (0,),
+    grid: Sequence[tuple[float, float, float]] = DAMPED_GRID,
+) -> FloatArray:
+    """Additive damped-trend exponential smoothing (damped Holt), grid-fitted per series.
+
+    One pass over time runs every (alpha, beta, phi) of the grid for every series at once and
+    accumulates each grid point's one-step squared error. At each forecast origin the grid
+    point with the least error *so far* is chosen, so the backtest refits the parameters on
+    the data available at that origin, as a true rolling-origin backtest would, at the cost of
+    a single pass. Initial level y(s+1), trend y(s+1) − y(s); needs at least 3 points.
+    """
+    n_rows, length = y.shape
+    params = np.asarray(grid, dtype=np.float64)
+    alpha, beta, phi = params[:, 0], params[:, 1], params[:, 2]
+    # Σ_{i=1..h} phi^i: the h-step multiplier of the trend.
+    phi_sum = np.sum(phi[None, :] ** np.arange(1, h + 1)[:, None], axis=0)
+    n_hist = history_length(y)
+    start = length - n_hist  # column of each row's first finite value
+    finite = np.isfinite(y)
+    level = np.zeros((n_rows, params.shape[0]))
+    trend = np.zeros_like(level)
+    sse = np.zeros_like(level)
+    out = np.full((n_rows, len(origins)), np.nan)
+    origin_at = {length - 1 - j: k for k, j in enumerate(origins)}
+    for t in range(length):
+        yt = y[:, t : t + 1]
+        if t >= 1:
+            prev = y[:, t - 1 : t]
+            second = (start == t - 1)[:, None] & finite[:, t : t + 1]
+            running = (start <= t - 2)[:, None] & finite[:, t : t + 1]
+            predicted = level + phi * trend
+            err = yt - predicted
+            new_level = predicted + alpha * err
+            new_trend = phi * trend + alpha * beta * err
+            sse = np.where(running, sse + err * err, sse)
+            level = np.where(running, new_level, np.where(second, yt, level))
+            trend = np.where(running, new_trend, np.where(second, yt - prev, trend))
+        if t in origin_at:
+            best = np.argmin(sse, axis=1)[:, None]
+            lvl = np.take_along_axis(level, best, axis=1)[:, 0]
+            trd = np.take_along_axis(trend, best, axis=1)[:, 0]
+            fc = lvl + phi_sum[best[:, 0]] * trd
+            n_at = np.clip(n_hist - (length - 1 - t), 0, None)
+            out[:, origin_at[t]] = np.where(n_at >= 3, fc, np.nan)
+    return out
+
+
+def seasonal_naive(y: FloatArray, h: int, m: int, origins: Sequence[int] = (0,)) -> FloatArray:
+    """Same period last season: ŷ(T+h) = y(T+h−m·⌈h/m⌉)."""
+    lag = m * ((h - 1) // m + 1)
+    out = np.full((y.shape[0], len(origins)), np.nan)
+    for k, j in enumerate(origins):
+        w = _window(y, j)
+        if w.shape[1] >= lag - h + 1:
+            out[:, k] = w[:, w.shape[1] - 1 + h - lag]
+    return out
+
+
+def seasonal_drift(y: FloatArray, h: int, m: int, origins: Sequence[int] = (0,)) -> FloatArray:
+    """Same period last season plus the mean change over a season (a year-on-year drift)."""
+    lag = m * ((h - 1) // m + 1)
+    out = np.full((y.shape[0], len(origins)), np.nan)
+    for k, j in enumerate(origins):
+        w = _window(y, j)
+        cols = w.shape[1]
+        if cols < lag + 1 or cols < m + 1:
+            continue
+        n = history_length(w)
+        base = w[:, cols - 1 + h - lag]
+        seasonal_diff = w[:, m:] - w[:, :-m]
+        valid = np.isfinite(seasonal_diff)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_change = np.where(valid, seasonal_diff, 0.0).sum(axis=1) / valid.sum(axis=1)
+        out[:, k] = np.where(n >= m + 1, base + (lag // m) * mean_change, np.nan)
+    return out

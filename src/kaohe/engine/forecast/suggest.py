@@ -1,0 +1,387 @@
+"""Target suggestions: method selection by backtest, prediction ranges and the result object."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from kaohe.engine.forecast import kernels
+from kaohe.engine.forecast.breaks import detect_level_shifts
+from kaohe.engine.forecast.kernels import FloatArray
+from kaohe.engine.forecast.reasons import ReasonInputs, build_reasons
+
+Kernel = Callable[[FloatArray, int, Sequence[int]], FloatArray]
+
+# Candidate methods in order of preference: on a tie in backtest error the simpler one wins.
+METHODS: Final[tuple[str, ...]] = ("naive", "drift", "theil_sen", "damped_trend", "growth")
+SEASONAL_METHODS: Final[tuple[str, ...]] = ("seasonal_naive", "seasonal_drift")
+ALL_METHODS: Final[tuple[str, ...]] = METHODS + SEASONAL_METHODS
+
+# Fewest points a suggestion is extrapolated from (the issue's "last 3–5 years").
+MIN_HISTORY: Final = 3
+# Fewest pooled backtest errors of a method before its empirical quantiles set the range;
+# below it (a handful of series) a per-series normal range is used instead.
+MIN_POOLED_ERRORS: Final = 40
+
+_PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
+
+
+def _kernel(name: str, m: int) -> Kernel:
+    if name == "seasonal_naive":
+        return lambda y, h, o: kernels.seasonal_naive(y, h, m, o)
+    if name == "seasonal_drift":
+        return lambda y, h, o: kernels.seasonal_drift(y, h, m, o)
+    fn: Kernel = getattr(kernels, name)
+    return fn
+
+
+@dataclass(frozen=True)
+class PeriodAxis:
+    """Consecutive period labels of the columns: years (``2022``) or quarters (``2022Q3``)."""
+
+    labels: tuple[str, ...]
+    season_length: int
+
+    @classmethod
+    def parse(cls, periods: Sequence[object]) -> PeriodAxis:
+        """Validate labels: one frequency, consecutive, oldest first."""
+        labels = tuple(str(p) for p in periods)
+        ordinals = []
+        kinds = set()
+        for label in labels:
+            match = _PERIOD_RE.match(label)
+            if match is None:
+                raise ValueError(
+                    f"period {label!r} is neither a year (2022) nor a quarter (2022Q3)"
+                )
+            year, quarter = int(match.group(1)), match.group(2)
+            kinds.add(quarter is None)
+            ordinals.append(year if quarter is None else year * 4 + int(quarter) - 1)
+        if len(kinds) > 1:
+            raise ValueError("periods mix years and quarters")
+        if any(b - a != 1 for a, b in itertools.pairwise(ordinals)):
+            raise ValueError("periods must be consecutive and in increasing order")
+        return cls(labels=labels, season_length=4 if kinds == {False} else 1)
+
+    def after(self, steps: int) -> str:
+        """Label of the period ``steps`` after the last column."""
+        match = _PERIOD_RE.match(self.labels[-1])
+        assert match is not None
+        if self.season_length == 1:
+            return str(int(match.group(1)) + steps)
+        ordinal = int(match.group(1)) * 4 + int(match.group(2)) - 1 + steps
+        return f"{ordinal // 4}Q{ordinal % 4 + 1}"
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Rolling-origin backtest of every candidate method on every series.
+
+    ``forecast`` is each method's real forecast (n × methods); ``error`` the backtest errors
+    actual − forecast divided by the series' MASE scale (n × methods × origins, NaN where an
+    origin has too short a history); ``scale`` the mean absolute one-season change.
+    """
+
+    forecast: FloatArray
+    error: FloatArray
+    scale: FloatArray
+
+
+def backtest(
+    y: FloatArray,
+    horizon: int,
+    methods: Sequence[str],
+    season_length: int = 1,
+    n_origins: int = 3,
+) -> Backtest:
+    """Forecast with every method from the last column and from ``n_origins`` earlier origins.
+
+    Origin ``j`` (``horizon ≤ j < horizon + n_origins``) forecasts the value ``j − horizon``
+    columns before the last one from the history before it; an origin counts only when that
+    history has at least ``MIN_HISTORY`` points (two seasons for seasonal data), so that every
+    candidate is judged on the same origins.
+    """
+    n_rows, length = y.shape
+    m = season_length
+    origins = [0, *range(horizon, horizon + n_origins)]
+    n_hist = kernels.history_length(y)
+    forecasts = np.stack([_kernel(name, m)(y, horizon, origins) for name in methods], axis=1)
+    actual = np.full((n_rows, n_origins), np.nan)
+    for k, j in enumerate(origins[1:]):
+        col = length - 1 - j + horizon
+        if col >= 0:
+            actual[:, k] = y[:, col]
+    min_train = max(MIN_HISTORY, 2 * m if m > 1 else MIN_HISTORY)
+    counted = (n_hist[:, None] - np.asarray(origins[1:])[None, :]) >= min_train
+    with np.errstate(invalid="ignore"):
+        seasonal_change = np.abs(y[:, m:] - y[:, :-m])
+    valid = np.isfinite(seasonal_change)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(valid, seasonal_change, 0.0).sum(axis=1) / valid.sum(axis=1)
+        # A constant series has no change to scale by; any small positive number keeps its
+        # (zero) errors zero and a non-zero error large.
+        fallback = np.where(np.abs(y[:, -1]) > 0, 1e-3 * np.abs(y[:, -1]), 1.0)
+        scale = np.where(scale > 0, scale, fallback)
+        error = (actual[:, None, :] - forecasts[:, :, 1:]) / scale[:, None, None]
+    error = np.where(counted[:, None, :], error, np.nan)
+    return Backtest(forecast=forecasts[:, :, 0], error=error, scale=scale)
+
+
+@dataclass(frozen=True)
+class TargetSuggestions:
+    """Suggested next-period targets for a batch of series, with how each was reached.
+
+    All arrays have one entry per input row (read-only). ``method`` indexes ``methods``;
+    ``method_forecasts`` holds every candidate's forecast (n × methods, after break handling);
+    ``backtest_mase`` is the mean absolute scaled backtest error of every method (n × methods,
+    NaN where not backtested). ``low``/``high`` bound the forecast at ``coverage`` nominal
+    coverage. ``break_column`` is the column where the last level shift starts (−1: none).
+    """
+
+    horizon: int
+    periods: tuple[str, ...]
+    target_period: str
+    coverage: float
+    methods: tuple[str, ...]
+    forecast: FloatArray
+    method_forecasts: FloatArray
+    target: FloatArray
+    low: FloatArray
+    high: FloatArray
+    method: NDArray[np.intp]
+    backtest_mase: FloatArray
+    history_length: NDArray[np.intp]
+    used_length: NDArray[np.intp]
+    has_break: NDArray[np.bool_]
+    break_column: NDArray[np.intp]
+    break_size: FloatArray
+    extrapolable: NDArray[np.bool_]
+    growth: FloatArray
+    volatility: FloatArray
+    reason_zh: NDArray[np.str_]
+    reason_en: NDArray[np.str_]
+
+    @property
+    def method_name(self) -> NDArray[np.str_]:
+        """Name of each series' selected method."""
+        return np.asarray(self.methods, dtype=object)[self.method].astype(str)
+
+    @property
+    def selected_mase(self) -> FloatArray:
+        """Backtest MASE of each series' selected method (NaN when not backtested)."""
+        return np.take_along_axis(self.backtest_mase, self.method[:, None], axis=1)[:, 0]
+
+    def __len__(self) -> int:
+        return int(self.forecast.shape[0])
+
+
+def _direction_higher(direction: str | Sequence[str], n: int) -> NDArray[np.bool_]:
+    values = np.broadcast_to(np.asarray(direction, dtype=object), (n,))
+    bad = ~np.isin(values, ["higher", "lower"])
+    if bad.any():
+        raise ValueError(f"direction must be 'higher' or 'lower', got {values[bad][0]!r}")
+    return np.asarray(values == "higher", dtype=bool)
+
+
+def _row_stats(
+    y: FloatArray, m: int
+) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray]:
+    """Positivity, mean growth per season, mean change per season and volatility per row."""
+    positive = ~np.any(y <= 0, axis=1) & np.isfinite(y[:, -1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_change = np.log(y[:, m:]) - np.log(y[:, :-m])
+        change = y[:, m:] - y[:, :-m]
+        finite = np.isfinite(y)
+        level = np.where(finite, np.abs(y), 0.0).sum(axis=1, keepdims=True) / finite.sum(
+            axis=1, keepdims=True
+        )
+        rel_change = change / level
+    valid = np.isfinite(change)
+    count = valid.sum(axis=1)
+
+    def mean(a: FloatArray) -> FloatArray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(valid, a, 0.0).sum(axis=1) / count
+
+    def std(a: FloatArray) -> FloatArray:
+        centred = np.where(valid, a - mean(a)[:, None], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sqrt((centred * centred).sum(axis=1) / count)
+
+    growth = np.where(
+        positive, np.expm1(mean(np.where(positive[:, None], log_change, 0.0))), np.nan
+    )
+    volatility = np.where(
+        positive, std(np.where(positive[:, None], log_change, 0.0)), std(rel_change)
+    )
+    return positive, growth, mean(change), volatility
+
+
+def suggest_targets(
+    values: ArrayLike,
+    periods: Sequence[object],
+    *,
+    horizon: int = 1,
+    direction: str | Sequence[str] = "higher",
+    coverage: float = 0.8,
+    stretch: float | None = None,
+    max_history: int | None = None,
+    n_backtests: int = 3,
+    methods: Sequence[str] | None = None,
+    chunk_size: int = 50_000,
+) -> TargetSuggestions:
+    """Suggest each series' target ``horizon`` periods after the last column.
+
+    ``values`` is series × periods, oldest first, NaN for missing values; a series' history is
+    its trailing run of values (anything before a gap is ignored), cut further at its last
+    level shift. Every candidate method is backtested on each series' own history from
+    ``n_backtests`` rolling origins and the one with the least mean absolute scaled error
+    (MASE) is selected. The range ``[low, high]`` is the forecast plus the empirical
+    ``(1 − coverage)/2`` and ``(1 + coverage)/2`` quantiles of the selected method's scaled
+    backtest errors pooled over the batch.
+
+    The target is the forecast itself unless ``stretch`` (a quantile such as 0.6) is given: then
+    it is that quantile of the predicted range on the better side (``direction`` "higher" or
+    "lower", one for all series or one per series).
+    """
+    y = np.array(values, dtype=np.float64, copy=True)
+    if y.ndim != 2:
+        raise ValueError(f"values must be a 2-D array (series × periods), got {y.ndim}-D")
+    axis = PeriodAxis.parse(periods)
+    n_rows, length = y.shape
+    if len(axis.labels) != length:
+        raise ValueError(f"{len(axis.labels)} period labels for {length} columns")
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1")
+    if not 0 < coverage < 1:
+        raise ValueError("coverage must be between 0 and 1")
+    if stretch is not None and not 0 < stretch < 1:
+        raise ValueError("stretch must be between 0 and 1")
+    higher = _direction_higher(direction, n_rows)
+    m = axis.season_length
+    names = (
+        tuple(methods)
+        if methods is not None
+        else (METHODS + SEASONAL_METHODS if m > 1 else METHODS)
+    )
+    unknown = set(names) - set(ALL_METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods: {sorted(unknown)}")
+    y[~np.isfinite(y)] = np.nan
+
+    columns = np.arange(length)
+    # Keep only each row's trailing run of values (and at most max_history of them).
+    history = kernels.history_length(y)
+    if max_history is not None:
+        history = np.minimum(history, max_history)
+    y[columns[None, :] < (length - history)[:, None]] = np.nan
+    shifts = detect_level_shifts(y, m)
+    has_break = shifts.column >= 0
+    y[columns[None, :] < shifts.column[:, None]] = np.nan
+    used = kernels.history_length(y)
+
+    forecast = np.empty((n_rows, len(names)))
+    error = np.empty((n_rows, len(names), n_backtests), dtype=np.float32)
+    scale = np.empty(n_rows)
+    for lo in range(0, n_rows, chunk_size):
+        part = backtest(y[lo : lo + chunk_size], horizon, names, m, n_backtests)
+        forecast[lo : lo + chunk_size] = part.forecast
+        error[lo : lo + chunk_size] = part.error
+        scale[lo : lo + chunk_size] = part.scale
+
+    abs_error = np.abs(error)
+    tested = np.isfinite(abs_error)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mase = np.where(tested, abs_error, 0.0).sum(axis=2) / tested.sum(axis=2)
+    score = np.where(np.isfinite(mase) & np.isfinite(forecast), mase, np.inf)
+    extrapolable = used >= MIN_HISTORY
+    default = names.index("drift") if "drift" in names else 0
+    naive_at = names.index("naive") if "naive" in names else default
+    method = np.where(np.isfinite(score).any(axis=1), np.argmin(score, axis=1), default)
+    method = np.where(extrapolable, method, naive_at).astype(np.intp)
+    point = np.take_along_axis(forecast, method[:, None], axis=1)[:, 0]
+    last = y[:, -1]
+    point = np.where(extrapolable, point, last)
+
+    lo_q, hi_q = (1 - coverage) / 2, (1 + coverage) / 2
+    quantiles = [lo_q, hi_q] + ([stretch, 1 - stretch] if stretch is not None else [])
+    offsets = np.full((n_rows, len(quantiles)), np.nan)
+    z = NormalDist().inv_cdf
+    for k in range(len(names)):
+        rows = method == k
+        if not rows.any():
+            continue
+        pooled = error[:, k, :][np.isfinite(error[:, k, :])].astype(np.float64)
+        if pooled.size >= MIN_POOLED_ERRORS:
+            offsets[rows] = np.quantile(pooled, quantiles)[None, :]
+        else:
+            # Too few series to pool: a normal range from the series' own backtest errors.
+            own = error[rows, k, :].astype(np.float64)
+            own_tested = np.isfinite(own)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rms = np.sqrt(np.where(own_tested, own * own, 0.0).sum(1) / own_tested.sum(1))
+            offsets[rows] = rms[:, None] * np.array([z(q) for q in quantiles])[None, :]
+    spread = offsets * scale[:, None]
+    spread[~extrapolable] = np.nan
+    low = np.minimum(point + spread[:, 0], point)
+    high = np.maximum(point + spread[:, 1], point)
+    target = point.copy()
+    if stretch is not None:
+        better = np.where(higher, spread[:, 2], spread[:, 3])
+        target = np.where(np.isfinite(better), point + better, point)
+
+    positive, growth, change, volatility = _row_stats(y, m)
+    labels = np.asarray(axis.labels, dtype=object)
+    name_array = np.asarray(names, dtype=object)[method].astype(str)
+    selected = np.take_along_axis(mase, method[:, None], axis=1)[:, 0]
+    reason_zh, reason_en = build_reasons(
+        ReasonInputs(
+            used_length=used,
+            positive=positive,
+            growth=growth,
+            change=change,
+            volatility=volatility,
+            has_break=has_break,
+            break_label=labels[np.clip(shifts.column, 0, None)].astype(str),
+            break_size=shifts.size,
+            extrapolable=extrapolable,
+            method_name=name_array,
+            backtest_mase=np.where(extrapolable, selected, np.nan),
+        ),
+        m,
+    )
+    result = TargetSuggestions(
+        horizon=horizon,
+        periods=axis.labels,
+        target_period=axis.after(horizon),
+        coverage=coverage,
+        methods=names,
+        forecast=point,
+        method_forecasts=forecast,
+        target=target,
+        low=low,
+        high=high,
+        method=method,
+        backtest_mase=mase,
+        history_length=history,
+        used_length=used,
+        has_break=has_break,
+        break_column=shifts.column,
+        break_size=shifts.size,
+        extrapolable=extrapolable,
+        growth=growth,
+        volatility=volatility,
+        reason_zh=reason_zh,
+        reason_en=reason_en,
+    )
+    for value in vars(result).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return result
