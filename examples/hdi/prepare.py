@@ -1,0 +1,26 @@
+"""Prepare the UNDP HDR 2022 components for `kaohe score`: rename `iso3` to `unit` and
+`country` to `name`; every other column is kept (extra columns are ignored when scoring).
+
+    python examples/hdi/prepare.py /work/shared/data/hdi/hdr2022_components.csv examples/hdi/hdr2022.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+RENAME = {"iso3": "unit", "country": "name"}
+
+
+def main(src: str, dst: str) -> None:
+    with open(src, newline="", encoding="utf-8") as fin:
+        rows = list(csv.reader(fin))
+    header = [RENAME.get(col, col) for col in rows[0]]
+    with open(dst, "w", newline="", encoding="utf-8") as fout:
+        writer = csv.writer(fout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

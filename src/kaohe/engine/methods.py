@@ -1,0 +1,322 @@
+"""Indicator scoring kernels: small vectorised numpy functions, one per method.
+
+Each kernel takes the input values of all units at once (NaN = missing, which stays NaN) and
+returns ``(fraction, details)``: the share of the node's full points earned by every unit and
+a dict of intermediate arrays (target, place, steps, ...) that the explanation tree shows.
+Kernels do not validate their parameters; `kaohe.engine.scheme` does that once, at load time.
+Numbers in brackets refer to SCORING-RULES.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+Param = float | FloatArray
+Details = dict[str, npt.NDArray[np.generic]]
+Output = tuple[FloatArray, Details]
+
+
+# --- grouped helpers (rank and statistics within the category) -------------------------------
+
+
+def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True) -> FloatArray:
+    """Rank within each group, ties sharing the better place ('min'); NaN values get NaN.
+
+    `values` may be (N,) or a batch (B, N); `groups` is (N,) with codes 0..G-1.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    shape = v.shape
+    n = shape[-1]
+    if v.size == 0:
+        return np.full(shape, np.nan)
+    flat = v.reshape(-1, n)
+    n_groups = int(groups.max()) + 1
+    # one sort over all (batch, group) pairs at once: no loop over draws or categories
+    g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
+    key = -flat.ravel() if descending else flat.ravel()
+    order = np.lexsort((key, g))  # NaN sorts last within its group
+    sk = key[order]
+    sg = g[order]
+    idx = np.arange(sk.size)
+    new_group = np.ones(sk.size, dtype=bool)
+    new_group[1:] = sg[1:] != sg[:-1]
+    new_value = new_group.copy()
+    new_value[1:] |= sk[1:] != sk[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, idx, 0))
+    value_start = np.maximum.accumulate(np.where(new_value, idx, 0))
+    ranks = np.empty(sk.size, dtype=np.float64)
+    ranks[order] = value_start - group_start + 1
+    ranks = ranks.reshape(shape)
+    ranks[np.isnan(v)] = np.nan
+    return ranks
+
+
+def group_count(mask: npt.NDArray[np.bool_], groups: IntArray) -> FloatArray:
+    """Number of True entries per group, broadcast back to the units."""
+    n_groups = int(groups.max()) + 1 if groups.size else 0
+    counts = np.bincount(groups, weights=mask.astype(np.float64), minlength=n_groups)
+    return counts[groups]
+
+
+def group_mean_std(x: FloatArray, groups: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and population standard deviation per group, ignoring NaN, broadcast to units."""
+    ok = ~np.isnan(x)
+    xz = np.where(ok, x, 0.0)
+    n_groups = int(groups.max()) + 1
+    n = np.bincount(groups, weights=ok.astype(np.float64), minlength=n_groups)
+    s = np.bincount(groups, weights=xz, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s / n
+        dev = np.where(ok, x - mean[groups], 0.0)
+        var = np.bincount(groups, weights=dev * dev, minlength=n_groups) / n
+    return mean[groups], np.sqrt(var)[groups]
+
+
+def group_extreme(x: FloatArray, groups: IntArray, *, largest: bool) -> FloatArray:
+    """Largest (or smallest) non-missing value per group, broadcast to units."""
+    n_groups = int(groups.max()) + 1
+    fill = -np.inf if largest else np.inf
+    out = np.full(n_groups, fill)
+    (np.fmax if largest else np.fmin).at(out, groups, x)
+    out[np.isinf(out)] = np.nan
+    return out[groups]
+
+
+def _keep_missing(x: FloatArray, f: FloatArray) -> FloatArray:
+    return np.where(np.isnan(x), np.nan, f)
+
+
+# --- the methods ------------------------------------------------------------------------------
+
+
+def target(x: FloatArray, *, target: Param, mode: str, cap: float, higher: bool) -> Output:
+    """[1] Target completion: met → 1 else 0; proportional: min(actual/target, cap)."""
+    t = np.broadcast_to(np.asarray(target, dtype=np.float64), x.shape)
+    met = x >= t if higher else x <= t
+    if mode == "all_or_nothing":
+        f = met.astype(np.float64)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = x / t if higher else t / x
+        f = np.clip(ratio, 0.0, cap)
+    return _keep_missing(x, f), {"target": t, "met": met}
+
+
+def rank(x: FloatArray, groups: IntArray, *, step: float, floor: float, higher: bool) -> Output:
+    """[2] 争先进位: place 1 → 1, each place below −step; ties share the better place."""
+    place = group_rank(x, groups, descending=higher)
+    f = np.maximum(1.0 - step * (place - 1.0), floor)
+    return _keep_missing(x, f), {"place": place}
+
+
+def target_rank(
+    x: FloatArray,
+    groups: IntArray,
+    *,
+    target: Param,
+    base: float,
+    step: float,
+    higher: bool,
+) -> Output:
+    """[3] Meeting the target earns `base`; those meeting it are ranked, the best earning 1."""
+    t = np.broadcast_to(np.asarray(target, dtype=np.float64), x.shape)
+    met = x >= t if higher else x <= t
+    place = group_rank(np.where(met, x, np.nan), groups, descending=higher)
+    f = np.where(met, np.maximum(base, 1.0 - step * (place - 1.0)), 0.0)
+    return _keep_missing(x, f), {"target": t, "met": met, "place": place}
+
+
+def band(
+    x: FloatArray,
+    *,
+    target: Param,
+    base_points: float,
+    full_points: float,
+    step: float,
+    relative: bool,
+    bonus_per_step: float,
+    bonus_cap: float,
+    penalty_per_step: float | None,
+    floor: float,
+    whole_steps: bool,
+    higher: bool,
+) -> Output:
+    """[4] Base points when the target is met, plus/minus points per step, capped and floored."""
+    t = np.broadcast_to(np.asarray(target, dtype=np.float64), x.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = x - t if higher else t - x
+        if relative:
+            dev = dev / np.abs(t) * 100.0  # percentage points of the target
+        steps = dev / step
+    met = dev >= 0
+    if whole_steps:
+        # a bonus counts completed steps; a shortfall counts every step begun
+        steps = np.where(met, np.floor(steps), np.ceil(steps))
+    bonus = np.minimum(bonus_per_step * steps, bonus_cap)
+    if penalty_per_step is None:
+        missed = np.full(x.shape, floor)  # "base points if met, none if not"
+    else:
+        missed = base_points + penalty_per_step * steps  # steps < 0 here
+    points = np.maximum(np.where(met, base_points + bonus, missed), floor)
+    f = points / full_points
+    return _keep_missing(x, f), {
+        "target": t,
+        "deviation": dev,
+        "steps": steps,
+        "met": met,
+        "points": _keep_missing(x, points),
+    }
+
+
+def efficacy(
+    x: FloatArray, *, low: Param, satisfactory: Param, clip: tuple[float, float]
+) -> Output:
+    """[5] 功效系数法: 60 + 40·(x − low)/(satisfactory − low), clipped; lower-is-better when
+    satisfactory < low (the formula itself flips)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = 60.0 + 40.0 * (x - low) / (np.asarray(satisfactory) - low)
+    score = np.clip(score, clip[0], clip[1])
+    return _keep_missing(x, score / 100.0), {"score": _keep_missing(x, score)}
+
+
+def interpolate(
+    x: FloatArray,
+    *,
+    baseline: Param,
+    benchmark: Param,
+    floor: float,
+    below: str,
+    higher: bool,
+) -> Output:
+    """[6] 对标: 1 at or beyond the benchmark, `floor` at the baseline, linear between."""
+    b = np.broadcast_to(np.asarray(baseline, dtype=np.float64), x.shape)
+    m = np.broadcast_to(np.asarray(benchmark, dtype=np.float64), x.shape)
+    span = m - b
+    reached = x >= m if higher else x <= m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        progress = np.where(span != 0, (x - b) / np.where(span != 0, span, 1.0), 0.0)
+    progress = np.where(reached, 1.0, progress)
+    below_value = 0.0 if below == "zero" else floor
+    f = np.where(
+        progress >= 1.0,
+        1.0,
+        np.where(progress >= 0.0, floor + (1.0 - floor) * progress, below_value),
+    )
+    return _keep_missing(x, f), {"baseline": b, "benchmark": m, "progress": progress}
+
+
+def goalpost(
+    x: FloatArray, *, low: float, high: float, log: bool, cap: bool, higher: bool
+) -> Output:
+    """[7] (x − min)/(max − min) with fixed goalposts (of logs when `log`), capped to [0, 1]."""
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # a non-positive value lies below any log goalpost
+            v = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
+        lo, hi = np.log(low), np.log(high)
+    else:
+        v, lo, hi = x, low, high
+    f = (v - lo) / (hi - lo) if higher else (hi - v) / (hi - lo)
+    if cap:
+        f = np.clip(f, 0.0, 1.0)
+    return _keep_missing(x, f), {"transformed": _keep_missing(x, v)}
+
+
+def zscore(x: FloatArray, groups: IntArray, *, clip_z: float, higher: bool) -> Output:
+    """Standard score within the category mapped to 0.5 + z/(2·clip_z), clipped to [0, 1]."""
+    mean, std = group_mean_std(x, groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(std > 0, (x - mean) / np.where(std > 0, std, 1.0), 0.0)
+    if not higher:
+        z = -z
+    f = np.clip(0.5 + z / (2.0 * clip_z), 0.0, 1.0)
+    return _keep_missing(x, f), {"z": _keep_missing(x, z), "mean": mean, "std": std}
+
+
+def frontier(x: FloatArray, groups: IntArray, *, mode: str, higher: bool) -> Output:
+    """Distance to the best unit in the category: x/best (ratio) or (x − worst)/(best − worst)."""
+    best = group_extreme(x, groups, largest=higher)
+    worst = group_extreme(x, groups, largest=not higher)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mode == "ratio":
+            f = x / best if higher else best / x
+            f = np.where(x == best, 1.0, f)
+        else:
+            span = best - worst
+            f = np.where(span != 0, (x - worst) / np.where(span != 0, span, 1.0), 1.0)
+    f = np.clip(f, 0.0, 1.0)
+    return _keep_missing(x, f), {"best": best, "worst": worst}
+
+
+def events_deduction(count: FloatArray, *, per_event: float, cap: float) -> FloatArray:
+    """[8] Points deducted for events: min(cap, per_event × count)."""
+    return np.minimum(cap, per_event * np.maximum(count, 0.0))
+
+
+def events(count: FloatArray, *, per_event: float, cap: float, full_points: float) -> Output:
+    """[8] A leaf scored by events: full points less the capped per-event deductions."""
+    deduction = events_deduction(count, per_event=per_event, cap=cap)
+    f = (full_points - deduction) / full_points
+    return _keep_missing(count, f), {"deduction": deduction}
+
+
+def lookup_labels(
+    labels: npt.NDArray[np.object_], mapping: Mapping[str, float], *, highest_of_list: bool
+) -> tuple[FloatArray, list[str]]:
+    """Map label cells to numbers; blank cells give NaN. Returns the values and unknown labels.
+
+    With `highest_of_list` a cell may list several labels separated by ';' and takes the
+    highest mapped value (a practice counts once, at its highest level).
+    """
+    cells = np.array(["" if _blank(v) else str(v).strip() for v in labels.tolist()], dtype=object)
+    uniq, inverse = np.unique(cells.astype(str), return_inverse=True)
+    values = np.empty(len(uniq), dtype=np.float64)
+    unknown: list[str] = []
+    # a loop over the distinct labels (a handful), not over units
+    for i, cell in enumerate(uniq.tolist()):
+        if cell == "":
+            values[i] = np.nan
+            continue
+        parts = [p.strip() for p in cell.split(";")] if highest_of_list else [cell]
+        got = []
+        for part in parts:
+            if part in mapping:
+                got.append(float(mapping[part]))
+            else:
+                unknown.append(part)
+        values[i] = max(got) if got else np.nan
+    return values[inverse.ravel()], unknown
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
+
+
+def graded(shares: FloatArray) -> Output:
+    """[9] Graded rating: the share mapped from the unit's label (see `lookup_labels`)."""
+    return shares, {}
+
+
+def ratio(x: FloatArray, *, full: Param, cap: float, higher: bool) -> Output:
+    """[10] Survey rates and expert scores: min(x/full, cap) (full/x for lower-is-better)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = x / full if higher else np.asarray(full) / x
+    return _keep_missing(x, np.clip(r, 0.0, cap)), {}
+
+
+def identity(x: FloatArray) -> Output:
+    """The input is already a fraction (an index in [0, 1])."""
+    return x.astype(np.float64, copy=True), {}
+
+
+def rank_points(rank_input: FloatArray, points: Sequence[float]) -> FloatArray:
+    """Bonus points by a reported place (e.g. monthly top three: 0.5 / 0.3 / 0.1)."""
+    table = np.concatenate([[0.0], np.asarray(points, dtype=np.float64)])
+    r = np.where(np.isnan(rank_input), 0, rank_input)
+    r = np.where((r >= 1) & (r <= len(points)) & (r == np.floor(r)), r, 0).astype(np.intp)
+    return table[r]

@@ -1,0 +1,96 @@
+"""Ranking within the category, grades by thresholds and quotas, and the use of results.
+
+All functions work on every unit at once and, where noted, on a batch of totals (B, N) —
+the robustness module ranks and grades all Monte Carlo draws in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .methods import group_count, group_rank
+from .scheme import Grade, Results
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def round_half_up(x: FloatArray, decimals: int) -> FloatArray:
+    """四舍五入 to `decimals` (half away from zero), tolerant of binary noise such as 87.125."""
+    scale = 10.0**decimals
+    scaled = np.abs(x) * scale
+    # 1e-9 of a last-place unit absorbs representation error (87.125 stored as 87.12499...)
+    return np.sign(x) * np.floor(scaled + 0.5 + 1e-9) / scale
+
+
+def rank_totals(rounded: FloatArray, groups: IntArray) -> FloatArray:
+    """Descending rank of the rounded total within each category, ties sharing the better
+    rank ('min'); unscored units (NaN) get NaN. Accepts (N,) or a batch (B, N)."""
+    return group_rank(rounded, groups, descending=True)
+
+
+def assign_grades(
+    rounded: FloatArray,
+    groups: IntArray,
+    vetoed: BoolArray,
+    grades: Sequence[Grade],
+    veto_grade: str | None,
+) -> IntArray:
+    """Index into `grades` for every unit (−1 = no grade: not scored, or no grades defined).
+
+    In rank order a unit takes the best grade whose `min` it reaches and whose quota
+    (floor(quota × scored units in the category)) is not yet filled; units tied at the quota's
+    last place share it. A vetoed unit takes `veto_grade`. Accepts (N,) or (B, N) totals.
+    """
+    shape = rounded.shape
+    assigned = np.full(shape, -1, dtype=np.intp)
+    if not grades:
+        return assigned
+    scored = ~np.isnan(rounded)
+    n_scored = group_count(scored.reshape(-1, shape[-1])[0], groups)
+    pool = scored & ~vetoed
+    # loop over the (few) grades, never over units: each grade takes the top of what is left
+    for gi, grade in enumerate(grades):
+        cand = pool & (assigned < 0)
+        if grade.min is not None:
+            cand &= rounded >= grade.min - 1e-9
+        if grade.quota is not None:
+            quota = np.floor(grade.quota * n_scored + 1e-9)
+            place = group_rank(np.where(cand, rounded, np.nan), groups, descending=True)
+            cand &= place <= quota
+        assigned[cand] = gi
+    if veto_grade is not None:
+        veto_index = [g.code for g in grades].index(veto_grade)
+        assigned[scored & vetoed] = veto_index
+    return assigned
+
+
+def result_flags(
+    rank: FloatArray,
+    rank_change: FloatArray,
+    groups: IntArray,
+    vetoed: BoolArray,
+    rules: Results,
+) -> dict[str, BoolArray]:
+    """Masks for the configured uses of results: top-N, progress award, interview list."""
+    flags: dict[str, BoolArray] = {}
+    ranked = ~np.isnan(rank)
+    if rules.top_flags is not None:
+        flags[f"top{rules.top_flags}"] = ranked & (rank <= rules.top_flags) & ~vetoed
+    if rules.progress_min_rise is not None:
+        with np.errstate(invalid="ignore"):
+            flags["progress_award"] = (rank_change >= rules.progress_min_rise) & ~vetoed
+    if rules.interview_bottom is not None or rules.interview_min_fall is not None:
+        interview = np.zeros(rank.shape, dtype=bool)
+        if rules.interview_bottom:
+            n_ranked = group_count(ranked, groups)
+            interview |= ranked & (rank > n_ranked - rules.interview_bottom)
+        if rules.interview_min_fall is not None:
+            with np.errstate(invalid="ignore"):
+                interview |= -rank_change >= rules.interview_min_fall
+        flags["interview"] = interview
+    return flags
