@@ -99,13 +99,14 @@ def growth(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
 
 
 def theil_sen(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
-    """Robust linear trend (Theil–Sen): median pairwise slope, median intercept.
+    """Robust linear trend: the latest value plus h times the Theil–Sen (median pairwise) slope.
 
     One jump in a 6-point series moves the least-squares slope a lot and the median slope
-    little, which is what a target needs. Needs at least 3 points.
+    little. The line is anchored on the latest value rather than on the median intercept: on
+    growing series (convex in levels) the median line runs below the latest values, and a
+    target below this year's value would be read as a step back. Needs at least 3 points.
     """
-    n_rows = y.shape[0]
-    out = np.full((n_rows, len(origins)), np.nan)
+    out = np.full((y.shape[0], len(origins)), np.nan)
     for k, j in enumerate(origins):
         w = _window(y, j)
         cols = w.shape[1]
@@ -115,10 +116,8 @@ def theil_sen(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArra
         # NaN-padded pairs give NaN slopes and drop out of the median.
         slopes = (w[:, j_idx] - w[:, i_idx]) / (j_idx - i_idx).astype(np.float64)
         slope = nanmedian_rows(slopes)
-        t = np.arange(cols, dtype=np.float64)
-        intercept = nanmedian_rows(w - slope[:, None] * t)
         n = history_length(w)
-        out[:, k] = np.where(n >= 3, intercept + slope * (cols - 1 + h), np.nan)
+        out[:, k] = np.where(n >= 3, w[:, -1] + h * slope, np.nan)
     return out
 
 

@@ -24,6 +24,10 @@ METHOD_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "theil_sen": ("按稳健线性趋势外推", "extrapolates a robust linear trend"),
     "damped_trend": ("按阻尼趋势外推", "extrapolates a damped trend"),
     "growth": ("按年均增长率外推", "extrapolates the average growth rate"),
+    "combined": (
+        "取平均变化、稳健趋势、阻尼趋势和增长率四种外推的平均",
+        "averages four extrapolations (drift, robust trend, damped trend, growth rate)",
+    ),
     "seasonal_naive": ("取去年同期值", "takes the same period last year"),
     "seasonal_drift": (
         "按去年同期加平均同比变化外推",
@@ -49,8 +53,10 @@ class ReasonInputs:
     has_break: NDArray[np.bool_]
     break_label: StrArray
     break_size: FloatArray
+    relative_break: NDArray[np.bool_]  # break_size is relative (positive series) or in units
     extrapolable: NDArray[np.bool_]
-    method_name: StrArray
+    method: NDArray[np.intp]  # index into method_names
+    method_names: tuple[str, ...]
     backtest_mase: FloatArray  # of the selected method; NaN when not backtested
 
 
@@ -59,98 +65,96 @@ def _num(x: FloatArray, decimals: int) -> StrArray:
     return (np.round(x, decimals) + 0.0).astype(STRING)
 
 
+def _table(*phrases: str) -> StrArray:
+    return np.array(phrases, dtype=STRING)
+
+
 def _cat(*parts: Any) -> StrArray:
     out = parts[0]
     for part in parts[1:]:
         out = np.strings.add(out, part)
-    return np.asarray(out, dtype=STRING)  # type: ignore[arg-type]
-
-
-def _pick(cond: NDArray[np.bool_], a: Any, b: Any) -> StrArray:
-    return np.asarray(np.where(cond, a, b), dtype=STRING)  # type: ignore[arg-type]
+    return out
 
 
 def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, StrArray]:
-    """Return (reason_zh, reason_en) for every series."""
+    """Return (reason_zh, reason_en) for every series.
+
+    Fixed phrases are picked by indexing small phrase tables and optional clauses are built
+    for the rows that need them only: both are much cheaper than `np.where` on strings.
+    """
+    rows = info.used_length.shape[0]
     quarterly = season_length > 1
     n = info.used_length.astype(STRING)
-    pct = _num(np.abs(info.growth) * 100, 1)
-    up = info.growth >= 0
-    if quarterly:
-        zh_trend = _cat("近", n, "个季度同比平均", _pick(up, "增长", "下降"), pct, "%")
-        en_trend = _cat(
-            _pick(up, "Up ", "Down "), pct, "% year on year on average over ", n, " quarters"
-        )
-        zh_change = _cat("近", n, "个季度同比平均变化", _num(info.change, 2))
-        en_change = _cat("Changed by ", _num(info.change, 2), " year on year over ", n, " quarters")
-    else:
-        zh_trend = _cat("近", n, "年年均", _pick(up, "增长", "下降"), pct, "%")
-        en_trend = _cat(_pick(up, "Grew ", "Fell "), pct, "% a year over ", n, " years")
-        zh_change = _cat("近", n, "年年均变化", _num(info.change, 2))
-        en_change = _cat("Changed by ", _num(info.change, 2), " a year over ", n, " years")
-    zh = _pick(info.positive, zh_trend, zh_change)
-    en = _pick(info.positive, en_trend, en_change)
-    single = info.used_length < 2
-    zh = _pick(single, "仅1期数据", zh)
-    en = _pick(single, "Only one period of data", en)
-
+    positive = info.positive
+    # 0 grew, 1 fell, 2 changed (a series that is not positive has no growth rate).
+    kind = np.where(positive, np.where(info.growth >= 0, 0, 1), 2)
+    number = np.empty(rows, dtype=STRING)
+    number[positive] = _cat(_num(np.abs(info.growth[positive]) * 100, 1), "%")
+    number[~positive] = _num(info.change[~positive], 2)
     vol = np.nan_to_num(info.volatility, nan=0.0)
-    low, high = vol < LOW_VOLATILITY, vol >= HIGH_VOLATILITY
-    zh = _cat(zh, _pick(low, "，波动小", _pick(high, "，波动大", "，波动中等")))
-    en = _cat(
-        en,
-        _pick(
-            low,
-            " with low volatility",
-            _pick(high, " with high volatility", " with moderate volatility"),
-        ),
-    )
+    band = np.where(vol < LOW_VOLATILITY, 0, np.where(vol < HIGH_VOLATILITY, 1, 2))
+    vol_zh = _table("，波动小", "，波动中等", "，波动大")[band]
+    vol_en = _table(" with low volatility", " with moderate volatility", " with high volatility")[
+        band
+    ]
+    if quarterly:
+        zh = _cat(
+            "近", n, _table("个季度同比平均增长", "个季度同比平均下降", "个季度同比平均变化")[kind]
+        )
+        zh = _cat(zh, number, vol_zh)
+        en = _cat(_table("Up ", "Down ", "Changed by ")[kind], number, " year on year over ", n)
+        en = _cat(en, " quarters", vol_en)
+    else:
+        zh = _cat("近", n, _table("年年均增长", "年年均下降", "年年均变化")[kind], number, vol_zh)
+        en = _cat(_table("Grew ", "Fell ", "Changed by ")[kind], number, " a year over ", n)
+        en = _cat(en, " years", vol_en)
+    single = info.used_length < 2
+    zh[single] = "仅1期数据"
+    en[single] = "Only one period of data"
 
-    jump = _pick(
-        info.positive,
-        _cat(_pick(info.break_size >= 0, "+", ""), _num(info.break_size * 100, 1), "%"),
-        _cat(_pick(info.break_size >= 0, "+", ""), _num(info.break_size, 2)),
-    )
-    zh_break = _cat(
-        "；",
-        info.break_label,
-        "出现结构性断点（水平跳变",
-        jump,
-        "，如普查修订或区划调整），仅用此后数据",
-    )
-    en_break = _cat(
-        "; a level shift in ",
-        info.break_label,
-        " (",
-        jump,
-        ", e.g. a census revision or merger) — only the data since then are used",
-    )
-    zh = _pick(info.has_break, _cat(zh, zh_break), zh)
-    en = _pick(info.has_break, _cat(en, en_break), en)
+    brk = np.flatnonzero(info.has_break)
+    if brk.size:
+        size = info.break_size[brk]
+        rel = info.relative_break[brk]
+        jump = np.empty(brk.size, dtype=STRING)
+        jump[rel] = _cat(_num(size[rel] * 100, 1), "%")
+        jump[~rel] = _num(size[~rel], 2)
+        jump = _cat(_table("", "+")[(size >= 0).astype(np.intp)], jump)
+        label = info.break_label[brk].astype(STRING)
+        zh[brk] = _cat(
+            zh[brk],
+            "；",
+            label,
+            "出现结构性断点（水平跳变",
+            jump,
+            "，如普查修订或区划调整），仅用此后数据",
+        )
+        en[brk] = _cat(
+            en[brk],
+            "; a level shift in ",
+            label,
+            " (",
+            jump,
+            ", e.g. a census revision or merger) — only the data since then are used",
+        )
 
-    zh_method = np.empty(info.method_name.shape, dtype=STRING)
-    en_method = np.empty(info.method_name.shape, dtype=STRING)
-    for name, (zh_phrase, en_phrase) in METHOD_PHRASES.items():
-        chosen = info.method_name == name
-        zh_method[chosen] = zh_phrase
-        en_method[chosen] = en_phrase
+    method_zh = _table(*(METHOD_PHRASES[k][0] for k in info.method_names))[info.method]
+    method_en = _table(*(METHOD_PHRASES[k][1] for k in info.method_names))[info.method]
     tested = np.isfinite(info.backtest_mase)
-    mase = _num(info.backtest_mase, 2)
-    zh_tail = _cat(
-        "；",
-        zh_method,
-        _pick(tested, _cat("（回测误差MASE ", mase, "）"), "（历史较短，未回测）"),
+    tail_zh = np.full(rows, "（历史较短，未回测）", dtype=STRING)
+    tail_en = np.full(rows, " (too short a history to backtest)", dtype=STRING)
+    mase = _num(info.backtest_mase[tested], 2)
+    tail_zh[tested] = _cat("（回测误差MASE ", mase, "）")
+    tail_en[tested] = _cat(" (backtest MASE ", mase, ")")
+    tail_zh = _cat("；", method_zh, tail_zh)
+    tail_en = _cat("; ", method_en, tail_en)
+    tail_zh[~info.extrapolable] = "；数据不足3期，不外推，暂按最新值"
+    tail_en[~info.extrapolable] = (
+        "; fewer than 3 periods to go on, so no extrapolation: holds the latest value"
     )
-    en_tail = _cat(
-        "; ",
-        en_method,
-        _pick(tested, _cat(" (backtest MASE ", mase, ")"), " (too short a history to backtest)"),
-    )
-    zh_short = "；数据不足3期，不外推，暂按最新值"
-    en_short = "; fewer than 3 periods to go on, so no extrapolation: holds the latest value"
-    zh = _cat(zh, _pick(info.extrapolable, zh_tail, zh_short))
-    en = _cat(en, _pick(info.extrapolable, en_tail, en_short))
+    zh = _cat(zh, tail_zh, "。")
+    en = _cat(en, tail_en, ".")
     empty = info.used_length == 0
-    zh = _pick(empty, "无数据，无法给出建议", zh)
-    en = _pick(empty, "No data; no suggestion", en)
-    return _cat(zh, "。"), _cat(en, ".")
+    zh[empty] = "无数据，无法给出建议。"
+    en[empty] = "No data; no suggestion."
+    return zh, en

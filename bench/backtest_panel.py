@@ -1,0 +1,191 @@
+"""Backtest the target suggestions on the Zhejiang city panel (11 cities × ~20 indicators).
+
+Holds out the last year (and, separately, the last two years), suggests targets from the
+years before with `kaohe.engine.forecast.suggest_targets`, and reports MASE per candidate
+method, for the selected method, for plain naive and drift on the raw series, and for
+statsforecast's AutoETS on the same series; plus the empirical coverage of the suggested
+80 % range (and of AutoETS's 80 % interval).
+
+    .venv/bin/python bench/backtest_panel.py [--markdown docs/backtests.md]
+
+statsforecast is a benchmark-only dependency; without it the AutoETS rows are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from kaohe.engine.forecast import kernels, suggest_targets
+
+PANEL_NAME = "zhejiang_city_main_indicators_2012_2022_yearbook.csv"
+SHARED = Path("/work/shared/data/panels") / PANEL_NAME
+BUNDLED = Path(__file__).resolve().parents[1] / "src/kaohe/demo/data" / PANEL_NAME
+COVERAGE = 0.8
+
+
+def load_panel() -> tuple[list[tuple[str, str]], list[int], np.ndarray, Path]:
+    """Read the long panel into a (city, indicator) × year array."""
+    path = SHARED if SHARED.exists() else BUNDLED
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    keys = sorted({(r["city"], r["indicator"]) for r in rows})
+    years = sorted({int(r["year"]) for r in rows})
+    index = {k: i for i, k in enumerate(keys)}
+    values = np.full((len(keys), len(years)), np.nan)
+    for r in rows:
+        values[index[(r["city"], r["indicator"])], int(r["year"]) - years[0]] = float(r["value"])
+    return keys, years, values, path
+
+
+def mase_scale(train: np.ndarray) -> np.ndarray:
+    """In-sample mean absolute one-step change of each training series (the MASE scale)."""
+    change = np.abs(np.diff(train, axis=1))
+    valid = np.isfinite(change)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(valid, change, 0.0).sum(1) / valid.sum(1)
+
+
+def autoets(train: np.ndarray, years: list[int], horizon: int) -> tuple[np.ndarray, ...]:
+    """AutoETS mean forecast and 80 % interval for each row (on its finite trailing values)."""
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    n = kernels.history_length(train)
+    frames = []
+    for i in range(train.shape[0]):
+        ys = train[i, train.shape[1] - n[i] :]
+        frames.append(pd.DataFrame({"unique_id": i, "ds": years[-len(ys) :], "y": ys}))
+    df = pd.concat(frames, ignore_index=True)
+    sf = StatsForecast(models=[AutoETS(season_length=1)], freq=1, n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = sf.forecast(df=df, h=horizon, level=[int(COVERAGE * 100)])
+    out = out.sort_values(["unique_id", "ds"])
+    shape = (train.shape[0], horizon)
+    mean = out["AutoETS"].to_numpy().reshape(shape)
+    lo = out[f"AutoETS-lo-{int(COVERAGE * 100)}"].to_numpy().reshape(shape)
+    hi = out[f"AutoETS-hi-{int(COVERAGE * 100)}"].to_numpy().reshape(shape)
+    return mean, lo, hi
+
+
+def evaluate(values: np.ndarray, years: list[int], holdout: int, with_ets: bool) -> dict[str, object]:
+    """Suggest from all but the last ``holdout`` years; score every horizon 1..holdout."""
+    train, test = values[:, :-holdout], values[:, -holdout:]
+    train_years = years[:-holdout]
+    n_train = kernels.history_length(train)
+    # Series the office could get a suggestion for: ≥ 4 training years and a held-out value.
+    keep = (n_train >= 4) & np.all(np.isfinite(test), axis=1)
+    train, test = train[keep], test[keep]
+    scale = mase_scale(train)
+    rows: dict[str, list[float]] = {}
+    coverage: dict[str, list[float]] = {"suggested range": []}
+    selected_counts: dict[str, int] = {}
+    methods: tuple[str, ...] = ()
+    for h in range(1, holdout + 1):
+        actual = test[:, h - 1]
+        res = suggest_targets(train, train_years, horizon=h, coverage=COVERAGE)
+        methods = res.methods
+        err = {f"candidate: {m}": res.method_forecasts[:, k] for k, m in enumerate(methods)}
+        err["selected (suggested target)"] = res.forecast
+        err["baseline: naive (raw series)"] = kernels.naive(train, h)[:, 0]
+        err["baseline: drift (raw series)"] = kernels.drift(train, h)[:, 0]
+        for name, fc in err.items():
+            rows.setdefault(name, []).extend(np.abs(actual - fc) / scale)
+        inside = (actual >= res.low) & (actual <= res.high)
+        coverage["suggested range"].extend(inside[np.isfinite(res.low)].astype(float))
+        for name in res.method_name:
+            selected_counts[name] = selected_counts.get(name, 0) + 1
+    if with_ets:
+        started = time.perf_counter()
+        mean, lo, hi = autoets(train, train_years, holdout)
+        elapsed = time.perf_counter() - started
+        rows["statsforecast AutoETS"] = list((np.abs(test - mean) / scale[:, None]).T.ravel())
+        coverage["AutoETS 80 % interval"] = list(((test >= lo) & (test <= hi)).T.ravel().astype(float))
+        rows["statsforecast AutoETS"] = [float(v) for v in rows["statsforecast AutoETS"]]
+        coverage["_ets_seconds"] = [elapsed]
+    return {
+        "n_series": int(keep.sum()),
+        "mase": {k: np.asarray(v, dtype=float) for k, v in rows.items()},
+        "coverage": coverage,
+        "selected": selected_counts,
+        "methods": methods,
+    }
+
+
+def summarise(result: dict[str, object], holdout: int) -> list[str]:
+    """Markdown table lines for one holdout."""
+    mase = result["mase"]
+    assert isinstance(mase, dict)
+    lines = [
+        f"### Hold out the last {holdout} year{'s' if holdout > 1 else ''} "
+        f"({result['n_series']} series, {holdout} forecast{'s' if holdout > 1 else ''} each)",
+        "",
+        "| forecast | mean MASE | median MASE | share of series better than drift |",
+        "|---|---:|---:|---:|",
+    ]
+    drift = mase["baseline: drift (raw series)"]
+    for name, v in mase.items():
+        finite = np.isfinite(v)
+        better = np.mean(v[finite & np.isfinite(drift)] < drift[finite & np.isfinite(drift)])
+        lines.append(
+            f"| {name} | {np.mean(v[finite]):.3f} | {np.median(v[finite]):.3f} | {better:.0%} |"
+        )
+    lines.append("")
+    cov = result["coverage"]
+    assert isinstance(cov, dict)
+    for name, v in cov.items():
+        if not name.startswith("_"):
+            lines.append(
+                f"- Empirical coverage of the {name} (nominal {COVERAGE:.0%}): "
+                f"{np.mean(v):.1%} of {len(v)} held-out values"
+            )
+    if "_ets_seconds" in cov:
+        lines.append(f"- AutoETS fit time: {cov['_ets_seconds'][0]:.1f} s")
+    selected = result["selected"]
+    assert isinstance(selected, dict)
+    lines.append(
+        "- Methods selected: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(selected.items(), key=lambda kv: -kv[1]))
+    )
+    lines.append("")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markdown", type=Path, help="also write this markdown file")
+    parser.add_argument("--no-ets", action="store_true", help="skip statsforecast AutoETS")
+    args = parser.parse_args(argv)
+    keys, years, values, path = load_panel()
+    try:
+        import statsforecast
+    except ImportError:
+        statsforecast = None
+    with_ets = statsforecast is not None and not args.no_ets
+    lines: list[str] = []
+    for holdout in (1, 2):
+        lines.extend(summarise(evaluate(values, years, holdout, with_ets), holdout))
+    header = [
+        f"Panel: `{path.name}` — {values.shape[0]} city × indicator series, "
+        f"{years[0]}–{years[-1]}.",
+        "",
+    ]
+    if with_ets:
+        header.insert(0, f"statsforecast {statsforecast.__version__}, AutoETS(season_length=1).\n")
+    text = "\n".join(header + lines)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
