@@ -1,7 +1,9 @@
 """Prepare the UNDP HDR 2022 components for `kaohe score`: rename `iso3` to `unit` and
 `country` to `name`; every other column is kept (extra columns are ignored when scoring).
 
-    python examples/hdi/prepare.py /work/shared/data/hdi/hdr2022_components.csv examples/hdi/hdr2022.csv
+    python examples/hdi/prepare.py SRC.csv examples/hdi/hdr2022.csv
+
+with SRC.csv = /work/shared/data/hdi/hdr2022_components.csv (UNDP HDR 2023/24, CC BY 3.0 IGO).
 """
 
 from __future__ import annotations

@@ -211,6 +211,7 @@ def score_leaf(leaf: Node, method: Method, ctx: _Context) -> tuple[FloatArray, L
     higher = leaf.direction == "higher"
     codes, raws, useds, imputeds, fracs, detail_list, param_list = [], [], [], [], [], [], []
     for period, _ in periods:
+        raw: npt.NDArray[Any]
         if leaf.input_expr is not None:
             rename = None if period is None else (lambda c, p=period: c if "@" in c else f"{c}@{p}")
             for name in leaf.input_expr.names:

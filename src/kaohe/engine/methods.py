@@ -51,16 +51,16 @@ def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True)
     value_start = np.maximum.accumulate(np.where(new_value, idx, 0))
     ranks = np.empty(sk.size, dtype=np.float64)
     ranks[order] = value_start - group_start + 1
-    ranks = ranks.reshape(shape)
-    ranks[np.isnan(v)] = np.nan
-    return ranks
+    out: FloatArray = ranks.reshape(shape)
+    out[np.isnan(v)] = np.nan
+    return out
 
 
 def group_count(mask: npt.NDArray[np.bool_], groups: IntArray) -> FloatArray:
     """Number of True entries per group, broadcast back to the units."""
     n_groups = int(groups.max()) + 1 if groups.size else 0
     counts = np.bincount(groups, weights=mask.astype(np.float64), minlength=n_groups)
-    return counts[groups]
+    return np.asarray(counts[groups], dtype=np.float64)
 
 
 def group_mean_std(x: FloatArray, groups: IntArray) -> tuple[FloatArray, FloatArray]:
