@@ -35,6 +35,7 @@ __all__ = [
     "IndicatorCalibration",
     "Panel",
     "calibrate",
+    "calibration_table",
     "load_panel",
 ]
 
@@ -285,3 +286,24 @@ def calibrate(
         growth_correlation=_freeze(_nearest_correlation(growth_corr)),
         level_correlation=_freeze(_nearest_correlation(level_corr)),
     )
+
+
+def calibration_table(calibration: Calibration) -> str:
+    """The calibration as a Markdown table (``python -m kaohe.demo.calibration`` prints it)."""
+    lines = [
+        "| panel indicator | years | growths | mean growth | common vol. | own vol. "
+        "| own vol. (robust) | growth spread | level spread | median level |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for item in calibration.indicators:
+        lines.append(
+            f"| `{item.indicator}` | {item.first_year}–{item.last_year} | {item.n_growths} "
+            f"| {item.mean_log_growth:.4f} | {item.common_volatility:.4f} "
+            f"| {item.growth_volatility:.4f} | {item.robust_volatility:.4f} "
+            f"| {item.growth_spread:.4f} | {item.level_spread:.3f} | {item.median_level:,.1f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(calibration_table(calibrate(load_panel())))
