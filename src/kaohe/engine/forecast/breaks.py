@@ -40,6 +40,15 @@ class LevelShifts:
     size: FloatArray
     relative: NDArray[np.bool_]
 
+    @classmethod
+    def none(cls, n_rows: int) -> LevelShifts:
+        """No level shift in any of ``n_rows`` series."""
+        return cls(
+            column=np.full(n_rows, -1, dtype=np.intp),
+            size=np.zeros(n_rows),
+            relative=np.zeros(n_rows, dtype=bool),
+        )
+
 
 def detect_level_shifts(y: FloatArray, season_length: int = 1) -> LevelShifts:
     """Find the last level shift of each right-aligned, left-NaN-padded row of ``y``.
@@ -51,13 +60,8 @@ def detect_level_shifts(y: FloatArray, season_length: int = 1) -> LevelShifts:
     """
     n_rows, length = y.shape
     m = season_length
-    none = LevelShifts(
-        column=np.full(n_rows, -1, dtype=np.intp),
-        size=np.zeros(n_rows),
-        relative=np.zeros(n_rows, dtype=bool),
-    )
     if length <= m:
-        return none
+        return LevelShifts.none(n_rows)
     positive = ~np.any(y <= 0, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         x = np.where(positive[:, None], np.log(np.where(y > 0, y, np.nan)), y)
@@ -101,7 +105,8 @@ def detect_level_shifts(y: FloatArray, season_length: int = 1) -> LevelShifts:
         )
         last = np.where(same, prev, last)
     size_at = np.take_along_axis(deviation, last[:, None], axis=1)[:, 0]
-    size = np.where(positive, np.expm1(size_at), size_at)
+    # Clipped so that a jump from a denormal value does not overflow.
+    size = np.where(positive, np.expm1(np.clip(size_at, -700.0, 700.0)), size_at)
     return LevelShifts(
         column=np.where(has_shift, last + m, -1).astype(np.intp),
         size=np.where(has_shift, size, 0.0),

@@ -88,7 +88,7 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
     positive = info.positive
     # 0 grew, 1 fell, 2 changed (a series that is not positive has no growth rate).
     kind = np.where(positive, np.where(info.growth >= 0, 0, 1), 2)
-    number = np.empty(rows, dtype=STRING)
+    number: StrArray = np.empty(rows, dtype=STRING)
     number[positive] = _cat(_num(np.abs(info.growth[positive]) * 100, 1), "%")
     number[~positive] = _num(info.change[~positive], 2)
     vol = np.nan_to_num(info.volatility, nan=0.0)
@@ -116,7 +116,7 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
     if brk.size:
         size = info.break_size[brk]
         rel = info.relative_break[brk]
-        jump = np.empty(brk.size, dtype=STRING)
+        jump: StrArray = np.empty(brk.size, dtype=STRING)
         jump[rel] = _cat(_num(size[rel] * 100, 1), "%")
         jump[~rel] = _num(size[~rel], 2)
         jump = _cat(_table("", "+")[(size >= 0).astype(np.intp)], jump)
@@ -141,8 +141,8 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
     method_zh = _table(*(METHOD_PHRASES[k][0] for k in info.method_names))[info.method]
     method_en = _table(*(METHOD_PHRASES[k][1] for k in info.method_names))[info.method]
     tested = np.isfinite(info.backtest_mase)
-    tail_zh = np.full(rows, "（历史较短，未回测）", dtype=STRING)
-    tail_en = np.full(rows, " (too short a history to backtest)", dtype=STRING)
+    tail_zh: StrArray = np.full(rows, "（历史较短，未回测）", dtype=STRING)
+    tail_en: StrArray = np.full(rows, " (too short a history to backtest)", dtype=STRING)
     mase = _num(info.backtest_mase[tested], 2)
     tail_zh[tested] = _cat("（回测误差MASE ", mase, "）")
     tail_en[tested] = _cat(" (backtest MASE ", mase, ")")

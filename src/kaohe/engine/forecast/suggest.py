@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaohe.engine.forecast import kernels
-from kaohe.engine.forecast.breaks import detect_level_shifts
+from kaohe.engine.forecast.breaks import LevelShifts, detect_level_shifts
 from kaohe.engine.forecast.kernels import FloatArray
 from kaohe.engine.forecast.reasons import ReasonInputs, build_reasons
 
@@ -120,12 +120,13 @@ def backtest(
 
     Origin ``j`` (``horizon ≤ j < horizon + n_origins``) forecasts the value ``j − horizon``
     columns before the last one from the history before it; an origin counts only when that
-    history has at least ``MIN_HISTORY`` points (two seasons for seasonal data), so that every
+    history has at least ``MIN_HISTORY`` points (a season and two for seasonal data), so that every
     candidate is judged on the same origins.
     """
     n_rows, length = y.shape
     m = season_length
-    min_train = 2 * m if m > 1 else MIN_HISTORY
+    # Seasonal methods need a season and a step to estimate a year-on-year change.
+    min_train = m + 2 if m > 1 else MIN_HISTORY
     # Origins whose history is too short for every series are not run at all.
     origins = [0, *(j for j in range(horizon, horizon + n_origins) if length - j >= min_train)]
     n_hist = kernels.history_length(y)
@@ -260,6 +261,7 @@ def suggest_targets(
     max_history: int | None = None,
     n_backtests: int = 3,
     methods: Sequence[str] | None = None,
+    detect_breaks: bool = True,
     chunk_size: int = 50_000,
 ) -> TargetSuggestions:
     """Suggest each series' target ``horizon`` periods after the last column.
@@ -273,8 +275,13 @@ def suggest_targets(
     backtest errors pooled over the batch.
 
     The target is the forecast itself unless ``stretch`` (a quantile such as 0.6) is given: then
-    it is that quantile of the predicted range on the better side (``direction`` "higher" or
-    "lower", one for all series or one per series).
+    it is the forecast moved to the better side (``direction`` "higher" or "lower", one for all
+    series or one per series) by the distance between that quantile and the median of the
+    scaled backtest errors.
+
+    ``detect_breaks=False`` turns level-shift detection off (for a break the office knows is
+    not one); ``methods`` restricts the candidates; ``max_history`` keeps only the latest
+    values of each series.
     """
     y = np.array(values, dtype=np.float64, copy=True)
     if y.ndim != 2:
@@ -307,7 +314,7 @@ def suggest_targets(
     if max_history is not None:
         history = np.minimum(history, max_history)
     y[columns[None, :] < (length - history)[:, None]] = np.nan
-    shifts = detect_level_shifts(y, m)
+    shifts = detect_level_shifts(y, m) if detect_breaks else LevelShifts.none(n_rows)
     has_break = shifts.column >= 0
     y[columns[None, :] < shifts.column[:, None]] = np.nan
     used = kernels.history_length(y)
@@ -329,7 +336,9 @@ def suggest_targets(
     extrapolable = used >= MIN_HISTORY
     if "combined" in names:
         score[:, names.index("combined")] *= 1 - COMBINATION_MARGIN
-    default = next((names.index(d) for d in ("combined", "drift") if d in names), 0)
+    # Without a backtest: the seasonal drift for seasonal data, else the combination.
+    preferred = ("seasonal_drift", "combined", "drift") if m > 1 else ("combined", "drift")
+    default = next((names.index(d) for d in preferred if d in names), 0)
     naive_at = names.index("naive") if "naive" in names else default
     method = np.where(np.isfinite(score).any(axis=1), np.argmin(score, axis=1), default)
     method = np.where(extrapolable, method, naive_at).astype(np.intp)
@@ -338,7 +347,7 @@ def suggest_targets(
     point = np.where(extrapolable, point, last)
 
     lo_q, hi_q = (1 - coverage) / 2, (1 + coverage) / 2
-    quantiles = [lo_q, hi_q] + ([stretch, 1 - stretch] if stretch is not None else [])
+    quantiles = [lo_q, hi_q] + ([stretch, 1 - stretch, 0.5] if stretch is not None else [])
     offsets = np.full((n_rows, len(quantiles)), np.nan)
     z = NormalDist().inv_cdf
     for k in range(len(names)):
@@ -361,7 +370,9 @@ def suggest_targets(
     high = np.maximum(point + spread[:, 1], point)
     target = point.copy()
     if stretch is not None:
-        better = np.where(higher, spread[:, 2], spread[:, 3])
+        # Measured from the forecast (minus the median error), so that a higher-is-better
+        # stretch is never below the forecast even when the backtest errors lean one way.
+        better = np.where(higher, spread[:, 2], spread[:, 3]) - spread[:, 4]
         target = np.where(np.isfinite(better), point + better, point)
 
     positive, growth, change, volatility = _row_stats(y, m)
