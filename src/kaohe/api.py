@@ -1,0 +1,31 @@
+"""The REST API router (/api/v1/) and the OpenAPI schema."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from kaohe.core.api import AuditEventViewSet
+from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
+from kaohe.observations.api import ObservationViewSet
+from kaohe.schemes.api import CycleViewSet, SchemeViewSet
+from kaohe.units.api import CategoryViewSet, PersonViewSet, PostViewSet, UnitViewSet
+
+router = DefaultRouter()
+router.register("categories", CategoryViewSet)
+router.register("units", UnitViewSet)
+router.register("posts", PostViewSet)
+router.register("people", PersonViewSet)
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("admission-requests", AdmissionRequestViewSet)
+router.register("cycles", CycleViewSet)
+router.register("schemes", SchemeViewSet)
+router.register("observations", ObservationViewSet)
+router.register("audit-events", AuditEventViewSet, basename="auditevent")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,1 @@
+"""The framework the domain apps stand on: base models, scope, audit trail, request ids."""

@@ -1,0 +1,143 @@
+"""Access control: which units a user may act on, from typed grants.
+
+A grant (user or group, role, unit, include descendants) gives the role's actions over that unit,
+or the unit and everything below it, or (no unit) the whole city. `unit_scope(user, action)` is
+computed once per user object and action, then reused by every `.restrict()` in the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from kaohe.core.roles import RESPONSIBLE_DEPARTMENT_ROLES, Role, role_allows
+
+
+@dataclass(frozen=True)
+class UnitScope:
+    """The units a user may take an action on: everything, or a set of unit ids."""
+
+    everything: bool
+    unit_ids: frozenset[int]
+
+    def q(self, path: str) -> Q:
+        """Rows whose unit (reached by `path`; "" = the row itself) is in scope."""
+        if self.everything:
+            return Q()
+        lookup = f"{path}__in" if path else "pk__in"
+        return Q(**{lookup: sorted(self.unit_ids)})
+
+    def __contains__(self, unit_id: object) -> bool:
+        return self.everything or unit_id in self.unit_ids
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.unit_ids
+
+
+NOTHING = UnitScope(False, frozenset())
+EVERYTHING = UnitScope(True, frozenset())
+
+
+def _grants(user: Any) -> list[Any]:
+    from kaohe.core.models import Grant
+
+    cache = user.__dict__.setdefault("_kaohe_access", {})
+    if "grants" not in cache:
+        cache["grants"] = list(
+            Grant.objects.filter(Q(user=user) | Q(group__in=user.groups.all()))
+            .select_related("unit")
+            .order_by("id")
+        )
+    return cache["grants"]
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def unit_scope(user: Any, action: str) -> UnitScope:
+    """The units `user` may take `action` on."""
+    if not _active(user):
+        return NOTHING
+    if user.is_superuser:
+        return EVERYTHING
+    cache = user.__dict__.setdefault("_kaohe_access", {})
+    key = ("scope", action)
+    if key in cache:
+        return cache[key]
+    from kaohe.units.models import Unit
+
+    ids: set[int] = set()
+    paths: list[str] = []
+    scope: UnitScope | None = None
+    for grant in _grants(user):
+        if not role_allows(grant.role, action):
+            continue
+        if grant.unit is None:
+            scope = EVERYTHING
+            break
+        if grant.include_descendants:
+            paths.append(grant.unit.path)
+        else:
+            ids.add(grant.unit_id)
+    if scope is None:
+        if paths:
+            subtree = Q()
+            for path in paths:
+                subtree |= Q(path__startswith=path)
+            ids.update(Unit.objects.filter(subtree).values_list("id", flat=True))
+        scope = UnitScope(False, frozenset(ids))
+    cache[key] = scope
+    return scope
+
+
+def responsible_unit_ids(user: Any, action: str) -> frozenset[int]:
+    """Units for which `user` acts as the responsible department (考核责任单位) for `action`."""
+    if not _active(user):
+        return frozenset()
+    return frozenset(
+        grant.unit_id
+        for grant in _grants(user)
+        if grant.unit_id is not None
+        and grant.role in RESPONSIBLE_DEPARTMENT_ROLES
+        and role_allows(grant.role, action)
+    )
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    """Every role the user holds anywhere (for navigation and role-level checks)."""
+    if not _active(user):
+        return frozenset()
+    roles = {grant.role for grant in _grants(user)}
+    if user.is_superuser:
+        roles.add(Role.OFFICE_ADMIN)
+    return frozenset(roles)
+
+
+def has_citywide(user: Any, action: str) -> bool:
+    """True when the user may take `action` on every unit (office, committee, auditors)."""
+    return unit_scope(user, action).everything
+
+
+def check_unit(user: Any, action: str, unit: Any) -> None:
+    """Raise PermissionDenied unless `user` may take `action` on `unit` (None = city-level)."""
+    scope = unit_scope(user, action)
+    if unit is None:
+        if not scope.everything:
+            raise PermissionDenied(f"{action}: needs a city-wide grant")
+        return
+    if unit.pk not in scope:
+        raise PermissionDenied(f"{action}: {unit} is outside your units")
+
+
+def check_citywide(user: Any, action: str) -> None:
+    check_unit(user, action, None)
+
+
+def forget(user: Any) -> None:
+    """Drop the cached grants (after grants change within one request or test)."""
+    user.__dict__.pop("_kaohe_access", None)

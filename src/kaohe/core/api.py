@@ -1,0 +1,103 @@
+"""API building blocks shared by the apps: scoped viewsets, error mapping, the audit endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from rest_framework import exceptions, serializers, viewsets
+
+from kaohe.core.errors import BatchRejected
+from kaohe.core.models import AuditEvent, ObjectChange
+
+
+def service_errors_to_api(exc: Exception) -> exceptions.APIException:
+    """Turn a service's Django or batch error into the API's 400/403."""
+    if isinstance(exc, BatchRejected):
+        return exceptions.ValidationError(
+            {
+                "detail": str(exc),
+                "errors": [
+                    {"row": e.row, "field": e.field, "rule": e.rule, "value": e.value}
+                    for e in exc.errors
+                ],
+            }
+        )
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"detail": exc.messages})
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    raise exc
+
+
+class ServiceCallMixin:
+    """Run a service function and map its errors to API responses."""
+
+    def call_service(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (BatchRejected, DjangoValidationError, DjangoPermissionDenied) as exc:
+            raise service_errors_to_api(exc) from exc
+
+
+class ScopedReadOnlyViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
+    """List and detail restricted to the caller's scope: objects outside it are 404."""
+
+    scope_action = "view"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        assert self.queryset is not None, "a scoped viewset names its queryset"
+        # The queryset comes from a ScopedManager, so it carries .restrict().
+        return self.queryset.all().restrict(self.request.user, self.scope_action)  # type: ignore[attr-defined]
+
+
+class ObjectChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ObjectChange
+        fields = ["action", "object_repr", "object_id", "before", "after"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    event = serializers.CharField(source="get_event_type_display")
+    acting_user = serializers.CharField(source="acting_user.username", default=None)
+    unit = serializers.CharField(source="unit.code", default=None)
+    changes = ObjectChangeSerializer(many=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "event_type",
+            "event",
+            "occurred_at",
+            "acting_user",
+            "unit",
+            "object_repr",
+            "object_id",
+            "extra_data",
+            "request_id",
+            "reason",
+            "changes",
+        ]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail, for auditors and the office (and a unit's own events for its heads)."""
+
+    serializer_class = AuditEventSerializer
+    filterset_fields = {"event_type": ["exact"], "unit__code": ["exact"], "request_id": ["exact"]}
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        from kaohe.core.access import unit_scope
+
+        scope = unit_scope(self.request.user, "audit")
+        queryset = AuditEvent.objects.select_related("acting_user", "unit").prefetch_related(
+            "changes"
+        )
+        if scope.everything:
+            return queryset
+        return queryset.filter(unit__in=sorted(scope.unit_ids))

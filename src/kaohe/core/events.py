@@ -1,0 +1,85 @@
+"""Typed domain events of the audit trail. Codes are stable: never renumber, only add."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(IntEnum):
+    """Every kind of change the platform records, grouped by hundreds per area."""
+
+    # access (1xx)
+    USER_LOGGED_IN = 101
+    USER_LOGIN_FAILED = 102
+    USER_CREATED = 103
+    GRANT_ADDED = 111
+    GRANT_REVOKED = 112
+    # units (2xx)
+    CATEGORY_CREATED = 201
+    UNIT_CREATED = 211
+    UNIT_UPDATED = 212
+    UNIT_MOVED = 213
+    POST_CREATED = 221
+    PERSON_CREATED = 231
+    PERSON_ASSIGNED = 232
+    # indicators (3xx)
+    INDICATOR_PROPOSED = 301
+    INDICATOR_APPROVED = 302
+    INDICATOR_REJECTED = 303
+    INDICATOR_UPDATED = 304
+    INDICATOR_RETIRED = 305
+    INDICATOR_CREATED = 306
+    # cycles and schemes (4xx)
+    CYCLE_CREATED = 401
+    CYCLE_ADVANCED = 402
+    TIME_NODE_CREATED = 403
+    TIME_NODE_LOCKED = 404
+    SCHEME_CREATED = 411
+    SCHEME_VERSION_CREATED = 412
+    SCHEME_VERSION_UPDATED = 413
+    SCHEME_VERSION_PUBLISHED = 414
+    # observations (5xx)
+    OBSERVATIONS_RECORDED = 501
+    OBSERVATION_CORRECTED = 502
+
+    @property
+    def label(self) -> str:
+        return str(_LABELS[self])
+
+    @classmethod
+    def choices(cls) -> list[tuple[int, str]]:
+        return [(member.value, _LABELS[member]) for member in cls]  # type: ignore[misc]
+
+
+_LABELS = {
+    EventType.USER_LOGGED_IN: _("logged in"),
+    EventType.USER_LOGIN_FAILED: _("login failed"),
+    EventType.USER_CREATED: _("user created"),
+    EventType.GRANT_ADDED: _("grant added"),
+    EventType.GRANT_REVOKED: _("grant revoked"),
+    EventType.CATEGORY_CREATED: _("category created"),
+    EventType.UNIT_CREATED: _("unit created"),
+    EventType.UNIT_UPDATED: _("unit updated"),
+    EventType.UNIT_MOVED: _("unit moved"),
+    EventType.POST_CREATED: _("post created"),
+    EventType.PERSON_CREATED: _("person created"),
+    EventType.PERSON_ASSIGNED: _("person assigned to a post"),
+    EventType.INDICATOR_PROPOSED: _("indicator proposed for admission"),
+    EventType.INDICATOR_APPROVED: _("indicator admitted"),
+    EventType.INDICATOR_REJECTED: _("indicator rejected"),
+    EventType.INDICATOR_UPDATED: _("indicator updated"),
+    EventType.INDICATOR_RETIRED: _("indicator retired"),
+    EventType.INDICATOR_CREATED: _("indicator created"),
+    EventType.CYCLE_CREATED: _("cycle created"),
+    EventType.CYCLE_ADVANCED: _("cycle moved to its next stage"),
+    EventType.TIME_NODE_CREATED: _("time node created"),
+    EventType.TIME_NODE_LOCKED: _("time node locked"),
+    EventType.SCHEME_CREATED: _("scheme created"),
+    EventType.SCHEME_VERSION_CREATED: _("scheme version created"),
+    EventType.SCHEME_VERSION_UPDATED: _("scheme draft edited"),
+    EventType.SCHEME_VERSION_PUBLISHED: _("scheme version published"),
+    EventType.OBSERVATIONS_RECORDED: _("values recorded"),
+    EventType.OBSERVATION_CORRECTED: _("value corrected"),
+}

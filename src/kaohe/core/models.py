@@ -1,0 +1,182 @@
+"""Base models, typed grants and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.core.events import EventType
+from kaohe.core.roles import Role
+
+
+class TimeStampedModel(models.Model):
+    """Created and updated stamps for every domain row."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BilingualNameMixin:
+    """`name` in the active language from `name_zh` / `name_en` (Chinese when English is empty)."""
+
+    name_zh: Any
+    name_en: Any
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.name_en:
+            return str(self.name_en)
+        return str(self.name_zh)
+
+
+class Grant(TimeStampedModel):
+    """A role given to a user or a group over a unit (null: the whole city), optionally with its
+    sub-units."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kaohe_grants",
+        verbose_name=_("user"),
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kaohe_grants",
+        verbose_name=_("group"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("unit"),
+        help_text=_("Empty means the whole city."),
+    )
+    include_descendants = models.BooleanField(_("includes sub-units"), default=True)
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(group__isnull=True))
+                | (Q(user__isnull=True) & Q(group__isnull=False)),
+                name="grant_user_xor_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or self.group
+        where = self.unit or _("whole city")
+        return f"{who}: {self.get_role_display()} @ {where}"
+
+
+class AuditEvent(models.Model):
+    """A typed domain event (who did what, when, to which object, with which values).
+
+    Written by service functions inside their transaction; never updated or deleted."""
+
+    event_type = models.PositiveIntegerField(_("event"), choices=EventType.choices())
+    occurred_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    extra_data = models.JSONField(_("details"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    scope_path: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Audit events are append-only")
+
+    @property
+    def event(self) -> EventType:
+        return EventType(self.event_type)
+
+
+class ObjectChange(models.Model):
+    """A field-level change (before/after) belonging to one audit event."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("updated")
+        DELETE = "delete", _("deleted")
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="changes")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("object change")
+        verbose_name_plural = _("object changes")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Object changes are append-only")
+        super().save(*args, **kwargs)
+
+    @property
+    def changed_fields(self) -> list[tuple[str, Any, Any]]:
+        before = self.before or {}
+        after = self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -1,0 +1,301 @@
+"""Load the generated demo city into the database, through the same audited services a person
+would use. Idempotent: a database that already holds the demo city is left as it is."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from kaohe.core import audit
+from kaohe.core.events import EventType
+from kaohe.core.roles import Role
+from kaohe.demo.generate import generate_demo_city
+from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
+from kaohe.indicators import services as indicator_services
+from kaohe.indicators.models import Indicator
+from kaohe.observations.models import Source
+from kaohe.observations.services import ValueRow, record_observations
+from kaohe.schemes import services as scheme_services
+from kaohe.schemes.models import Cycle
+from kaohe.units import services as unit_services
+from kaohe.units.models import Category, Unit
+
+DEMO_PASSWORD = "Kaohe-demo-2026"
+DEMO_YEARS = (2022, 2023, 2024, 2025, 2026)
+CURRENT_YEAR = 2026
+# Periods not yet reported on the demo's "today" (late November 2026).
+UNREPORTED = {"2026Y"}
+SCHEME_DIR = Path(__file__).resolve().parent / "schemes"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    description: str
+
+
+def _user(username: str, first_name: str, *, superuser: bool = False) -> Any:
+    User = get_user_model()
+    user = User(
+        username=username, first_name=first_name, is_staff=superuser, is_superuser=superuser
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    audit.record(EventType.USER_CREATED, acting_user=None, obj=user, extra={"superuser": superuser})
+    return user
+
+
+def _posts(unit: Unit, posts: tuple[DemoPost, ...], admin: Any, assessed: Unit) -> None:
+    for post in posts:
+        created = unit_services.create_post(
+            acting_user=admin,
+            unit=unit,
+            code=post.code,
+            title_zh=post.title_zh,
+            title_en=post.title_en,
+            rank=post.rank,
+        )
+        if post.person is not None:
+            unit_services.create_person(
+                acting_user=admin,
+                unit=assessed,
+                code=post.person.code,
+                name=post.person.name,
+                gender=post.person.gender,
+                post=created,
+            )
+
+
+def _unit_tree(city: DemoCity, admin: Any) -> dict[str, Unit]:
+    categories: dict[str, Category] = {}
+    for order, cat in enumerate(city.categories):
+        categories[cat.code] = unit_services.create_category(
+            acting_user=admin,
+            code=cat.code,
+            name_zh=cat.name_zh,
+            name_en=cat.name_en,
+            kind=Category.Kind.DISTRICT if cat.code == "district" else Category.Kind.DEPARTMENT,
+            parent=categories.get(cat.parent_code) if cat.parent_code else None,
+            order=order,
+        )
+    root = unit_services.create_unit(
+        acting_user=admin, code="CITY", name_zh=city.name_zh, name_en=city.name_en, kind="city"
+    )
+    unit_services.create_unit(
+        acting_user=admin,
+        code="OFFICE",
+        name_zh=city.office_name_zh,
+        name_en=city.office_name_en,
+        kind="office",
+        parent=root,
+    )
+    units: dict[str, Unit] = {}
+    demo_unit: DemoUnit
+    for demo_unit in (*city.districts, *city.departments):
+        unit = unit_services.create_unit(
+            acting_user=admin,
+            code=demo_unit.code,
+            name_zh=demo_unit.name_zh,
+            name_en=demo_unit.name_en,
+            kind=demo_unit.kind,
+            parent=root,
+            category=categories[demo_unit.category_code] if demo_unit.category_code else None,
+            is_assessed=True,
+        )
+        units[demo_unit.code] = unit
+        _posts(unit, demo_unit.leader_posts, admin, unit)
+        for division in demo_unit.divisions:
+            div = unit_services.create_unit(
+                acting_user=admin,
+                code=division.code,
+                name_zh=division.name_zh,
+                name_en=division.name_en,
+                kind="division",
+                parent=unit,
+            )
+            _posts(div, division.posts, admin, unit)
+    return units
+
+
+def _indicators(city: DemoCity, admin: Any, units: dict[str, Unit]) -> None:
+    # Basic indicators first, so that every formula names indicators that exist.
+    ordered = sorted(city.indicators, key=lambda i: i.formula is not None)
+    for ind in ordered:
+        indicator_services.create_indicator(
+            acting_user=admin,
+            code=ind.code,
+            name_zh=ind.name_zh,
+            name_en=ind.name_en,
+            unit_zh=ind.unit_zh,
+            unit_en=ind.unit_en,
+            direction=ind.direction,
+            frequency=ind.frequency,
+            value_type=ind.value_type,
+            decimals=ind.decimals,
+            responsible_department=units.get(ind.responsible_department or ""),
+            formula=ind.formula or "",
+            description_zh=ind.description_zh,
+            description_en=ind.description_en,
+        )
+    by_code = {i.code: i for i in Indicator.objects.all()}
+    keys: dict[str, dict[str, tuple[Indicator, float]]] = {}
+    for ind in city.indicators:
+        if ind.aspect_of and ind.aspect:
+            weight = 0.4 if ind.aspect == "quality" else 0.3
+            keys.setdefault(ind.aspect_of, {})[ind.aspect] = (by_code[ind.code], weight)
+    for key, components in sorted(keys.items()):
+        indicator_services.set_components(by_code[key], acting_user=admin, components=components)
+
+
+def _scheme_inputs(admin: Any, text: str, office: Unit) -> None:
+    """Catalogue the evaluation inputs a demo scheme reads (ratings, surveys, events)."""
+    document = yaml.safe_load(text)
+    existing = set(Indicator.objects.values_list("code", flat=True))
+    parsed = scheme_services.parse_scheme_text(text)
+    for code in sorted({c.split("@", 1)[0] for c in parsed.scheme.input_codes} - existing):
+        spec = (document.get("inputs") or {}).get(code) or {}
+        name = spec.get("name") or {}
+        kind = spec.get("type", "number")
+        indicator_services.create_indicator(
+            acting_user=admin,
+            code=code,
+            name_zh=name.get("zh", code),
+            name_en=name.get("en", code),
+            unit_zh=spec.get("unit", ""),
+            unit_en=spec.get("unit", ""),
+            direction=spec.get("direction", "higher"),
+            frequency="annual",
+            value_type={"grade": "grade", "count": "count"}.get(kind, "index"),
+            decimals=0 if kind in {"grade", "count"} else 2,
+            responsible_department=office,
+        )
+
+
+def _cycles_and_schemes(admin: Any, units: dict[str, Unit]) -> None:
+    office = Unit.objects.get(code="OFFICE")
+    categories = {c.code: c for c in Category.objects.all()}
+    for year in DEMO_YEARS:
+        cycle = scheme_services.create_cycle(acting_user=admin, year=year)
+        target = Cycle.State.IN_PROGRESS if year == CURRENT_YEAR else Cycle.State.CLOSED
+        while cycle.state != target:
+            cycle = scheme_services.advance_cycle(cycle, acting_user=admin, reason="demo history")
+        if year < CURRENT_YEAR - 1:
+            continue
+        for path in sorted(SCHEME_DIR.glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            document = yaml.safe_load(text)
+            _scheme_inputs(admin, text, office)
+            category = categories[document.get("category", path.stem)]
+            name = document.get("name") or {}
+            version = scheme_services.create_scheme(
+                acting_user=admin,
+                cycle=cycle,
+                category=category,
+                code=f"{path.stem}-{year}",
+                name_zh=f"{year}年度{name.get('zh', path.stem)}",
+                name_en=f"{year} {name.get('en', path.stem)}",
+                yaml_text=text,
+                change_note="demo",
+            )
+            scheme_services.publish_scheme_version(version, acting_user=admin)
+
+
+def _observations(city: DemoCity, admin: Any) -> int:
+    rows: list[ValueRow] = []
+    for u, unit_code in enumerate(city.value_units):
+        for i, code in enumerate(city.value_indicators):
+            for p, period in enumerate(city.periods):
+                value = float(city.values[u, i, p])
+                if math.isnan(value) or period in UNREPORTED:
+                    continue
+                rows.append(ValueRow(unit_code, code, period, Decimal(repr(value))))
+    for year in sorted({r.period[:4] for r in rows}):
+        record_observations(
+            [r for r in rows if r.period.startswith(year)], acting_user=admin, source=Source.IMPORT
+        )
+    return len(rows)
+
+
+def _grant(admin: Any, user: Any, role: str, unit: Unit | None, descendants: bool = True) -> None:
+    unit_services.add_grant(
+        acting_user=admin, user=user, role=role, unit=unit, include_descendants=descendants
+    )
+
+
+def _demo_users(admin: Any, units: dict[str, Unit], city: DemoCity) -> list[DemoLogin]:
+    d1, d2 = city.districts[0], city.districts[1]
+    logins: list[DemoLogin] = [DemoLogin("admin", "superuser", "system administrator")]
+    office = _user("office", "考核办管理员")
+    _grant(admin, office, Role.OFFICE_ADMIN, None)
+    logins.append(DemoLogin("office", Role.OFFICE_ADMIN, "assessment office, whole city"))
+    committee = _user("committee", "考核委委员")
+    _grant(admin, committee, Role.COMMITTEE, None)
+    logins.append(DemoLogin("committee", Role.COMMITTEE, "assessment committee, whole city"))
+    reviewer = _user("reviewer", "发改委审核员")
+    _grant(admin, reviewer, Role.REVIEWER, units["DEPT_FGW"])
+    logins.append(
+        DemoLogin("reviewer", Role.REVIEWER, "Development & Reform: its indicators in every unit")
+    )
+    leader = _user("leader", "分管副市长")
+    economic = [d for d in city.departments if d.category_code == "dept_economic"]
+    for dept in economic:
+        _grant(admin, leader, Role.LEADER, units[dept.code])
+    logins.append(DemoLogin("leader", Role.LEADER, f"{len(economic)} economic departments"))
+    for demo_unit, prefix in ((d1, "d01"), (d2, "d02")):
+        reporter = _user(f"{prefix}_reporter", f"{demo_unit.name_zh}填报员")
+        _grant(admin, reporter, Role.REPORTER, units[demo_unit.code])
+        logins.append(DemoLogin(f"{prefix}_reporter", Role.REPORTER, demo_unit.name_en))
+    head = _user("d01_head", f"{d1.name_zh}负责人")
+    _grant(admin, head, Role.UNIT_HEAD, units[d1.code])
+    logins.append(DemoLogin("d01_head", Role.UNIT_HEAD, d1.name_en))
+    statistics = _user("tjj_reporter", "统计局填报员")
+    _grant(admin, statistics, Role.REPORTER, units["DEPT_TJJ"])
+    logins.append(
+        DemoLogin("tjj_reporter", Role.REPORTER, "Statistics Bureau: GDP etc. for every district")
+    )
+    expert = _user("expert", "评审专家")
+    _grant(admin, expert, Role.EXPERT, None)
+    logins.append(DemoLogin("expert", Role.EXPERT, "rates excellence goals"))
+    auditor = _user("auditor", "纪检审计")
+    _grant(admin, auditor, Role.AUDITOR, None)
+    logins.append(DemoLogin("auditor", Role.AUDITOR, "reads the audit trail"))
+    staff_post = city.departments[0].divisions[0].posts[0]
+    staff = _user("staff", staff_post.person.name if staff_post.person else "公务员")
+    person = units[city.departments[0].code].people.get(post__code=staff_post.code)
+    person.user = staff
+    person.save(update_fields=["user", "updated_at"])
+    audit.record(
+        EventType.PERSON_ASSIGNED,
+        acting_user=admin,
+        obj=person,
+        unit=person.unit,
+        extra={"user": staff.username},
+    )
+    _grant(admin, staff, Role.CIVIL_SERVANT, units[city.departments[0].code], descendants=False)
+    logins.append(DemoLogin("staff", Role.CIVIL_SERVANT, "a civil servant's own record"))
+    return logins
+
+
+def demo_loaded() -> bool:
+    return Unit.objects.filter(code="CITY").exists()
+
+
+def load_demo(seed: int = 2025) -> list[DemoLogin]:
+    """Create the demo city, its catalogue, five years of values, schemes and one login per
+    role. Returns the logins (all share DEMO_PASSWORD)."""
+    city = generate_demo_city(seed=seed, years=DEMO_YEARS)
+    with transaction.atomic():
+        admin = _user("admin", "系统管理员", superuser=True)
+        units = _unit_tree(city, admin)
+        _indicators(city, admin, units)
+        _cycles_and_schemes(admin, units)
+        _observations(city, admin)
+        return _demo_users(admin, units, city)

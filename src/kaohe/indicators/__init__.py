@@ -1,0 +1,1 @@
+"""The indicator catalogue and its admission review (准入审批)."""

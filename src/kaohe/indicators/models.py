@@ -1,0 +1,206 @@
+"""Indicators (what is measured), their scale/speed/quality components and admission requests."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.core.models import BilingualNameMixin, TimeStampedModel
+from kaohe.core.querysets import ScopedManager
+
+indicator_code_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,47}$",
+    _("Use lower-case letters, digits and underscores, starting with a letter."),
+)
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("higher is better")
+    LOWER = "lower", _("lower is better")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    ANNUAL = "annual", _("annual")
+
+
+class ValueType(models.TextChoices):
+    AMOUNT = "amount", _("amount")
+    RATE = "rate", _("rate (%)")
+    COUNT = "count", _("count")
+    INDEX = "index", _("index")
+    GRADE = "grade", _("graded rating")
+
+
+class IndicatorQuerySet(models.QuerySet["Indicator"]):
+    def active(self) -> IndicatorQuerySet:
+        return self.filter(status=Indicator.Status.ACTIVE)
+
+    def visible_to(self, user: Any) -> IndicatorQuerySet:
+        """Sensitive indicators only for the office, auditors and their responsible department."""
+        from kaohe.core import access
+
+        if access.has_citywide(user, "view"):
+            return self
+        responsible = access.responsible_unit_ids(user, "view")
+        return self.filter(
+            models.Q(sensitive=False) | models.Q(responsible_department__in=sorted(responsible))
+        )
+
+
+class Indicator(BilingualNameMixin, TimeStampedModel):
+    """A catalogued measure: what it means, how it is measured, who supplies it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        ACTIVE = "active", _("in the catalogue")
+        REJECTED = "rejected", _("rejected")
+        RETIRED = "retired", _("retired")
+
+    code = models.CharField(
+        _("code"), max_length=48, unique=True, validators=[indicator_code_validator]
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    unit_zh = models.CharField(_("unit of measure (Chinese)"), max_length=20, blank=True)
+    unit_en = models.CharField(_("unit of measure (English)"), max_length=40, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.HIGHER
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    value_type = models.CharField(
+        _("value type"), max_length=8, choices=ValueType.choices, default=ValueType.AMOUNT
+    )
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=2)
+    min_value = models.FloatField(_("lowest plausible value"), null=True, blank=True)
+    max_value = models.FloatField(_("highest plausible value"), null=True, blank=True)
+    responsible_department = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_for",
+        verbose_name=_("responsible department"),
+    )
+    formula = models.CharField(
+        _("formula"),
+        max_length=400,
+        blank=True,
+        help_text=_("For a derived indicator: an expression over other indicator codes."),
+    )
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_value__isnull=True)
+                | models.Q(max_value__isnull=True)
+                | models.Q(min_value__lte=models.F("max_value")),
+                name="indicator_range_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_derived(self) -> bool:
+        return bool(self.formula)
+
+    @property
+    def unit_of_measure(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.unit_en:
+            return self.unit_en
+        return self.unit_zh
+
+
+class IndicatorComponent(models.Model):
+    """One aspect (scale, speed or quality) of a key development indicator (规模、速度、质量)."""
+
+    class Aspect(models.TextChoices):
+        SCALE = "scale", _("scale")
+        SPEED = "speed", _("speed")
+        QUALITY = "quality", _("quality")
+
+    key_indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="components"
+    )
+    aspect = models.CharField(_("aspect"), max_length=8, choices=Aspect.choices)
+    component = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    default_weight = models.DecimalField(
+        _("default weight"), max_digits=6, decimal_places=3, default=1
+    )
+
+    class Meta:
+        verbose_name = _("indicator component")
+        verbose_name_plural = _("indicator components")
+        ordering = ["key_indicator", "aspect"]
+        constraints = [
+            models.UniqueConstraint(fields=["key_indicator", "aspect"], name="one_per_aspect")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_indicator.code}.{self.aspect} = {self.component.code}"
+
+
+class AdmissionRequest(TimeStampedModel):
+    """A department's proposal to add an indicator to the assessment, and the office's decision.
+
+    The office rejects routine and process work so that the catalogue stays small (§1.4)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="admission_requests"
+    )
+    proposed_by_unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="admission_requests",
+        verbose_name=_("proposing unit"),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason for assessing it"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    scope_path: ClassVar[str] = "proposed_by_unit"
+    objects = ScopedManager["AdmissionRequest"]()
+
+    class Meta:
+        verbose_name = _("admission request")
+        verbose_name_plural = _("admission requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} ← {self.proposed_by_unit}"

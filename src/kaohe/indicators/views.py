@@ -1,0 +1,149 @@
+"""The catalogue, one indicator compared across units over time, and the admission review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaohe.core import access
+from kaohe.core.roles import Action
+from kaohe.indicators import services
+from kaohe.indicators.forms import DecisionForm, ProposalForm
+from kaohe.indicators.models import AdmissionRequest, Indicator
+from kaohe.observations.selectors import periods_with_values, value_grid
+from kaohe.units.models import Unit, visible_units
+from kaohe.web import charts
+
+
+@login_required
+def indicator_list(request: HttpRequest) -> HttpResponse:
+    indicators = (
+        Indicator.objects.visible_to(request.user)
+        .active()
+        .select_related("responsible_department")
+        .prefetch_related("components__component")
+    )
+    frequency = request.GET.get("frequency", "")
+    if frequency:
+        indicators = indicators.filter(frequency=frequency)
+    return render(
+        request,
+        "indicators/indicator_list.html",
+        {
+            "indicators": indicators,
+            "frequency": frequency,
+            "frequencies": Indicator._meta.get_field("frequency").choices,
+        },
+    )
+
+
+@login_required
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """All units the user may see, compared on one indicator over the years and quarters."""
+    indicator = get_object_or_404(
+        Indicator.objects.visible_to(request.user).select_related("responsible_department"),
+        code=code,
+    )
+    units = list(visible_units(request.user).filter(is_assessed=True))
+    years = periods_with_values(request.user, code="Y")[-5:]
+    quarters = [p for p in periods_with_values(request.user) if not p.endswith("Y")][-8:]
+    grid = value_grid(request.user, indicators=[code], units=[u.pk for u in units])
+    reporting = [u for u in units if any((u.pk, code, p) in grid for p in years + quarters)]
+    d = indicator.decimals
+    context = {
+        "indicator": indicator,
+        "years": years,
+        "rows": [
+            {"unit": u, "values": [grid.get((u.pk, code, p)) for p in years]} for u in reporting
+        ],
+        "chart_years": charts.line_chart(
+            _("By year"),
+            years,
+            {
+                u.name: [charts.rounded(grid.get((u.pk, code, p)), d) for p in years]
+                for u in reporting
+            },
+            unit=indicator.unit_of_measure,
+        ),
+        "chart_quarters": charts.line_chart(
+            _("Cumulative by reporting period"),
+            quarters,
+            {
+                u.name: [charts.rounded(grid.get((u.pk, code, p)), d) for p in quarters]
+                for u in reporting
+            },
+            unit=indicator.unit_of_measure,
+        ),
+        "requests": indicator.admission_requests.select_related("proposed_by_unit"),
+    }
+    return render(request, "indicators/indicator_detail.html", context)
+
+
+def _proposing_units(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return visible_units(request.user, Action.SUBMIT).filter(is_assessed=True)
+
+
+@login_required
+def admission_list(request: HttpRequest) -> HttpResponse:
+    """Proposals: a unit sees its own; the office sees all and decides."""
+    requests = AdmissionRequest.objects.restrict(request.user).select_related(
+        "indicator", "proposed_by_unit", "proposed_by", "decided_by"
+    )
+    units = _proposing_units(request)
+    can_propose = units.exists()
+    form = None
+    if can_propose:
+        form = ProposalForm(request.POST or None, units=units)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            unit: Unit = data.pop("unit")
+            reason = data.pop("reason")
+            code = data.pop("code")
+            try:
+                services.propose_indicator(
+                    acting_user=request.user, unit=unit, code=code, reason=reason, **data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your proposal was sent to the assessment office."))
+                return redirect("indicators:admission_list")
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "indicators/admission_list.html",
+        {
+            "requests": requests,
+            "form": form,
+            "can_decide": access.has_citywide(request.user, Action.ADMINISTER),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def admission_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(AdmissionRequest.objects.restrict(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("indicators:admission_list")
+    decide = (
+        services.approve_admission
+        if form.cleaned_data["decision"] == "approve"
+        else services.reject_admission
+    )
+    try:
+        decide(proposal, acting_user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("indicators:admission_list")

@@ -1,0 +1,143 @@
+"""An observation is the slot (unit, indicator, time node); its values are immutable versions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.core.querysets import ScopedManager
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("web form")
+    EXCEL = "excel", _("Excel upload")
+    CSV = "csv", _("CSV upload")
+    API = "api", _("REST API")
+    STREAM = "stream", _("event stream")
+    DERIVED = "derived", _("derived")
+    IMPORT = "import", _("initial import")
+
+
+def _observation_extra_scope(user: Any, action: str, indicator_path: str) -> Q | None:
+    """A responsible department (考核责任单位) sees and reports its indicators for every unit;
+    sensitive indicators stay with the office, auditors and their responsible department."""
+    from kaohe.core import access
+
+    responsible = access.responsible_unit_ids(user, action)
+    if not responsible:
+        return None
+    return Q(**{f"{indicator_path}__responsible_department__in": sorted(responsible)})
+
+
+class Observation(models.Model):
+    """The current value of (unit, indicator, time node) — a cache of its latest version."""
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="observations", verbose_name=_("unit")
+    )
+    indicator = models.ForeignKey(
+        "indicators.Indicator",
+        on_delete=models.PROTECT,
+        related_name="observations",
+        verbose_name=_("indicator"),
+    )
+    time_node = models.ForeignKey(
+        "schemes.TimeNode",
+        on_delete=models.PROTECT,
+        related_name="observations",
+        verbose_name=_("time node"),
+    )
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    text = models.CharField(_("graded value"), max_length=40, blank=True)
+    version_count = models.PositiveIntegerField(_("versions"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    scope_path: ClassVar[str] = "unit"
+    objects = ScopedManager["Observation"]()
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["time_node__period", "unit__path", "indicator__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "time_node"], name="one_observation_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["indicator", "time_node"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.indicator_id}/{self.time_node_id}"
+
+    @classmethod
+    def extra_scope_q(cls, user: Any, action: str) -> Q | None:
+        return _observation_extra_scope(user, action, "indicator")
+
+    @property
+    def display_value(self) -> str:
+        if self.text:
+            return self.text
+        if self.value is None:
+            return ""
+        return f"{self.value:.{self.indicator.decimals}f}"
+
+
+class ObservationVersion(models.Model):
+    """One value as it was sent: who, when, from where, why. Never updated, never deleted."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    text = models.CharField(_("graded value"), max_length=40, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    source_unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sending department"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), db_index=True)
+    reason = models.TextField(_("reason for the correction"), blank=True)
+    event = models.ForeignKey(
+        "core.AuditEvent", on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    scope_path: ClassVar[str] = "observation__unit"
+    objects = ScopedManager["ObservationVersion"]()
+
+    class Meta:
+        verbose_name = _("observation version")
+        verbose_name_plural = _("observation versions")
+        ordering = ["observation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["observation", "number"], name="version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.observation} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Observation versions are never changed; record a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Observation versions are never deleted")
+
+    @classmethod
+    def extra_scope_q(cls, user: Any, action: str) -> Q | None:
+        return _observation_extra_scope(user, action, "observation__indicator")

@@ -1,0 +1,55 @@
+"""Reads of observed values, always through the user's scope, shaped for pages and charts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+
+from kaohe.indicators.models import Indicator
+from kaohe.observations.models import Observation
+from kaohe.schemes.models import TimeNode
+
+
+def visible_observations(user: Any, action: str = "view") -> QuerySet[Observation]:
+    """Observations in the user's unit scope whose indicator the user may see."""
+    return Observation.objects.restrict(user, action).filter(
+        indicator__in=Indicator.objects.visible_to(user).values("pk")
+    )
+
+
+def value_grid(
+    user: Any,
+    *,
+    indicators: Iterable[str],
+    periods: Iterable[str] | None = None,
+    units: Iterable[int] | None = None,
+) -> dict[tuple[int, str, str], float]:
+    """{(unit id, indicator code, period): value} for numeric values in scope, in one query."""
+    queryset = visible_observations(user).filter(indicator__code__in=list(indicators))
+    if periods is not None:
+        queryset = queryset.filter(time_node__period__in=list(periods))
+    if units is not None:
+        queryset = queryset.filter(unit__in=list(units))
+    rows = queryset.exclude(value=None).values_list(
+        "unit_id", "indicator__code", "time_node__period", "value"
+    )
+    return {(u, code, period): float(value) for u, code, period, value in rows}
+
+
+def latest_period(user: Any, *, code: str = "Y", indicator: str | None = None) -> TimeNode | None:
+    """The latest time node of a kind (default: full year) holding any value the user sees."""
+    queryset = visible_observations(user).filter(time_node__code=code)
+    if indicator:
+        queryset = queryset.filter(indicator__code=indicator)
+    period = queryset.order_by("-time_node__period").values_list("time_node", flat=True).first()
+    return TimeNode.objects.filter(pk=period).select_related("cycle").first() if period else None
+
+
+def periods_with_values(user: Any, *, code: str | None = None) -> list[str]:
+    """Every period that holds a visible value, oldest first."""
+    queryset = visible_observations(user)
+    if code is not None:
+        queryset = queryset.filter(time_node__code=code)
+    return sorted(set(queryset.values_list("time_node__period", flat=True).distinct()))

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kaohe.observations import views
+
+app_name = "observations"
+
+urlpatterns = [
+    path("<int:pk>/history/", views.observation_history, name="history"),
+]

@@ -1,0 +1,1 @@
+"""Assessment cycles with their time nodes, and schemes as versioned data (YAML)."""

@@ -1,0 +1,200 @@
+"""REST API for cycles, time nodes, schemes and their versions (YAML in and out)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kaohe.core.api import ServiceCallMixin
+from kaohe.schemes import services
+from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
+from kaohe.units.models import Category
+
+
+class TimeNodeSerializer(serializers.ModelSerializer):
+    cycle = serializers.IntegerField(source="cycle.year", read_only=True)
+
+    class Meta:
+        model = TimeNode
+        fields = [
+            "id",
+            "cycle",
+            "code",
+            "period",
+            "kind",
+            "name_zh",
+            "name_en",
+            "period_start",
+            "period_end",
+            "due_date",
+            "locked",
+        ]
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    time_nodes = TimeNodeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Cycle
+        fields = ["id", "year", "name_zh", "name_en", "state", "time_nodes"]
+        read_only_fields = ["id", "state", "time_nodes"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
+    """Annual cycles; the office creates them and moves them through their stages."""
+
+    queryset = Cycle.objects.prefetch_related("time_nodes")
+    serializer_class = CycleSerializer
+    lookup_field = "year"
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer: CycleSerializer) -> None:
+        serializer.instance = self.call_service(
+            services.create_cycle, acting_user=self.request.user, **serializer.validated_data
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def advance(self, request: Request, year: str | None = None) -> Response:
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cycle = self.call_service(
+            services.advance_cycle,
+            self.get_object(),
+            acting_user=request.user,
+            reason=payload.validated_data["reason"],
+        )
+        return Response(CycleSerializer(cycle).data)
+
+
+class SchemeVersionSerializer(serializers.ModelSerializer):
+    scheme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = SchemeVersion
+        fields = [
+            "id",
+            "scheme",
+            "number",
+            "status",
+            "fingerprint",
+            "change_note",
+            "document",
+            "yaml_text",
+            "created_at",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class SchemeSerializer(serializers.ModelSerializer):
+    cycle = serializers.SlugRelatedField(slug_field="year", queryset=Cycle.objects.all())
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    versions = serializers.SerializerMethodField()
+    yaml_text = serializers.CharField(write_only=True)
+
+    class Meta:
+        model = Scheme
+        fields = ["id", "code", "name_zh", "name_en", "cycle", "category", "versions", "yaml_text"]
+
+    def get_versions(self, scheme: Scheme) -> list[dict[str, object]]:
+        return [
+            {"number": v.number, "status": v.status, "fingerprint": v.fingerprint}
+            for v in scheme.versions.all()
+        ]
+
+
+class NewVersionSerializer(serializers.Serializer):
+    yaml_text = serializers.CharField(required=False)
+    change_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
+    """Schemes and their versions. `GET …/versions/N/yaml/` exports a version as YAML."""
+
+    queryset = Scheme.objects.select_related("cycle", "category").prefetch_related("versions")
+    serializer_class = SchemeSerializer
+    lookup_field = "code"
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["cycle__year", "category__code"]
+
+    def perform_create(self, serializer: SchemeSerializer) -> None:
+        version = self.call_service(
+            services.create_scheme, acting_user=self.request.user, **serializer.validated_data
+        )
+        serializer.instance = version.scheme
+
+    def _version(self, number: str) -> SchemeVersion:
+        return get_object_or_404(SchemeVersion, scheme=self.get_object(), number=number)
+
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="versions",
+        serializer_class=NewVersionSerializer,
+    )
+    def versions(self, request: Request, code: str | None = None) -> Response:
+        scheme = self.get_object()
+        if request.method == "GET":
+            data = SchemeVersionSerializer(scheme.versions.all(), many=True).data
+            return Response(data)
+        payload = NewVersionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = self.call_service(
+            services.create_scheme_version,
+            scheme,
+            acting_user=request.user,
+            yaml_text=payload.validated_data.get("yaml_text"),
+            change_note=payload.validated_data["change_note"],
+        )
+        return Response(SchemeVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)")
+    def version(self, request: Request, code: str | None = None, number: str = "") -> Response:
+        return Response(SchemeVersionSerializer(self._version(number)).data)
+
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/yaml")
+    def version_yaml(
+        self, request: Request, code: str | None = None, number: str = ""
+    ) -> HttpResponse:
+        version = self._version(number)
+        response = HttpResponse(version.yaml_text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{version.scheme.code}-v{version.number}.yaml"'
+        )
+        return response
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"versions/(?P<number>\d+)/publish",
+        serializer_class=ReasonSerializer,
+    )
+    def publish(self, request: Request, code: str | None = None, number: str = "") -> Response:
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = self.call_service(
+            services.publish_scheme_version,
+            self._version(number),
+            acting_user=request.user,
+            reason=payload.validated_data["reason"],
+        )
+        return Response(SchemeVersionSerializer(version).data)
+
+    @action(detail=True, methods=["get"], url_path=r"diff/(?P<a>\d+)/(?P<b>\d+)")
+    def diff(self, request: Request, code: str | None = None, a: str = "", b: str = "") -> Response:
+        old, new = self._version(a), self._version(b)
+        return Response(
+            {
+                "from": old.number,
+                "to": new.number,
+                "changes": services.scheme_diff_rows(old.document, new.document),
+            }
+        )

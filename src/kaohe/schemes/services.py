@@ -1,0 +1,309 @@
+"""Every write to cycles, time nodes and schemes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaohe.core import access, audit
+from kaohe.core.events import EventType
+from kaohe.core.roles import Action
+from kaohe.engine.errors import SchemeError
+from kaohe.engine.scheme import Scheme as EngineScheme
+from kaohe.engine.scheme import dump_scheme, load_scheme
+from kaohe.indicators.models import Indicator
+from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
+from kaohe.units.models import Category
+
+# The four cumulative reporting periods of a year, as statistics report quarterly figures.
+QUARTERLY_NODES = (
+    ("Q1", TimeNode.Kind.QUARTER, "第一季度", "Q1", 3),
+    ("H1", TimeNode.Kind.HALF, "上半年", "First half", 6),
+    ("Q3", TimeNode.Kind.THREE_QUARTERS, "前三季度", "First three quarters", 9),
+    ("Y", TimeNode.Kind.YEAR, "全年", "Full year", 12),
+)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    if month == 12:
+        return dt.date(year, 12, 31)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+
+
+@transaction.atomic
+def create_cycle(*, acting_user: Any, year: int, name_zh: str = "", name_en: str = "") -> Cycle:
+    """Open an annual cycle with its four cumulative reporting nodes (Q1, H1, Q1–Q3, year)."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    cycle = Cycle(
+        year=year,
+        name_zh=name_zh or f"{year}年度综合考核",
+        name_en=name_en or f"{year} annual assessment",
+    )
+    cycle.full_clean()
+    cycle.save()
+    nodes = []
+    for order, (code, kind, zh, en, month) in enumerate(QUARTERLY_NODES, start=1):
+        end = _month_end(year, month)
+        due = end + dt.timedelta(days=20) if month < 12 else dt.date(year + 1, 1, 31)
+        nodes.append(
+            TimeNode(
+                cycle=cycle,
+                code=code,
+                period=f"{year}{code}",
+                kind=kind,
+                name_zh=f"{year}年{zh}",
+                name_en=f"{year} {en}",
+                period_start=dt.date(year, 1, 1),
+                period_end=end,
+                due_date=due,
+                order=order,
+            )
+        )
+    TimeNode.objects.bulk_create(nodes)
+    audit.record(
+        EventType.CYCLE_CREATED,
+        acting_user=acting_user,
+        obj=cycle,
+        extra={"time_nodes": [n.period for n in nodes]},
+        changes=[audit.created(cycle)],
+    )
+    return cycle
+
+
+@transaction.atomic
+def advance_cycle(cycle: Cycle, *, acting_user: Any, reason: str = "") -> Cycle:
+    """Move the cycle to its next stage; stages are never skipped or reversed."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    target = cycle.next_state
+    if target is None:
+        raise ValidationError(_("The cycle is closed; it has no next stage."))
+    before = audit.snapshot(cycle, ["state"])
+    cycle.state = target
+    cycle.save(update_fields=["state", "updated_at"])
+    audit.record(
+        EventType.CYCLE_ADVANCED,
+        acting_user=acting_user,
+        obj=cycle,
+        reason=reason,
+        extra={"from": before["state"], "to": target},
+        changes=[audit.updated(cycle, before)],
+    )
+    return cycle
+
+
+@transaction.atomic
+def lock_time_node(node: TimeNode, *, acting_user: Any, reason: str = "") -> TimeNode:
+    """Close a reporting period: later values for it need a correction with a reason."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    before = audit.snapshot(node, ["locked"])
+    node.locked = True
+    node.save(update_fields=["locked", "updated_at"])
+    audit.record(
+        EventType.TIME_NODE_LOCKED,
+        acting_user=acting_user,
+        obj=node,
+        reason=reason,
+        changes=[audit.updated(node, before)],
+    )
+    return node
+
+
+@dataclass(frozen=True)
+class ParsedScheme:
+    """A validated scheme document in its canonical forms."""
+
+    scheme: EngineScheme
+    yaml_text: str
+    document: dict[str, Any]
+    fingerprint: str
+
+
+def parse_scheme_text(text: str) -> ParsedScheme:
+    """Validate a YAML scheme with the engine; errors become a ValidationError naming the line."""
+    try:
+        scheme = load_scheme(text)
+    except SchemeError as exc:
+        raise ValidationError({"yaml_text": str(exc)}) from None
+    canonical = dump_scheme(scheme)
+    return ParsedScheme(
+        scheme=scheme,
+        yaml_text=canonical,
+        document=scheme.to_dict(),
+        fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+def _base_code(code: str) -> str:
+    return code.split("@", 1)[0]
+
+
+def missing_inputs(parsed: ParsedScheme) -> list[str]:
+    """Input codes of the scheme that are not active indicators in the catalogue."""
+    codes = sorted({_base_code(c) for c in parsed.scheme.input_codes})
+    known = set(Indicator.objects.active().filter(code__in=codes).values_list("code", flat=True))
+    return [c for c in codes if c not in known]
+
+
+@transaction.atomic
+def create_scheme(
+    *,
+    acting_user: Any,
+    cycle: Cycle,
+    category: Category,
+    code: str,
+    name_zh: str,
+    name_en: str = "",
+    yaml_text: str,
+    change_note: str = "",
+) -> SchemeVersion:
+    """Create a scheme for a category and cycle with its first (draft) version."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    parsed = parse_scheme_text(yaml_text)
+    scheme = Scheme(cycle=cycle, category=category, code=code, name_zh=name_zh, name_en=name_en)
+    scheme.full_clean()
+    scheme.save()
+    version = SchemeVersion.objects.create(
+        scheme=scheme,
+        number=1,
+        yaml_text=parsed.yaml_text,
+        document=parsed.document,
+        fingerprint=parsed.fingerprint,
+        change_note=change_note,
+        created_by=acting_user,
+    )
+    audit.record(
+        EventType.SCHEME_CREATED,
+        acting_user=acting_user,
+        obj=scheme,
+        extra={"version": 1, "fingerprint": parsed.fingerprint},
+        changes=[audit.created(scheme), audit.created(version)],
+    )
+    return version
+
+
+@transaction.atomic
+def create_scheme_version(
+    scheme: Scheme,
+    *,
+    acting_user: Any,
+    yaml_text: str | None = None,
+    change_note: str = "",
+) -> SchemeVersion:
+    """A new draft version, from YAML text or (when None) a copy of the latest version."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    latest = scheme.versions.select_for_update().order_by("-number").first()
+    if latest is not None and latest.status == SchemeVersion.Status.DRAFT:
+        raise ValidationError(
+            _("Version %(number)s is still a draft: edit it instead of starting another.")
+            % {"number": latest.number}
+        )
+    source = yaml_text if yaml_text is not None else (latest.yaml_text if latest else "")
+    parsed = parse_scheme_text(source)
+    version = SchemeVersion.objects.create(
+        scheme=scheme,
+        number=(latest.number + 1) if latest else 1,
+        yaml_text=parsed.yaml_text,
+        document=parsed.document,
+        fingerprint=parsed.fingerprint,
+        change_note=change_note,
+        based_on=latest,
+        created_by=acting_user,
+    )
+    audit.record(
+        EventType.SCHEME_VERSION_CREATED,
+        acting_user=acting_user,
+        obj=version,
+        extra={"based_on": latest.number if latest else None, "fingerprint": parsed.fingerprint},
+        changes=[audit.created(version)],
+    )
+    return version
+
+
+@transaction.atomic
+def update_scheme_draft(
+    version: SchemeVersion, *, acting_user: Any, yaml_text: str, change_note: str = ""
+) -> SchemeVersion:
+    """Replace a draft's document; a published version refuses."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    version = SchemeVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.is_editable:
+        raise ValidationError(
+            _("%(version)s is %(status)s and cannot change; start a new version.")
+            % {"version": version, "status": version.get_status_display()}
+        )
+    parsed = parse_scheme_text(yaml_text)
+    before = audit.snapshot(version, ["fingerprint", "change_note"])
+    old_document = version.document
+    version.yaml_text = parsed.yaml_text
+    version.document = parsed.document
+    version.fingerprint = parsed.fingerprint
+    if change_note:
+        version.change_note = change_note
+    version.save()
+    audit.record(
+        EventType.SCHEME_VERSION_UPDATED,
+        acting_user=acting_user,
+        obj=version,
+        extra={"diff": scheme_diff_rows(old_document, parsed.document)},
+        changes=[audit.updated(version, before)],
+    )
+    return version
+
+
+@transaction.atomic
+def publish_scheme_version(
+    version: SchemeVersion, *, acting_user: Any, reason: str = ""
+) -> SchemeVersion:
+    """Publish a draft: it becomes immutable and the previously published version superseded.
+    Every input it reads must be an active indicator of the catalogue."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    version = SchemeVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != SchemeVersion.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be published."))
+    parsed = parse_scheme_text(version.yaml_text)
+    missing = missing_inputs(parsed)
+    if missing:
+        raise ValidationError(
+            _("The scheme reads inputs that are not in the indicator catalogue: %(codes)s")
+            % {"codes": ", ".join(missing)}
+        )
+    previous = list(
+        SchemeVersion.objects.select_for_update().filter(
+            scheme=version.scheme, status=SchemeVersion.Status.PUBLISHED
+        )
+    )
+    for old in previous:
+        old.status = SchemeVersion.Status.SUPERSEDED
+        old.save(update_fields=["status", "updated_at"])
+    before = audit.snapshot(version, ["status"])
+    version.status = SchemeVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = acting_user
+    version.save()
+    audit.record(
+        EventType.SCHEME_VERSION_PUBLISHED,
+        acting_user=acting_user,
+        obj=version,
+        reason=reason,
+        extra={"fingerprint": version.fingerprint, "superseded": [v.number for v in previous]},
+        changes=[audit.updated(version, before)],
+    )
+    return version
+
+
+def scheme_diff_rows(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """A structural diff of two scheme documents, node by node (see engine.diff_schemes)."""
+    from kaohe.engine.scheme import diff_schemes
+
+    return [
+        {"change": c.change, "path": c.path, "field": c.field, "before": c.old, "after": c.new}
+        for c in diff_schemes(load_scheme(old), load_scheme(new))
+    ]

@@ -1,0 +1,1 @@
+"""Units (a tree: city → districts / departments → divisions), categories, posts and people."""

@@ -1,0 +1,79 @@
+"""Unit pages: the units a user may see, and one unit's page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from kaohe.indicators.models import Indicator
+from kaohe.observations.selectors import periods_with_values, value_grid
+from kaohe.units.models import Category, Person, Post, Unit
+from kaohe.web import charts
+
+KEY_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai", "retail_sales")
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    """Assessed units in scope, grouped by comparison category."""
+    units = Unit.objects.restrict(request.user).filter(is_assessed=True).select_related("category")
+    by_category: dict[int, list[Unit]] = defaultdict(list)
+    for unit in units:
+        if unit.category_id is not None:
+            by_category[unit.category_id].append(unit)
+    categories = [
+        {"category": c, "units": by_category[c.pk]}
+        for c in Category.objects.select_related("parent")
+        if by_category.get(c.pk)
+    ]
+    return render(request, "units/unit_list.html", {"groups": categories})
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One unit: who it is, its divisions and staff, and its key figures over time."""
+    unit = get_object_or_404(
+        Unit.objects.restrict(request.user).select_related("category"), code=code
+    )
+    subtree = Unit.objects.subtree(unit)
+    divisions = [u for u in subtree if u.pk != unit.pk]
+    posts = Post.objects.restrict(request.user).filter(unit__in=subtree).select_related("unit")
+    people = {p.post_id: p for p in Person.objects.restrict(request.user).filter(unit=unit)}
+    indicators = list(Indicator.objects.visible_to(request.user).filter(code__in=KEY_INDICATORS))
+    years = periods_with_values(request.user, code="Y")[-5:]
+    grid = value_grid(
+        request.user, indicators=[i.code for i in indicators], periods=years, units=[unit.pk]
+    )
+    figures = []
+    for indicator in sorted(indicators, key=lambda i: KEY_INDICATORS.index(i.code)):
+        values = [grid.get((unit.pk, indicator.code, p)) for p in years]
+        if not any(v is not None for v in values):
+            continue
+        figures.append(
+            {
+                "indicator": indicator,
+                "latest": values[-1],
+                "chart_id": f"chart-{indicator.code}",
+                "chart": charts.line_chart(
+                    indicator.name,
+                    years,
+                    {indicator.name: [charts.rounded(v, indicator.decimals) for v in values]},
+                    unit=indicator.unit_of_measure,
+                ),
+            }
+        )
+    return render(
+        request,
+        "units/unit_detail.html",
+        {
+            "unit": unit,
+            "divisions": divisions,
+            "posts": [(post, people.get(post.pk)) for post in posts],
+            "staff_count": len(people),
+            "figures": figures,
+            "years": years,
+        },
+    )

@@ -1,0 +1,63 @@
+"""Navigation by role, for the base layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.core.access import roles_of
+from kaohe.core.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    roles: frozenset[str] | None  # None: everyone signed in
+
+
+R = Role
+NAV = (
+    NavItem("web:overview", _("Overview"), None),
+    NavItem("units:list", _("Units"), None),
+    NavItem("indicators:list", _("Indicators"), None),
+    NavItem(
+        "indicators:admission_list",
+        _("Admission review"),
+        frozenset({R.OFFICE_ADMIN, R.UNIT_HEAD, R.REPORTER}),
+    ),
+    NavItem(
+        "schemes:cycle_list",
+        _("Cycles"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.REVIEWER, R.AUDITOR}),
+    ),
+    NavItem("schemes:list", _("Schemes"), None),
+    NavItem("web:audit", _("Audit trail"), frozenset({R.OFFICE_ADMIN, R.AUDITOR})),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    roles = roles_of(user)
+    path = request.path
+    items = []
+    for item in NAV:
+        if item.roles is not None and not (roles & item.roles):
+            continue
+        url = reverse(item.url_name)
+        items.append(
+            {
+                "url": url,
+                "label": item.label,
+                "active": path == url or (url != "/" and path.startswith(url)),
+            }
+        )
+    role_labels = [Role(r).label for r in sorted(roles)]
+    return {"nav_items": items, "user_roles": role_labels}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kaohe.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("overview/", views.overview, name="overview"),
+    path("audit/", views.audit_trail, name="audit"),
+]
