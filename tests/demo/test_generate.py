@@ -6,6 +6,8 @@ import csv
 import math
 import re
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -85,9 +87,19 @@ def test_golden_values_pin_the_generator(city: DemoCity) -> None:
     assert [p.name for p in city.people()[:3]] == ["陈涛", "罗斌海", "张峰斌"]
 
 
-def test_values_are_read_only(city: DemoCity) -> None:
+def test_values_are_read_only_and_never_negative_zero(city: DemoCity) -> None:
     with pytest.raises(ValueError):
         city.values[0, 0, 0] = 1.0
+    zeros = city.values[city.values == 0]
+    assert not np.signbit(zeros).any()
+
+
+def test_the_generator_does_not_import_django() -> None:
+    code = (
+        "import sys, kaohe.demo.generate as g; g.generate_demo_city(1); "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # --- counts ------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def evaluate_formula(formula: str, lookup: Callable[[str], np.ndarray]) -> np.nd
         if isinstance(node, ast.Name):
             return np.asarray(lookup(node.id), dtype=float)
         if isinstance(node, ast.Constant):
+            if not isinstance(node.value, int | float):
+                raise ValueError(f"not a number: {node.value!r}")
             return np.asarray(float(node.value))
         raise ValueError(f"not allowed in a formula: {ast.dump(node)}")
 

@@ -503,6 +503,9 @@ def generate_demo_city(
     values = np.stack(
         [by_code[code].reshape(len(districts), len(periods)) for code in basic], axis=1
     )
+    # Adding 0.0 turns the -0.0 that rounding leaves (a growth of -0.04%) into 0.0, so that a
+    # loader writing repr(value) stores "0.0", not "-0.0".
+    values = values + 0.0
     values.flags.writeable = False
     return DemoCity(
         seed=seed,
