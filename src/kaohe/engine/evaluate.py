@@ -17,7 +17,7 @@ import numpy.typing as npt
 from . import methods as m
 from .aggregate import aggregate
 from .errors import DataError, ExprError
-from .ranking import assign_grades, rank_totals, result_flags, round_half_up
+from .ranking import assign_grades, rank_totals, result_flags, round_half_up, section_stars
 from .scheme import InputRef, Method, Node, Scheme
 
 if TYPE_CHECKING:
@@ -363,6 +363,7 @@ class EvaluationResult:
     rank_change: FloatArray
     flag_masks: Mapping[str, BoolArray]
     traces: Mapping[str, LeafTrace]
+    stars: Mapping[str, FloatArray] = field(default_factory=dict)
     robustness: RobustnessResult | None = None
 
     @property
@@ -388,6 +389,16 @@ class EvaluationResult:
         """Grade code per unit ('' = none)."""
         codes = np.array([g.code for g in self.scheme.grades] + [""], dtype=object)
         return codes[self.grade_index]
+
+    @property
+    def staff_excellent_share(self) -> FloatArray:
+        """Per unit, the share of its civil servants who may be rated excellent (from its
+        grade's `staff_excellent_share`; NaN where the grade sets none)."""
+        shares = [
+            np.nan if g.staff_excellent_share is None else g.staff_excellent_share
+            for g in self.scheme.grades
+        ]
+        return np.array([*shares, np.nan], dtype=np.float64)[self.grade_index]
 
     @property
     def flags(self) -> tuple[tuple[str, ...], ...]:
@@ -438,6 +449,8 @@ class EvaluationResult:
             row["status"] = self.status[i]
             row["reason"] = self.reason[i] or None
             row["rank_change"] = _int(self.rank_change[i])
+            for section, stars in self.stars.items():
+                row[f"{section}_stars"] = _int(stars[i])
             if self.robustness is not None:
                 row.update(self.robustness.row(i))
             rows.append(row)
@@ -534,6 +547,14 @@ def evaluate(
             imputed |= mask
         if imputed.any():
             flag_masks[f"imputed:{leaf_id}"] = imputed
+    stars: dict[str, FloatArray] = {}
+    if scheme.results.stars is not None:
+        for section in scheme.root.children:
+            stars[section.id] = _frozen(
+                section_stars(
+                    points[section.id], groups, scheme.results.stars, scheme.ranking.round
+                )
+            )
     result = EvaluationResult(
         scheme=scheme,
         table=table,
@@ -551,6 +572,7 @@ def evaluate(
         rank_change=_frozen(rank_change),
         flag_masks=MappingProxyType({k: _frozen(v) for k, v in flag_masks.items()}),
         traces=MappingProxyType(traces),
+        stars=MappingProxyType(stars),
     )
     if robustness:
         from .robustness import assess_robustness

@@ -57,6 +57,7 @@ def explain_unit(
         "rank_change": _int(result.rank_change[i]),
         "grade": result.grade[i] or None,
         "flags": list(result.flags[i]),
+        "stars": {k: _int(v[i]) for k, v in result.stars.items()},
         "points": scheme.points,
         "tree": _node(result, scheme.root, i, unit_id, provenance),
         "adjustments": [_adjustment(result, a, i, unit_id, provenance) for a in scheme.adjustments],

@@ -155,8 +155,8 @@ def band(
         steps = dev / step
     met = dev >= 0
     if whole_steps:
-        # a bonus counts completed steps; a shortfall counts every step begun
-        steps = np.where(met, np.floor(steps), np.ceil(steps))
+        # a bonus counts completed steps; a shortfall counts every step begun (floor does both)
+        steps = np.floor(steps)
     bonus = np.minimum(bonus_per_step * steps, bonus_cap)
     if penalty_per_step is None:
         missed = np.full(x.shape, floor)  # "base points if met, none if not"

@@ -94,3 +94,14 @@ def result_flags(
                 interview |= -rank_change >= rules.interview_min_fall
         flags["interview"] = interview
     return flags
+
+
+def section_stars(
+    section_points: FloatArray, groups: IntArray, levels: int, decimals: int
+) -> FloatArray:
+    """Star band of a section ('10-star to 1-star'): by the section's rank within the category,
+    the top 1/levels of ranked units get `levels` stars, the next band one fewer, down to 1."""
+    rank = group_rank(round_half_up(section_points, decimals), groups, descending=True)
+    n = group_count(~np.isnan(rank), groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return levels - np.floor((rank - 1.0) * levels / n)

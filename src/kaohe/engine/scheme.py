@@ -307,6 +307,7 @@ class Results:
     interview_bottom: int | None = None
     interview_min_fall: int | None = None
     top_flags: int | None = None
+    stars: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical mapping form."""
@@ -322,6 +323,8 @@ class Results:
             out["interview"] = interview
         if self.top_flags is not None:
             out["top_flags"] = self.top_flags
+        if self.stars is not None:
+            out["stars"] = self.stars
         return out
 
 
@@ -1131,8 +1134,8 @@ class _Loader:
         return tuple(grades)
 
     def results(self, data: Any, ctx: _Ctx) -> Results:
-        d = self.keys(data, ctx, ("progress_award", "interview", "top_flags"), "results")
-        rise = bottom = fall = top = None
+        d = self.keys(data, ctx, ("progress_award", "interview", "top_flags", "stars"), "results")
+        rise = bottom = fall = top = stars = None
         if "progress_award" in d:
             p = self.keys(
                 d["progress_award"], ctx.at("progress_award"), ("min_rise",), "progress_award"
@@ -1147,7 +1150,9 @@ class _Loader:
                 fall = self.integer(p["min_fall"], c.at("min_fall"), 1)
         if "top_flags" in d:
             top = self.integer(d["top_flags"], ctx.at("top_flags"), 1)
-        return Results(rise, bottom, fall, top)
+        if "stars" in d:
+            stars = self.integer(d["stars"], ctx.at("stars"), 2, 100)
+        return Results(rise, bottom, fall, top, stars)
 
     def robustness(self, data: Any, ctx: _Ctx) -> Robustness:
         allowed = ("draws", "mode", "weight_jitter", "concentration", "alternatives", "seed",
