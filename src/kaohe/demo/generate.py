@@ -97,7 +97,8 @@ class _Walk:
     In the transformed space (log, or logit for a share): start ``base`` ± ``level_spread``
     between districts, then grow by ``drift`` per year plus a district trend (sd
     ``growth_spread``), a shock common to all districts (sd ``common``) and an own shock (sd
-    ``volatility``) — the same model as the panel series.
+    ``volatility``) — the same model as the panel series.  ``mean_reverting``: shocks pass
+    instead of adding up; ``floor``: a level every district reaches on top of the path.
     """
 
     transform: str
@@ -107,16 +108,19 @@ class _Walk:
     common: float
     growth_spread: float
     volatility: float
+    mean_reverting: bool = False
+    floor: float = 0.0
 
 
 # Assumptions, not calibration: the panel has no FDI, R&D, per-mu or structure figures.  Levels
 # are those of Zhejiang around 2021 (R&D intensity 2.9%, high-tech share ~62% of industry,
-# "four new" share ~28%, per-mu tax ~30 万元, tax ~82% of budget revenue); FDI is lumpy, hence
-# its large volatility.
+# "four new" share ~28%, per-mu tax ~30 万元, tax ~82% of budget revenue).  FDI is lumpy (large,
+# passing shocks) and every district attracts some: 0.2 亿美元 on top of a path around 1.05, so
+# that even its smallest quarter is a reported 0.01 亿美元 or more.
 _ASSUMED: dict[str, _Walk] = {
-    "fdi_actual": _Walk("log", 1.25, 0.80, 0.03, 0.15, 0.05, 0.30),
-    "per_mu_tax": _Walk("log", 30.0, 0.35, 0.05, 0.05, 0.02, 0.08),
-    "rd_intensity": _Walk("log", 2.8, 0.35, 0.03, 0.02, 0.02, 0.05),
+    "fdi_actual": _Walk("log", 1.05, 0.70, 0.03, 0.15, 0.03, 0.30, mean_reverting=True, floor=0.2),
+    "per_mu_tax": _Walk("log", 30.0, 0.35, 0.05, 0.03, 0.02, 0.06),
+    "rd_intensity": _Walk("log", 2.8, 0.30, 0.03, 0.02, 0.02, 0.05),
     "four_new_share": _Walk("logit", 0.27, 0.30, 0.04, 0.02, 0.02, 0.03),
     "high_tech_share": _Walk("logit", 0.60, 0.45, 0.05, 0.02, 0.02, 0.06),
     "tax_ratio": _Walk("logit", 0.82, 0.25, 0.0, 0.08, 0.03, 0.06),
@@ -167,23 +171,33 @@ def _simulate(
     growth_corr: np.ndarray,
     n_units: int,
     n_years: int,
+    mean_reverting: bool = False,
 ) -> np.ndarray:
     """Paths ``x[u, t, k]`` (transformed scale) of ``k`` series for ``u`` units over ``t`` years.
 
     ``x[u, 0] = base + level_spread * z[u]`` with ``z`` correlated by ``level_corr``; then
     ``x[u, t] - x[u, t-1] = drift + a[t] + b[u] + e[u, t]`` with year effects ``a``, unit trends
-    ``b`` and own shocks ``e``, each correlated across series by ``growth_corr``.
+    ``b`` and own shocks ``e``, each correlated across series by ``growth_corr``.  A
+    ``mean_reverting`` series instead has ``x[u, t] = x[u, 0] + t * (drift + b[u]) + a[t] +
+    e[u, t]``: its shocks pass, as a lumpy FDI year does.
     """
     k = len(base)
     level_chol = np.linalg.cholesky(level_corr)
     growth_chol = np.linalg.cholesky(growth_corr)
-    z = rng.standard_normal((n_units, k)) @ level_chol.T
+    # Sizes within two standard deviations of the panel's median: the panel's spread without
+    # the tail that would make a 40 亿元 or a 15,000 亿元 "district" once in a few hundred seeds.
+    z = np.clip(rng.standard_normal((n_units, k)) @ level_chol.T, -2.0, 2.0)
     trend = rng.standard_normal((n_units, k)) @ growth_chol.T * growth_spread
     year = rng.standard_normal((n_years - 1, k)) @ growth_chol.T * common
     own = rng.standard_normal((n_units, n_years - 1, k)) @ growth_chol.T * volatility
     start = base + level_spread * z
-    steps = drift + year[None, :, :] + trend[:, None, :] + own
-    return np.concatenate([start[:, None, :], start[:, None, :] + np.cumsum(steps, axis=1)], axis=1)
+    if mean_reverting:
+        t = np.arange(1, n_years)[None, :, None]
+        later = start[:, None, :] + t * (drift + trend[:, None, :]) + year[None, :, :] + own
+    else:
+        steps = drift + year[None, :, :] + trend[:, None, :] + own
+        later = start[:, None, :] + np.cumsum(steps, axis=1)
+    return np.concatenate([start[:, None, :], later], axis=1)
 
 
 def _annual_paths(
@@ -233,8 +247,9 @@ def _annual_paths(
             np.eye(1),
             n_units,
             n_years,
+            walk.mean_reverting,
         )[:, :, 0]
-        paths[name] = np.exp(x) if walk.transform == "log" else _expit(x)
+        paths[name] = walk.floor + (np.exp(x) if walk.transform == "log" else _expit(x))
     mean, district_sd, year_sd, own_sd, (low, high) = _ENERGY_DROP
     energy = (
         mean
