@@ -7,7 +7,6 @@ Each test quotes the rule it replays. Points are compared after rounding to 10 d
 from __future__ import annotations
 
 import numpy as np
-
 from engine_helpers import fractions, one_leaf, run, scheme
 
 
@@ -156,8 +155,14 @@ def test_rule8_per_event_deductions_capped() -> None:
           children:
             - {id: base, points: 100, input: x, method: {type: identity}}
         adjustments:
-          - {id: accidents, kind: deduction, input: serious, method: {type: events, per_event: 0.5, cap: 3}}
-          - {id: criticism, kind: deduction, input: crit, method: {type: events, per_event: 2, cap: 4}}
+          - id: accidents
+            kind: deduction
+            input: serious
+            method: {type: events, per_event: 0.5, cap: 3}
+          - id: criticism
+            kind: deduction
+            input: crit
+            method: {type: events, per_event: 2, cap: 4}
         """
     )
     res = run(s, {"x": [1.0, 1.0, 1.0], "serious": [1.0, 9.0, 0.0], "crit": [0.0, 1.0, 3.0]})
@@ -185,12 +190,12 @@ def test_rule10_survey_rate_and_expert_score() -> None:
     assert r10(run(idx, {"x": [0.9754]}).points["x"]) == [4.877]
 
 
-# --- period weights --------------------------------------------------------------------------------
+# --- period weights ---------------------------------------------------------------------------
 
 
 def test_period_weights_15_25_25_35() -> None:
-    """ "分一季度、上半年、前三季度和全年4个报告期……分别按15%、25%、25%、35%计入" — quarterly indicators
-    for Q1, H1, Q1–Q3 and the full year count 15%, 25%, 25% and 35%."""
+    """ "分一季度、上半年、前三季度和全年4个报告期……分别按15%、25%、25%、35%计入" — quarterly
+    indicators for Q1, H1, Q1–Q3 and the full year count 15%, 25%, 25% and 35%."""
     s = scheme(
         """
         kaohe_scheme: 1
@@ -276,8 +281,8 @@ def test_monthly_top3_bonus_with_preconditions() -> None:
 
 
 def test_veto_forces_lowest_grade_and_removes_honours() -> None:
-    """ "One-vote veto (一票否决) items, e.g. … statistical fraud (统计造假) …: a vetoed unit takes the
-    lowest grade whatever its score, and is not eligible for honours." """
+    """ "One-vote veto (一票否决) items, e.g. … statistical fraud (统计造假) …: a vetoed unit takes
+    the lowest grade whatever its score, and is not eligible for honours." """
     res = run(
         scheme(ADJ),
         _adj_columns(stat_fraud_cases=[0.0, 1.0, 0.0, 0.0]),
@@ -361,7 +366,7 @@ def test_certain_events_force_unqualified() -> None:
     assert res.flags[0] == ("veto:major_accident",)
 
 
-# --- use of results --------------------------------------------------------------------------------
+# --- use of results ---------------------------------------------------------------------------
 
 USE = """
 kaohe_scheme: 1

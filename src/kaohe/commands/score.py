@@ -58,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
         scheme = _read_scheme(Path(args.scheme))
         table = read_data(Path(args.data), scheme)
         previous = read_previous(Path(args.previous)) if args.previous else None
-        result = evaluate(scheme, table, previous_ranks=previous, robustness=args.robustness)
+        try:
+            result = evaluate(scheme, table, previous_ranks=previous, robustness=args.robustness)
+        except DataError as exc:
+            # the engine counts data rows from 1; the file has its header on line 1
+            line = exc.line + 1 if exc.line is not None else None
+            raise DataError(exc.rule, line=line, column=exc.column, source=args.data) from None
         if args.explain:
             if args.explain not in result.units:
                 raise DataError(f"unit {args.explain!r} is not in the data", source=args.data)

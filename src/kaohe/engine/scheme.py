@@ -699,6 +699,16 @@ class _Loader:
                     f"root points {root_points:g} differ from the scheme's points {points:g}"
                 )
         root = self.node(root_data, root_ctx, parent_aggregate=None, node_id="root")
+        if (
+            points is not None
+            and root.aggregate == "sum"
+            and root.points is not None
+            and not math.isclose(root.points, points, rel_tol=1e-9, abs_tol=1e-9)
+        ):
+            raise ctx.at("points").error(
+                f"the root's children's points add up to {root.points:g}, not the scheme's "
+                f"points {points:g}"
+            )
         if points is None:
             points = root.points if root.points is not None else 1.0
         root = _with_full_points(root, points)
