@@ -107,6 +107,10 @@ def _node(
             raw_inputs = [_raw(result, trace.codes[k], i, unit_id, provenance)]
         for pname in trace.params[k]:
             code = node.method.get(pname).code
+            # the same resolution as evaluation: a period column when there is one
+            suffixed = f"{code}@{period}"
+            if period is not None and "@" not in code and suffixed in result.table.columns:
+                code = suffixed
             entry = _raw(result, code, i, unit_id, provenance)
             entry["parameter"] = pname
             raw_inputs.append(entry)

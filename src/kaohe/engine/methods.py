@@ -64,16 +64,28 @@ def group_count(mask: npt.NDArray[np.bool_], groups: IntArray) -> FloatArray:
 
 
 def group_mean_std(x: FloatArray, groups: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Mean and population standard deviation per group, ignoring NaN, broadcast to units."""
-    ok = ~np.isnan(x)
-    xz = np.where(ok, x, 0.0)
+    """Mean and population standard deviation per group, ignoring NaN, broadcast to units.
+
+    Sums run over the values sorted within their group, so the result does not depend on the
+    order of the units — bit for bit.
+    """
     n_groups = int(groups.max()) + 1
-    n = np.bincount(groups, weights=ok.astype(np.float64), minlength=n_groups)
-    s = np.bincount(groups, weights=xz, minlength=n_groups)
+    order = np.lexsort((x, groups))
+    xs = x[order]
+    gs = groups[order]
+    ok = ~np.isnan(xs)
+    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+    present = gs[starts]
+    count = np.zeros(n_groups)
+    count[present] = np.add.reduceat(ok.astype(np.float64), starts)
+    total = np.zeros(n_groups)
+    total[present] = np.add.reduceat(np.where(ok, xs, 0.0), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s / n
-        dev = np.where(ok, x - mean[groups], 0.0)
-        var = np.bincount(groups, weights=dev * dev, minlength=n_groups) / n
+        mean = total / count
+        dev = np.where(ok, xs - mean[gs], 0.0)
+        sq = np.zeros(n_groups)
+        sq[present] = np.add.reduceat(dev * dev, starts)
+        var = sq / count
     return mean[groups], np.sqrt(var)[groups]
 
 
