@@ -76,7 +76,9 @@ def autoets(train: np.ndarray, years: list[int], horizon: int) -> tuple[np.ndarr
     return mean, lo, hi
 
 
-def evaluate(values: np.ndarray, years: list[int], holdout: int, with_ets: bool) -> dict[str, object]:
+def evaluate(
+    values: np.ndarray, years: list[int], holdout: int, with_ets: bool
+) -> dict[str, object]:
     """Suggest from all but the last ``holdout`` years; score every horizon 1..holdout."""
     train, test = values[:, :-holdout], values[:, -holdout:]
     train_years = years[:-holdout]
@@ -108,7 +110,9 @@ def evaluate(values: np.ndarray, years: list[int], holdout: int, with_ets: bool)
         mean, lo, hi = autoets(train, train_years, holdout)
         elapsed = time.perf_counter() - started
         rows["statsforecast AutoETS"] = list((np.abs(test - mean) / scale[:, None]).T.ravel())
-        coverage["AutoETS 80 % interval"] = list(((test >= lo) & (test <= hi)).T.ravel().astype(float))
+        coverage["AutoETS 80 % interval"] = list(
+            ((test >= lo) & (test <= hi)).T.ravel().astype(float)
+        )
         rows["statsforecast AutoETS"] = [float(v) for v in rows["statsforecast AutoETS"]]
         coverage["_ets_seconds"] = [elapsed]
     return {
@@ -164,12 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="also write this markdown file")
     parser.add_argument("--no-ets", action="store_true", help="skip statsforecast AutoETS")
     args = parser.parse_args(argv)
-    keys, years, values, path = load_panel()
+    _, years, values, path = load_panel()
     try:
         import statsforecast
+
+        sf_version: str | None = statsforecast.__version__
     except ImportError:
-        statsforecast = None
-    with_ets = statsforecast is not None and not args.no_ets
+        sf_version = None
+    with_ets = sf_version is not None and not args.no_ets
     lines: list[str] = []
     for holdout in (1, 2):
         lines.extend(summarise(evaluate(values, years, holdout, with_ets), holdout))
@@ -179,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     if with_ets:
-        header.insert(0, f"statsforecast {statsforecast.__version__}, AutoETS(season_length=1).\n")
+        header.insert(0, f"statsforecast {sf_version}, AutoETS(season_length=1).\n")
     text = "\n".join(header + lines)
     print(text)
     if args.markdown:

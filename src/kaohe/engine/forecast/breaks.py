@@ -63,14 +63,17 @@ def detect_level_shifts(y: FloatArray, season_length: int = 1) -> LevelShifts:
     if length <= m:
         return LevelShifts.none(n_rows)
     positive = ~np.any(y <= 0, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = np.where(positive[:, None], np.log(np.where(y > 0, y, np.nan)), y)
+    x = y.copy()
+    np.log(y, out=x, where=positive[:, None])
     change = x[:, m:] - x[:, :-m]
     center = nanmedian_rows(change)
     deviation = change - center[:, None]
     spread = 1.4826 * nanmedian_rows(np.abs(deviation))
-    typical_level = nanmedian_rows(np.abs(y))
-    floor = np.where(positive, MIN_RELATIVE_JUMP, MIN_RELATIVE_JUMP * typical_level)
+    floor = np.full(n_rows, MIN_RELATIVE_JUMP)
+    other = np.flatnonzero(~positive)
+    if other.size:
+        # In units for series that are not positive: 5 % of the typical absolute level.
+        floor[other] *= nanmedian_rows(np.abs(y[other]))
     threshold = np.maximum(BREAK_MADS * spread, floor)[:, None]
     with np.errstate(invalid="ignore"):
         jump = np.abs(deviation) > threshold

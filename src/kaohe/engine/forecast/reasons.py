@@ -51,7 +51,8 @@ class ReasonInputs:
     change: FloatArray  # mean change per year (units) for other series
     volatility: FloatArray
     has_break: NDArray[np.bool_]
-    break_label: StrArray
+    break_column: NDArray[np.intp]  # first column of the new level; −1: no level shift
+    period_labels: tuple[str, ...]
     break_size: FloatArray
     relative_break: NDArray[np.bool_]  # break_size is relative (positive series) or in units
     extrapolable: NDArray[np.bool_]
@@ -76,23 +77,49 @@ def _cat(*parts: Any) -> StrArray:
     return out
 
 
-def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, StrArray]:
-    """Return (reason_zh, reason_en) for every series.
+def _dense(values: FloatArray, decimals: int) -> NDArray[np.intp]:
+    """Small integer ids for the distinct values as rounded to ``decimals`` (NaN is one value)."""
+    scaled = np.rint(values * 10.0**decimals)
+    finite = np.isfinite(scaled)
+    if finite.all() and np.abs(scaled).max(initial=0.0) < 2**40:
+        return _representatives(scaled.astype(np.int64))[1]
+    # Rare: NaN or huge values; a sort-based unique handles anything.
+    return np.unique(np.where(finite, scaled, np.inf), return_inverse=True)[1].astype(np.intp)
 
-    Fixed phrases are picked by indexing small phrase tables and optional clauses are built
-    for the rows that need them only: both are much cheaper than `np.where` on strings.
+
+def _representatives(key: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(one row of each distinct key, each row's group id): a clause is built once per group.
+
+    Any member represents its group equally well (they show the same clause), so when the
+    keys span a modest range a lookup table replaces the sort of `np.unique`.
     """
-    rows = info.used_length.shape[0]
-    quarterly = season_length > 1
-    n = info.used_length.astype(STRING)
-    positive = info.positive
+    if key.size == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    low, high = int(key.min()), int(key.max())
+    if high - low > 4 * key.size + 1_000_000:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return first.astype(np.intp), inverse.astype(np.intp)
+    offset = (key - low).astype(np.intp)
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[offset] = True
+    member = np.empty(high - low + 1, dtype=np.intp)
+    member[offset] = np.arange(key.size, dtype=np.intp)
+    group_of = np.cumsum(present, dtype=np.intp) - 1
+    return member[present], group_of[offset]
+
+
+def _trend_clause(
+    info: ReasonInputs, rows: NDArray[np.intp], quarterly: bool
+) -> tuple[StrArray, StrArray]:
+    n = info.used_length[rows].astype(STRING)
+    positive = info.positive[rows]
+    growth = info.growth[rows]
     # 0 grew, 1 fell, 2 changed (a series that is not positive has no growth rate).
-    kind = np.where(positive, np.where(info.growth >= 0, 0, 1), 2)
-    number: StrArray = np.empty(rows, dtype=STRING)
-    number[positive] = _cat(_num(np.abs(info.growth[positive]) * 100, 1), "%")
-    number[~positive] = _num(info.change[~positive], 2)
-    vol = np.nan_to_num(info.volatility, nan=0.0)
-    band = np.where(vol < LOW_VOLATILITY, 0, np.where(vol < HIGH_VOLATILITY, 1, 2))
+    kind = np.where(positive, np.where(growth >= 0, 0, 1), 2)
+    number: StrArray = np.empty(rows.size, dtype=STRING)
+    number[positive] = _cat(_num(np.abs(growth[positive]) * 100, 1), "%")
+    number[~positive] = _num(info.change[rows][~positive], 2)
+    band = _volatility_band(info.volatility[rows])
     vol_zh = _table("，波动小", "，波动中等", "，波动大")[band]
     vol_en = _table(" with low volatility", " with moderate volatility", " with high volatility")[
         band
@@ -108,9 +135,65 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
         zh = _cat("近", n, _table("年年均增长", "年年均下降", "年年均变化")[kind], number, vol_zh)
         en = _cat(_table("Grew ", "Fell ", "Changed by ")[kind], number, " a year over ", n)
         en = _cat(en, " years", vol_en)
-    single = info.used_length < 2
+    single = info.used_length[rows] < 2
     zh[single] = "仅1期数据"
     en[single] = "Only one period of data"
+    return zh, en
+
+
+def _method_clause(info: ReasonInputs, rows: NDArray[np.intp]) -> tuple[StrArray, StrArray]:
+    method = info.method[rows]
+    method_zh = _table(*(METHOD_PHRASES[k][0] for k in info.method_names))[method]
+    method_en = _table(*(METHOD_PHRASES[k][1] for k in info.method_names))[method]
+    score = info.backtest_mase[rows]
+    tested = np.isfinite(score)
+    tail_zh: StrArray = np.full(rows.size, "（历史较短，未回测）", dtype=STRING)
+    tail_en: StrArray = np.full(rows.size, " (too short a history to backtest)", dtype=STRING)
+    mase = _num(score[tested], 2)
+    tail_zh[tested] = _cat("（回测误差MASE ", mase, "）")
+    tail_en[tested] = _cat(" (backtest MASE ", mase, ")")
+    zh = _cat("；", method_zh, tail_zh, "。")
+    en = _cat("; ", method_en, tail_en, ".")
+    held = ~info.extrapolable[rows]
+    zh[held] = "；数据不足3期，不外推，暂按最新值。"
+    en[held] = "; fewer than 3 periods to go on, so no extrapolation: holds the latest value."
+    return zh, en
+
+
+def _volatility_band(volatility: FloatArray) -> NDArray[np.intp]:
+    vol = np.nan_to_num(volatility, nan=0.0)
+    return np.where(vol < LOW_VOLATILITY, 0, np.where(vol < HIGH_VOLATILITY, 1, 2))
+
+
+def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, StrArray]:
+    """Return (reason_zh, reason_en) for every series, as object arrays of ``str``.
+
+    A reason is three clauses: trend and volatility, the level shift if any, and the method
+    with its backtest error. Once its numbers are rounded as printed, many series share a
+    clause, and many share the whole reason: each distinct clause and each distinct reason is
+    built once and gathered, so string work scales with the number of distinct reasons.
+    """
+    positive = info.positive
+    shown = np.where(positive, np.round(np.abs(info.growth) * 100, 1), np.round(info.change, 2))
+    kind = np.where(positive, np.where(info.growth >= 0, 0, 1), 2)
+    longest = int(info.used_length.max(initial=0)) + 1
+    trend_key = ((_dense(shown, 2) * 3 + kind) * 3 + _volatility_band(info.volatility)) * longest
+    trend_first, trend_group = _representatives(trend_key + info.used_length)
+    trend_zh, trend_en = _trend_clause(info, trend_first, season_length > 1)
+
+    n_methods = len(info.method_names)
+    method_key = (_dense(info.backtest_mase, 2) * n_methods + info.method) * 2
+    method_first, method_group = _representatives(method_key + info.extrapolable)
+    method_zh, method_en = _method_clause(info, method_first)
+
+    pair_first, pair_group = _representatives(
+        trend_group * (int(method_group.max(initial=0)) + 1) + method_group
+    )
+    t, mth = trend_group[pair_first], method_group[pair_first]
+    # Gathering a million variable-width strings copies each one; gathering Python str
+    # objects copies a pointer, so the distinct reasons become objects before the gather.
+    zh = _cat(trend_zh[t], method_zh[mth]).astype(object)[pair_group]
+    en = _cat(trend_en[t], method_en[mth]).astype(object)[pair_group]
 
     brk = np.flatnonzero(info.has_break)
     if brk.size:
@@ -120,40 +203,26 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
         jump[rel] = _cat(_num(size[rel] * 100, 1), "%")
         jump[~rel] = _num(size[~rel], 2)
         jump = _cat(_table("", "+")[(size >= 0).astype(np.intp)], jump)
-        label = info.break_label[brk].astype(STRING)
+        label = _table(*info.period_labels)[info.break_column[brk]]
+        t, mth = trend_group[brk], method_group[brk]
         zh[brk] = _cat(
-            zh[brk],
+            trend_zh[t],
             "；",
             label,
             "出现结构性断点（水平跳变",
             jump,
             "，如普查修订或区划调整），仅用此后数据",
-        )
+            method_zh[mth],
+        ).astype(object)
         en[brk] = _cat(
-            en[brk],
+            trend_en[t],
             "; a level shift in ",
             label,
             " (",
             jump,
             ", e.g. a census revision or merger) — only the data since then are used",
-        )
-
-    method_zh = _table(*(METHOD_PHRASES[k][0] for k in info.method_names))[info.method]
-    method_en = _table(*(METHOD_PHRASES[k][1] for k in info.method_names))[info.method]
-    tested = np.isfinite(info.backtest_mase)
-    tail_zh: StrArray = np.full(rows, "（历史较短，未回测）", dtype=STRING)
-    tail_en: StrArray = np.full(rows, " (too short a history to backtest)", dtype=STRING)
-    mase = _num(info.backtest_mase[tested], 2)
-    tail_zh[tested] = _cat("（回测误差MASE ", mase, "）")
-    tail_en[tested] = _cat(" (backtest MASE ", mase, ")")
-    tail_zh = _cat("；", method_zh, tail_zh)
-    tail_en = _cat("; ", method_en, tail_en)
-    tail_zh[~info.extrapolable] = "；数据不足3期，不外推，暂按最新值"
-    tail_en[~info.extrapolable] = (
-        "; fewer than 3 periods to go on, so no extrapolation: holds the latest value"
-    )
-    zh = _cat(zh, tail_zh, "。")
-    en = _cat(en, tail_en, ".")
+            method_en[mth],
+        ).astype(object)
     empty = info.used_length == 0
     zh[empty] = "无数据，无法给出建议。"
     en[empty] = "No data; no suggestion."

@@ -44,6 +44,7 @@ MIN_HISTORY: Final = 3
 # Fewest pooled backtest errors of a method before its empirical quantiles set the range;
 # below it (a handful of series) a per-series normal range is used instead.
 MIN_POOLED_ERRORS: Final = 40
+MAX_POOLED_ERRORS: Final = 200_000
 
 _PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
 
@@ -217,37 +218,26 @@ def _direction_higher(direction: str | Sequence[str], n: int) -> NDArray[np.bool
 
 
 def _row_stats(
-    y: FloatArray, m: int
+    w: FloatArray, m: int
 ) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray]:
-    """Positivity, mean growth per season, mean change per season and volatility per row."""
-    positive = ~np.any(y <= 0, axis=1) & np.isfinite(y[:, -1])
+    """Positivity, mean growth and change per season, and volatility of dense rows ``w``.
+
+    Volatility is the standard deviation of the log changes for positive series, else of the
+    changes relative to the mean absolute level.
+    """
+    n_rows, width = w.shape
+    positive = np.all(w > 0, axis=1)
+    if width <= m:
+        nan = np.full(n_rows, np.nan)
+        return positive, nan, nan.copy(), nan.copy()
+    change = w[:, m:] - w[:, :-m]
+    log_w = np.log(np.where(positive[:, None], w, 1.0))
+    log_change = log_w[:, m:] - log_w[:, :-m]
+    growth = np.where(positive, np.expm1(log_change.mean(axis=1)), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        log_change = np.log(y[:, m:]) - np.log(y[:, :-m])
-        change = y[:, m:] - y[:, :-m]
-        finite = np.isfinite(y)
-        level = np.where(finite, np.abs(y), 0.0).sum(axis=1, keepdims=True) / finite.sum(
-            axis=1, keepdims=True
-        )
-        rel_change = change / level
-    valid = np.isfinite(change)
-    count = valid.sum(axis=1)
-
-    def mean(a: FloatArray) -> FloatArray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(valid, a, 0.0).sum(axis=1) / count
-
-    def std(a: FloatArray) -> FloatArray:
-        centred = np.where(valid, a - mean(a)[:, None], 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.sqrt((centred * centred).sum(axis=1) / count)
-
-    growth = np.where(
-        positive, np.expm1(mean(np.where(positive[:, None], log_change, 0.0))), np.nan
-    )
-    volatility = np.where(
-        positive, std(np.where(positive[:, None], log_change, 0.0)), std(rel_change)
-    )
-    return positive, growth, mean(change), volatility
+        relative = change / np.abs(w).mean(axis=1, keepdims=True)
+    volatility = np.where(positive, log_change.std(axis=1), relative.std(axis=1))
+    return positive, growth, change.mean(axis=1), volatility
 
 
 def suggest_targets(
@@ -322,16 +312,32 @@ def suggest_targets(
     forecast = np.empty((n_rows, len(names)))
     error = np.empty((n_rows, len(names), n_backtests), dtype=np.float32)
     scale = np.empty(n_rows)
-    for lo in range(0, n_rows, chunk_size):
-        part = backtest(y[lo : lo + chunk_size], horizon, names, m, n_backtests)
-        forecast[lo : lo + chunk_size] = part.forecast
-        error[lo : lo + chunk_size] = part.error
-        scale[lo : lo + chunk_size] = part.scale
+    mase = np.empty((n_rows, len(names)))
+    positive = np.zeros(n_rows, dtype=bool)
+    growth, change, volatility = (np.full(n_rows, np.nan) for _ in range(3))
+    # Series with the same history length form dense blocks without NaN padding, on which the
+    # kernels take their fast paths; a loop over lengths and chunks, never over series.
+    order = np.argsort(used, kind="stable")
+    bounds = np.flatnonzero(np.diff(used[order])) + 1
+    for group in np.split(order, bounds):
+        if group.size == 0:
+            continue
+        width = max(int(used[group[0]]), 1)
+        for lo in range(0, group.size, chunk_size):
+            rows = group[lo : lo + chunk_size]
+            block = y[rows, length - width :]
+            part = backtest(block, horizon, names, m, n_backtests)
+            forecast[rows] = part.forecast
+            error[rows] = part.error
+            scale[rows] = part.scale
+            # Per block while the errors are in cache.
+            tested = np.isfinite(part.error)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mase[rows] = np.abs(np.where(tested, part.error, 0.0)).sum(2) / tested.sum(2)
+            if used[group[0]] > 0:
+                stats = _row_stats(block, m)
+                positive[rows], growth[rows], change[rows], volatility[rows] = stats
 
-    abs_error = np.abs(error)
-    tested = np.isfinite(abs_error)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mase = np.where(tested, abs_error, 0.0).sum(axis=2) / tested.sum(axis=2)
     score = np.where(np.isfinite(mase) & np.isfinite(forecast), mase, np.inf)
     extrapolable = used >= MIN_HISTORY
     if "combined" in names:
@@ -355,6 +361,10 @@ def suggest_targets(
         if not rows.any():
             continue
         pooled = error[:, k, :][np.isfinite(error[:, k, :])].astype(np.float64)
+        if pooled.size > MAX_POOLED_ERRORS:
+            # An evenly spaced subsample pins the quantiles as well and keeps this step
+            # linear-time cheap on a province's million series.
+            pooled = pooled[:: -(-pooled.size // MAX_POOLED_ERRORS)]
         if pooled.size >= MIN_POOLED_ERRORS:
             offsets[rows] = np.quantile(pooled, quantiles)[None, :]
         else:
@@ -375,8 +385,6 @@ def suggest_targets(
         better = np.where(higher, spread[:, 2], spread[:, 3]) - spread[:, 4]
         target = np.where(np.isfinite(better), point + better, point)
 
-    positive, growth, change, volatility = _row_stats(y, m)
-    labels = np.asarray(axis.labels, dtype=object)
     selected = np.take_along_axis(mase, method[:, None], axis=1)[:, 0]
     reason_zh, reason_en = build_reasons(
         ReasonInputs(
@@ -386,7 +394,8 @@ def suggest_targets(
             change=change,
             volatility=volatility,
             has_break=has_break,
-            break_label=labels[np.clip(shifts.column, 0, None)].astype(str),
+            break_column=shifts.column,
+            period_labels=axis.labels,
             break_size=shifts.size,
             relative_break=shifts.relative,
             extrapolable=extrapolable,
