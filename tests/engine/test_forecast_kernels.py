@@ -151,3 +151,18 @@ def test_kernels_scale_with_the_series(y: np.ndarray, k: int, h: int) -> None:
     np.testing.assert_allclose(
         kernels.growth(a * positive, h), a * kernels.growth(positive, h), rtol=1e-12
     )
+
+
+def test_damped_trend_on_ragged_rows_matches_each_row_alone() -> None:
+    # Rows starting in different columns take the masked path; each row alone the dense one.
+    rng = np.random.default_rng(1)
+    dense = [np.cumsum(rng.normal(1.0, 0.5, n)) for n in (3, 5, 8)]
+    ragged = np.full((3, 8), NAN)
+    for i, values in enumerate(dense):
+        ragged[i, 8 - values.size :] = values
+    together = kernels.damped_trend(ragged, 2, (0, 1))
+    for i, values in enumerate(dense):
+        alone = kernels.damped_trend(values[None, :], 2, (0, 1))
+        np.testing.assert_allclose(together[i], alone[0], rtol=1e-14)
+    # Three points give a forecast, two (the 3-point row at origin 1) do not.
+    assert np.isnan(together[0, 1])

@@ -36,8 +36,8 @@ COMBINED_OF: Final[tuple[str, ...]] = ("drift", "theil_sen", "damped_trend", "gr
 # backtest error mostly picks noise: on the Zhejiang panel and on the synthetic benchmark
 # series the pick was worse than plain drift, while the equal-weight combination was better
 # (docs/backtests.md). So the combination is the default and another method replaces it only
-# when its backtest MASE is lower by more than this share.
-COMBINATION_MARGIN: Final = 0.4
+# when its backtest MASE is less than half of the combination's.
+COMBINATION_MARGIN: Final = 0.5
 
 # Fewest points a suggestion is extrapolated from (the issue's "last 3–5 years").
 MIN_HISTORY: Final = 3
