@@ -1,13 +1,14 @@
 """Aggregation of children's fractions into a group's fraction.
 
-`fractions` has the children on axis 0: shape (k, ..., N). `weights` has shape (k,) or is
-broadcastable to `fractions` (e.g. (k, B, 1) for a batch of Monte Carlo weight draws). A `sum`
-group is the points-weighted mean of its children's fractions (Σ points_i f_i / Σ points_i).
+`children` is a sequence of k arrays, each (N,) or a batch (B, N). `weights` has shape (k,)
+or (k, B, 1) (one weight vector per Monte Carlo draw). A `sum` group is the points-weighted
+mean of its children's fractions (Σ points_i f_i / Σ points_i). Children are accumulated one
+by one rather than stacked, which saves a copy of every child at province scale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -15,33 +16,42 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 
-def _shares(fractions: FloatArray, weights: FloatArray) -> FloatArray:
+def _shares(weights: FloatArray) -> FloatArray:
     w = np.asarray(weights, dtype=np.float64)
-    w = w.reshape(w.shape + (1,) * (fractions.ndim - w.ndim))
     return w / w.sum(axis=0, keepdims=True)
 
 
-def weighted_mean(fractions: FloatArray, weights: FloatArray) -> FloatArray:
+def weighted_mean(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Σ w_i f_i / Σ w_i (also the `sum` aggregate, with points as weights)."""
-    return np.sum(_shares(fractions, weights) * fractions, axis=0)
+    shares = _shares(weights)
+    out = children[0] * shares[0]
+    for f, s in zip(children[1:], shares[1:], strict=True):
+        out = out + f * s
+    return out
 
 
-def geometric(fractions: FloatArray, weights: FloatArray) -> FloatArray:
+def geometric(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Π f_i ^ (w_i / Σ w) — a zero child gives zero."""
+    shares = _shares(weights)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.prod(fractions ** _shares(fractions, weights), axis=0)
+        out = children[0] ** shares[0]
+        for f, s in zip(children[1:], shares[1:], strict=True):
+            out = out * f**s
+    return out
 
 
-def harmonic(fractions: FloatArray, weights: FloatArray) -> FloatArray:
+def harmonic(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Σ w / Σ (w_i / f_i) — a zero child gives zero."""
-    shares = _shares(fractions, weights)
+    shares = _shares(weights)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.sum(shares / fractions, axis=0)
+        inv = shares[0] / children[0]
+        for f, s in zip(children[1:], shares[1:], strict=True):
+            inv = inv + s / f
         out = 1.0 / inv
     return np.where(np.isinf(inv), 0.0, out)
 
 
-AGGREGATORS: dict[str, Callable[[FloatArray, FloatArray], FloatArray]] = {
+AGGREGATORS: dict[str, Callable[[Sequence[FloatArray], FloatArray], FloatArray]] = {
     "sum": weighted_mean,
     "weighted_mean": weighted_mean,
     "geometric": geometric,
@@ -49,6 +59,6 @@ AGGREGATORS: dict[str, Callable[[FloatArray, FloatArray], FloatArray]] = {
 }
 
 
-def aggregate(kind: str, fractions: FloatArray, weights: FloatArray) -> FloatArray:
-    """Combine children's fractions (axis 0) by the named aggregate."""
-    return AGGREGATORS[kind](fractions, weights)
+def aggregate(kind: str, children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
+    """Combine children's fractions by the named aggregate."""
+    return AGGREGATORS[kind](children, weights)

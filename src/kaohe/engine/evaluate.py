@@ -6,7 +6,7 @@ Loops run over scheme nodes, periods, grades and distinct labels — never over 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -29,8 +29,9 @@ IntArray = npt.NDArray[np.intp]
 ObjArray = npt.NDArray[np.object_]
 
 
-def _frozen(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    a = np.array(a, copy=True)
+def _frozen(a: npt.NDArray[Any], *, copy: bool = True) -> npt.NDArray[Any]:
+    """A read-only array; `copy=False` for arrays the engine has just created itself."""
+    a = np.array(a, copy=True) if copy or not a.flags.owndata else a
     a.flags.writeable = False
     return a
 
@@ -204,7 +205,9 @@ def _impute(x: FloatArray, leaf: Node, ctx: _Context) -> tuple[FloatArray, BoolA
     return out, missing & ~np.isnan(out)
 
 
-def score_leaf(leaf: Node, method: Method, ctx: _Context) -> tuple[FloatArray, LeafTrace]:
+def score_leaf(
+    leaf: Node, method: Method, ctx: _Context, *, keep_details: bool = True
+) -> tuple[FloatArray, LeafTrace]:
     """Apply `method` to the leaf's input in every period and combine with the period weights."""
     periods: list[tuple[str | None, float]] = list(leaf.periods) or [(None, 1.0)]
     path = f"node {leaf.id!r}"
@@ -261,7 +264,8 @@ def score_leaf(leaf: Node, method: Method, ctx: _Context) -> tuple[FloatArray, L
         useds.append(used)
         imputeds.append(imputed)
         fracs.append(frac)
-        detail_list.append(details)
+        # intermediates are large; evaluate() drops them and explain() recomputes one leaf
+        detail_list.append(details if keep_details else {})
         param_list.append(params)
     if len(fracs) == 1:
         fraction = fracs[0]
@@ -335,6 +339,27 @@ def _run_method(
     if mtype == "identity":
         return m.identity(x)
     raise AssertionError(f"unhandled method {mtype}")  # the scheme loader rejects unknown types
+
+
+class _NodePoints(Mapping[str, FloatArray]):
+    """Points per node (fraction × full points), computed when first read: at province scale
+    storing them all would double the memory a result holds."""
+
+    def __init__(self, fraction: Mapping[str, FloatArray], full: Mapping[str, float]) -> None:
+        self._fraction = fraction
+        self._full = full
+        self._cache: dict[str, FloatArray] = {}
+
+    def __getitem__(self, key: str) -> FloatArray:
+        if key not in self._cache:
+            self._cache[key] = _frozen(self._fraction[key] * self._full[key], copy=False)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fraction)
+
+    def __len__(self) -> int:
+        return len(self._fraction)
 
 
 # --- the result ------------------------------------------------------------------------------
@@ -502,29 +527,36 @@ def evaluate(
     n = ctx.n
     fraction: dict[str, FloatArray] = {}
     traces: dict[str, LeafTrace] = {}
-    reason = np.full(n, "", dtype=object)
+    # index into `missing_codes` of the first missing input per unit (-1: none); strings are
+    # built only for the units that end up unscored
+    first_missing = np.full(n, -1, dtype=np.intp)
+    missing_codes: list[str] = []
 
     def visit(node: Node) -> FloatArray:
+        nonlocal first_missing
         if node.is_leaf:
             assert node.method is not None
-            f, trace = score_leaf(node, node.method, ctx)
+            f, trace = score_leaf(node, node.method, ctx, keep_details=False)
             traces[node.id] = trace
             for code, used in zip(trace.codes, trace.used, strict=True):
-                missing = np.isnan(used) if used.dtype.kind == "f" else used == ""
-                reason[(reason == "") & missing] = f"missing input {code} ({node.id})"
+                missing = np.isnan(used)
+                if missing.any():
+                    missing_codes.append(f"missing input {code} ({node.id})")
+                    first_missing = np.where(
+                        (first_missing < 0) & missing, len(missing_codes) - 1, first_missing
+                    )
         else:
-            fs = np.stack([visit(c) for c in node.children])
-            w = np.array(_child_weights(node))
-            f = aggregate(node.aggregate or "sum", fs, w)
-        fraction[node.id] = _frozen(f)
+            kids = [visit(c) for c in node.children]
+            f = aggregate(node.aggregate or "sum", kids, np.array(_child_weights(node)))
+        fraction[node.id] = _frozen(f, copy=False)
         return f
 
     root_f = visit(scheme.root)
-    points = {node.id: _frozen(fraction[node.id] * node.full_points) for node in scheme.root.walk()}
+    points = _NodePoints(fraction, {node.id: node.full_points for node in scheme.root.walk()})
     adjustment_points, vetoes, adj_total = _adjustments(scheme, ctx)
     total = root_f * scheme.points + adj_total
     scored = ~np.isnan(total)
-    reason[scored] = ""
+    reason = np.array([*missing_codes, ""], dtype=object)[np.where(scored, -1, first_missing)]
     status = np.where(scored, "scored", "not_scored").astype(object)
     rounded = round_half_up(total, scheme.ranking.round)
     groups = ctx.groups
@@ -559,7 +591,7 @@ def evaluate(
         scheme=scheme,
         table=table,
         fraction=MappingProxyType(fraction),
-        points=MappingProxyType(points),
+        points=points,
         adjustment_points=MappingProxyType(adjustment_points),
         vetoes=MappingProxyType(vetoes),
         total=_frozen(total),

@@ -95,7 +95,11 @@ def _node(
     d["input"] = {"expr": node.input_expr.source} if node.input_expr is not None else node.input
     if node.impute is not None:
         d["impute"] = node.impute.to_yaml()
-    trace = result.traces[node.id]
+    from .evaluate import _Context, score_leaf
+
+    # the result keeps no intermediates (they are large); recompute this leaf's — the same
+    # deterministic kernels on the same table give the same numbers
+    trace = score_leaf(node, node.method, _Context(result.scheme, result.table))[1]
     periods: list[tuple[str | None, float]] = list(node.periods) or [(None, 1.0)]
     evaluations = []
     for k, (period, weight) in enumerate(periods):

@@ -24,6 +24,16 @@ Output = tuple[FloatArray, Details]
 # --- grouped helpers (rank and statistics within the category) -------------------------------
 
 
+def _grouped_order(key: FloatArray, groups: IntArray, n_groups: int) -> IntArray:
+    """Indices sorting `key` ascending within each group (NaN last); groups in code order."""
+    order = np.argsort(key)  # unstable is fine: equal keys are handled by value comparison
+    if n_groups > 1:
+        # a stable sort of small integer codes is a radix sort: cheaper than a lexsort
+        small = groups[order].astype(np.int16 if n_groups < 2**15 else np.int64)
+        order = order[np.argsort(small, kind="stable")]
+    return order
+
+
 def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True) -> FloatArray:
     """Rank within each group, ties sharing the better place ('min'); NaN values get NaN.
 
@@ -39,7 +49,7 @@ def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True)
     # one sort over all (batch, group) pairs at once: no loop over draws or categories
     g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
     key = -flat.ravel() if descending else flat.ravel()
-    order = np.lexsort((key, g))  # NaN sorts last within its group
+    order = _grouped_order(key, g, flat.shape[0] * n_groups)
     sk = key[order]
     sg = g[order]
     idx = np.arange(sk.size)
@@ -66,26 +76,20 @@ def group_count(mask: npt.NDArray[np.bool_], groups: IntArray) -> FloatArray:
 def group_mean_std(x: FloatArray, groups: IntArray) -> tuple[FloatArray, FloatArray]:
     """Mean and population standard deviation per group, ignoring NaN, broadcast to units.
 
-    Sums run over the values sorted within their group, so the result does not depend on the
+    The sums run over the values in ascending order, so the result does not depend on the
     order of the units — bit for bit.
     """
     n_groups = int(groups.max()) + 1
-    order = np.lexsort((x, groups))
+    order = np.argsort(x)
     xs = x[order]
     gs = groups[order]
     ok = ~np.isnan(xs)
-    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
-    present = gs[starts]
-    count = np.zeros(n_groups)
-    count[present] = np.add.reduceat(ok.astype(np.float64), starts)
-    total = np.zeros(n_groups)
-    total[present] = np.add.reduceat(np.where(ok, xs, 0.0), starts)
+    count = np.bincount(gs, weights=ok.astype(np.float64), minlength=n_groups)
+    total = np.bincount(gs, weights=np.where(ok, xs, 0.0), minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         dev = np.where(ok, xs - mean[gs], 0.0)
-        sq = np.zeros(n_groups)
-        sq[present] = np.add.reduceat(dev * dev, starts)
-        var = sq / count
+        var = np.bincount(gs, weights=dev * dev, minlength=n_groups) / count
     return mean[groups], np.sqrt(var)[groups]
 
 
@@ -100,7 +104,9 @@ def group_extreme(x: FloatArray, groups: IntArray, *, largest: bool) -> FloatArr
 
 
 def _keep_missing(x: FloatArray, f: FloatArray) -> FloatArray:
-    return np.where(np.isnan(x), np.nan, f)
+    missing = np.isnan(x)
+    # most inputs are complete: skip the extra full-size array then
+    return np.where(missing, np.nan, f) if missing.any() else f
 
 
 # --- the methods ------------------------------------------------------------------------------

@@ -88,7 +88,6 @@ def draw_totals(
             pick = rng.integers(0, len(options), size=draws)
             return np.stack(options)[pick]
         kids = [visit(c) for c in node.children]
-        stacked = np.stack(np.broadcast_arrays(*kids))
         if node.aggregate == "sum":
             base_w = np.array([c.points or 0.0 for c in node.children])
         else:
@@ -97,7 +96,7 @@ def draw_totals(
             w = _weights(rng, base_w, settings, draws).T[:, :, None]  # (k, draws, 1)
         else:
             w = base_w
-        return aggregate(node.aggregate or "sum", stacked, w)
+        return aggregate(node.aggregate or "sum", kids, w)
 
     root = np.broadcast_to(visit(scheme.root), (draws, len(result.table)))
     adjustments = np.zeros(len(result.table))
