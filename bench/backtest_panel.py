@@ -237,8 +237,10 @@ def rolling(values: np.ndarray, years: list[int], with_ets: bool) -> list[str]:
         "",
         "| held-out year | series | suggested | raw naive | raw drift | combined "
         + ("| AutoETS " if with_ets else "")
-        + "| range coverage |",
-        "|---|---:|---:|---:|---:|---:|" + ("---:|" if with_ets else "") + "---:|",
+        + "| range coverage "
+        + ("| AutoETS 80 % interval coverage " if with_ets else "")
+        + "|",
+        "|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if with_ets else "") + "---:|",
     ]
     totals: dict[str, list[float]] = {}
     for end in range(len(years) - 5, len(years)):
@@ -255,19 +257,42 @@ def rolling(values: np.ndarray, years: list[int], with_ets: bool) -> list[str]:
         row = [f"{np.nanmean(mase[c]):.3f}" for c in cells]
         for c in cells:
             totals.setdefault(c, []).extend(mase[c])
-        cov = coverage["suggested range"]
-        totals.setdefault("coverage", []).extend(cov)
+        covered = [coverage["suggested range"]]
+        if with_ets:
+            covered.append(coverage["AutoETS 80 % interval"])
+        for k, cov in enumerate(covered):
+            totals.setdefault(f"coverage {k}", []).extend(cov)
         lines.append(
             f"| {years[end]} | {result['n_series']} | "
-            + " | ".join(row)
-            + f" | {np.mean(cov):.0%} |"
+            + " | ".join(row + [f"{np.mean(cov):.0%}" for cov in covered])
+            + " |"
         )
-    all_cells = [k for k in totals if k != "coverage"]
-    lines.append(
-        "| **all five** | | "
-        + " | ".join(f"**{np.nanmean(totals[c]):.3f}**" for c in all_cells)
-        + f" | **{np.mean(totals['coverage']):.0%}** |"
-    )
+    scores = [f"**{np.nanmean(v):.3f}**" for k, v in totals.items() if not k.startswith("cov")]
+    shares = [f"**{np.mean(v):.0%}**" for k, v in totals.items() if k.startswith("cov")]
+    lines.append("| **all five** | | " + " | ".join(scores + shares) + " |")
+    lines.append("")
+    return lines
+
+
+def level_shifts(keys: list[tuple[str, str]], values: np.ndarray, years: list[int]) -> list[str]:
+    """Which level shifts the engine finds on the whole panel, by indicator and year."""
+    result = suggest_targets(values, years)
+    found: dict[tuple[str, str], list[str]] = {}
+    for i in np.flatnonzero(result.has_break):
+        city, indicator = keys[i]
+        year = result.periods[result.break_column[i]]
+        found.setdefault((indicator, year), []).append(f"{city} {result.break_size[i]:+.0%}")
+    lines = [
+        "## Level shifts found on the whole panel (2012–2022)",
+        "",
+        f"{int(result.has_break.sum())} of {len(keys)} series; the suggestion uses only the "
+        "years from the shift on.",
+        "",
+        "| indicator | year | cities (jump beyond the usual change) |",
+        "|---|---|---|",
+    ]
+    for (indicator, year), cities in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"| `{indicator}` | {year} | {', '.join(cities)} |")
     lines.append("")
     return lines
 
@@ -277,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="also write this markdown file")
     parser.add_argument("--no-ets", action="store_true", help="skip statsforecast AutoETS")
     args = parser.parse_args(argv)
-    _, years, values, path = load_panel()
+    keys, years, values, path = load_panel()
     try:
         import statsforecast
 
@@ -296,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     for holdout in (1, 2):
         lines.extend(summarise(evaluate(values, years, holdout, with_ets), holdout))
     lines.extend(rolling(values, years, with_ets))
+    lines.extend(level_shifts(keys, values, years))
     text = "\n".join(lines)
     print(text)
     if args.markdown:
@@ -305,7 +331,34 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Written by hand after reading the tables above; regenerate the tables, then revisit this.
-FINDINGS = ""
+FINDINGS = """
+## What the numbers say
+
+- **Accuracy.** The suggested targets are about as accurate as drift, the strongest simple
+  baseline on a panel of steadily growing series, and clearly better than AutoETS: averaged
+  over the five one-year holdouts, MASE 0.916 against 0.913 (drift) and 1.314 (AutoETS); with
+  the last two years held out, 1.340 against 1.384 and 2.069. Naive ("same as last year") is
+  far behind (1.396), so a flat target would systematically under-ask growing districts.
+- **Selection.** The equal-weight combination alone is slightly better still (0.900). Per-series
+  selection by backtest costs about 0.015 against it on this panel and about 0.02 on the
+  benchmark series, and buys the exact answers for series whose own history is decisive (a
+  constant series, an exact growth path, a clean seasonal pattern). Picking the single best
+  candidate without the combination was worse than drift (0.844 vs 0.786 in 2022),
+  which is why the combination must be beaten by half.
+- **AutoETS** is weak on annual yearbook series because statsforecast fits a trend model only
+  with more than 8 points (more than its parameters + 4) and no model at all with 6 or fewer:
+  on most windows it chooses a level-only model and forecasts like naive; in 2018 (6 training
+  years) it *is* naive.
+- **Ranges.** The nominal 80 % range held 76 % of the 2022 values and 69 % of the values two
+  years out, but only 64 % averaged over the five years and 43 % in 2020, when the pandemic
+  moved every city the same way at once. The range is calibrated on each method's recent
+  backtest errors and cannot foresee a shock common to all districts; read it as "in a normal
+  year". On the benchmark series (no common shocks) it holds 79 %.
+- **Level shifts.** The census revision of 2020 (population, and through it GDP per capita)
+  and the 2016 population re-basing are found in most cities; so are the 2022 VAT credit
+  refunds that cut budget revenue, and the 2020 retail collapse where it did not recover the
+  next year. Each of these would otherwise be extrapolated as a trend.
+"""
 
 
 if __name__ == "__main__":
