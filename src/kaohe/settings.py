@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -63,8 +64,10 @@ if not SECRET_KEY:
             "for a development server."
         )
     SECRET_KEY = _DEV_SECRET
-elif len(SECRET_KEY) < 32 and not DEBUG:
-    raise ImproperlyConfigured("KAOHE_SECRET_KEY must be at least 32 characters long")
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "KAOHE_SECRET_KEY must be at least 50 characters long with at least 5 different characters"
+    )
 
 ALLOWED_HOSTS = env_list("KAOHE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -135,10 +138,12 @@ _DEFAULT_DB = f"sqlite:///{DATA_DIR / 'kaohe.sqlite3'}"
 DATABASE_URL = os.environ.get("KAOHE_DATABASE_URL", _DEFAULT_DB)
 
 
-def database_from_url(url: str, *, variable: str) -> dict:
+def database_from_url(url: str, *, variable: str) -> dict[str, Any]:
     """Turn a database URL into Django's settings; SQLite gets WAL and immediate transactions."""
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
     except Exception as exc:  # dj_database_url raises several types for a bad URL
         raise ImproperlyConfigured(f"{variable}={url!r}: {exc}") from None
     engine = config.get("ENGINE", "")

@@ -40,7 +40,7 @@ class ObjectChangeInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["action", "object_repr", "before", "after"]
-    fields = readonly_fields
+    fields = ["action", "object_repr", "before", "after"]
 
 
 @admin.register(AuditEvent)

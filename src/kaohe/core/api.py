@@ -13,10 +13,20 @@ from kaohe.core.errors import BatchRejected
 from kaohe.core.models import AuditEvent, ObjectChange
 
 
+class BatchRejectedError(exceptions.APIException):
+    """400 with the per-row report as structured data (row numbers stay numbers)."""
+
+    status_code = 400
+    default_code = "batch_rejected"
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.detail = data
+
+
 def service_errors_to_api(exc: Exception) -> exceptions.APIException:
     """Turn a service's Django or batch error into the API's 400/403."""
     if isinstance(exc, BatchRejected):
-        return exceptions.ValidationError(
+        return BatchRejectedError(
             {
                 "detail": str(exc),
                 "errors": [

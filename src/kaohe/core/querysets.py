@@ -23,7 +23,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
         scope = unit_scope(user, action)
         if scope.everything:
             return self.all()
-        path: str = self.model.scope_path
+        path: str = self.model.scope_path  # type: ignore[attr-defined]
         condition = scope.q(path) if scope.unit_ids else Q(pk__in=[])
         extra = getattr(self.model, "extra_scope_q", None)
         if extra is not None:

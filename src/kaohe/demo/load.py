@@ -267,8 +267,15 @@ def _demo_users(admin: Any, units: dict[str, Unit], city: DemoCity) -> list[Demo
     auditor = _user("auditor", "纪检审计")
     _grant(admin, auditor, Role.AUDITOR, None)
     logins.append(DemoLogin("auditor", Role.AUDITOR, "reads the audit trail"))
-    staff_post = city.departments[0].divisions[0].posts[0]
-    staff = _user("staff", staff_post.person.name if staff_post.person else "公务员")
+    # The first filled post of the first department (some posts of the generated city are vacant).
+    staff_post = next(
+        post
+        for division in city.departments[0].divisions
+        for post in division.posts
+        if post.person is not None
+    )
+    assert staff_post.person is not None
+    staff = _user("staff", staff_post.person.name)
     person = units[city.departments[0].code].people.get(post__code=staff_post.code)
     person.user = staff
     person.save(update_fields=["user", "updated_at"])

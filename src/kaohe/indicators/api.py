@@ -70,14 +70,14 @@ class IndicatorViewSet(ServiceCallMixin, viewsets.ModelViewSet):
             .prefetch_related("components__component")
         )
 
-    def perform_create(self, serializer: IndicatorSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         code = data.pop("code")
         serializer.instance = self.call_service(
             services.create_indicator, acting_user=self.request.user, code=code, **data
         )
 
-    def perform_update(self, serializer: IndicatorSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         data.pop("code", None)
         serializer.instance = self.call_service(
@@ -91,7 +91,9 @@ class IndicatorViewSet(ServiceCallMixin, viewsets.ModelViewSet):
 
 class AdmissionRequestSerializer(serializers.ModelSerializer):
     indicator = IndicatorSerializer(read_only=True)
-    proposed_by_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    proposed_by_unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = AdmissionRequest

@@ -36,7 +36,7 @@ class ProposalForm(forms.ModelForm):
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         if units.count() == 1:
             self.fields["unit"].initial = units.first()
 

@@ -84,7 +84,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "indicators/indicator_detail.html", context)
 
 
-def _proposing_units(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _proposing_units(request: HttpRequest):
     return visible_units(request.user, Action.SUBMIT).filter(is_assessed=True)
 
 

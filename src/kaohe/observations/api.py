@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -79,7 +81,7 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Observation]:
         return super().get_queryset().filter(indicator__in=self._visible_indicators())
 
-    def _visible_indicators(self) -> QuerySet[object]:
+    def _visible_indicators(self) -> QuerySet[Any]:
         from kaohe.indicators.models import Indicator
 
         return Indicator.objects.visible_to(self.request.user).values("pk")

@@ -35,7 +35,7 @@ def value_grid(
     rows = queryset.exclude(value=None).values_list(
         "unit_id", "indicator__code", "time_node__period", "value"
     )
-    return {(u, code, period): float(value) for u, code, period, value in rows}
+    return {(u, code, period): float(value) for u, code, period, value in rows if value is not None}
 
 
 def latest_period(user: Any, *, code: str = "Y", indicator: str | None = None) -> TimeNode | None:

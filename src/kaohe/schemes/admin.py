@@ -6,13 +6,13 @@ from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown for reading; every change goes through kaohe.schemes.services (audited)."""
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

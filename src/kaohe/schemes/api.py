@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -56,7 +59,7 @@ class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     lookup_field = "year"
     http_method_names = ["get", "post", "head", "options"]
 
-    def perform_create(self, serializer: CycleSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = self.call_service(
             services.create_cycle, acting_user=self.request.user, **serializer.validated_data
         )
@@ -75,7 +78,9 @@ class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
 
 
 class SchemeVersionSerializer(serializers.ModelSerializer):
-    scheme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    scheme: serializers.SlugRelatedField[Scheme] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = SchemeVersion
@@ -104,6 +109,19 @@ class SchemeSerializer(serializers.ModelSerializer):
         model = Scheme
         fields = ["id", "code", "name_zh", "name_en", "cycle", "category", "versions", "yaml_text"]
 
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "integer"},
+                    "status": {"type": "string"},
+                    "fingerprint": {"type": "string"},
+                },
+            },
+        }
+    )
     def get_versions(self, scheme: Scheme) -> list[dict[str, object]]:
         return [
             {"number": v.number, "status": v.status, "fingerprint": v.fingerprint}
@@ -125,7 +143,7 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["cycle__year", "category__code"]
 
-    def perform_create(self, serializer: SchemeSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         version = self.call_service(
             services.create_scheme, acting_user=self.request.user, **serializer.validated_data
         )
@@ -156,6 +174,7 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
         )
         return Response(SchemeVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(operation_id="schemes_version_retrieve", responses=SchemeVersionSerializer)
     @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)")
     def version(self, request: Request, code: str | None = None, number: str = "") -> Response:
         return Response(SchemeVersionSerializer(self._version(number)).data)

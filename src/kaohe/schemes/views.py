@@ -143,7 +143,7 @@ def scheme_save(request: HttpRequest, code: str) -> HttpResponse:
     form = SchemeYamlForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("schemes:detail", code=code)
     latest = scheme.latest_version
     try:

@@ -21,13 +21,13 @@ class UnitAdmin(TreeAdmin):
     list_filter = ["kind", "category"]
     search_fields = ["code", "name_zh", "name_en"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False  # units are created through kaohe.units.services (audited)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -9,7 +9,7 @@ from kaohe.units.models import Category, Person, Post, Unit
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Category
@@ -17,8 +17,11 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SerializerMethodField()
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    # "parent" shadows Field.parent in the stubs; the API names it so on purpose.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = Unit
@@ -45,7 +48,9 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class PostSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Post
@@ -53,8 +58,12 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    post = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    post: serializers.SlugRelatedField[Post] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Person

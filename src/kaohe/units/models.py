@@ -70,7 +70,7 @@ class UnitManager(MP_NodeManager):
         return self.get_queryset().subtree(unit)
 
 
-class Unit(BilingualNameMixin, MP_Node, TimeStampedModel):  # type: ignore[misc]
+class Unit(BilingualNameMixin, MP_Node, TimeStampedModel):
     """An organisation in the city's tree: the city, districts, departments and their divisions."""
 
     class Kind(models.TextChoices):

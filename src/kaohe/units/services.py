@@ -70,10 +70,10 @@ def create_unit(
     probe = Unit(path="0", depth=1, **fields)
     probe.full_clean(exclude=["path", "depth", "numchild"])
     if parent is None:
-        unit = Unit.add_root(**fields)
+        unit = Unit.objects.add_root(create_kwargs=fields)
     else:
         parent.refresh_from_db()
-        unit = parent.add_child(**fields)
+        unit = Unit.objects.add_child(parent, create_kwargs=fields)
     audit.record(
         EventType.UNIT_CREATED,
         acting_user=acting_user,

@@ -35,7 +35,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One unit: who it is, its divisions and staff, and its key figures over time."""
-    unit = get_object_or_404(
+    unit: Unit = get_object_or_404(
         Unit.objects.restrict(request.user).select_related("category"), code=code
     )
     subtree = Unit.objects.subtree(unit)
