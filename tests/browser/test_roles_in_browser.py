@@ -1,0 +1,55 @@
+"""A real browser signs in as two roles and checks what each sees (screenshots kept in
+test-artifacts/). Runs when KAOHE_BROWSER_TESTS=1, as CI does."""
+
+from __future__ import annotations
+
+import pytest
+
+from kaohe.demo.load import DEMO_PASSWORD, load_demo
+from kaohe.testing.browser import browser, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/overview/")
+
+
+def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypatch):  # type: ignore[no-untyped-def]
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # itself are still synchronous and safe here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    load_demo()
+    base = live_server.url
+    with browser() as chromium:
+        office = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        sign_in(office, base, "office")
+        office.wait_for_selector("#chart-gdp", state="attached")
+        office.wait_for_function("document.querySelectorAll('.chart canvas').length >= 3")
+        assert office.locator("html").get_attribute("lang") == "zh-hans"
+        assert office.locator("nav a[href='/audit/']").count() == 1
+        assert office.locator("table tbody tr").count() == 10  # all ten districts
+        screenshot(office, "office-overview-zh")
+        office.goto(f"{base}/units/D02/")
+        assert office.locator("h1").inner_text() != ""
+        office.click("button[value=en]")
+        office.wait_for_load_state()
+        assert office.locator("html").get_attribute("lang") == "en"
+        screenshot(office, "office-unit-en")
+
+        reporter = chromium.new_page(viewport={"width": 1366, "height": 900})
+        sign_in(reporter, base, "d01_reporter")
+        reporter.wait_for_function("document.querySelectorAll('.chart canvas').length >= 1")
+        assert reporter.locator("table tbody tr").count() == 1  # only its own district
+        assert reporter.locator("nav a[href='/audit/']").count() == 0
+        screenshot(reporter, "d01-reporter-overview")
+        response = reporter.goto(f"{base}/units/D02/")
+        assert response is not None and response.status == 404
+        assert reporter.locator(".state-page .code").inner_text() == "404"
+        screenshot(reporter, "d01-reporter-404")
+        api = reporter.goto(f"{base}/api/v1/units/D02/")
+        assert api is not None and api.status == 404

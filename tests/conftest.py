@@ -1,0 +1,34 @@
+"""Shared fixtures. Django-free engine tests live in tests/engine and tests/demo."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Browser tests run when KAOHE_BROWSER_TESTS=1 (CI sets it); say so when they do not."""
+    if os.environ.get("KAOHE_BROWSER_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="browser tests are off: set KAOHE_BROWSER_TESTS=1")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    from kaohe.testing.world import build_world
+
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def english_messages():  # type: ignore[no-untyped-def]
+    """Service messages in English, so tests can quote them. Pages still start in zh-hans: the
+    locale middleware activates the request's language (LANGUAGE_CODE when none is asked)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

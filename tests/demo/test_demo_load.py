@@ -1,0 +1,79 @@
+"""The demo city, loaded through the audited services: counts, logins per role, schemes, data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kaohe.core.models import AuditEvent, Grant
+from kaohe.core.roles import Role
+from kaohe.demo.load import SCHEME_DIR, load_demo
+from kaohe.indicators.models import Indicator
+from kaohe.observations.models import Observation, ObservationVersion
+from kaohe.schemes.models import Cycle, SchemeVersion
+from kaohe.units.models import Person, Unit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def]
+    logins = load_demo()
+    assert Unit.objects.filter(kind__in=["district", "county_city"]).count() == 10
+    assert Unit.objects.filter(kind="department").count() == 40
+    assert Unit.objects.filter(kind="division").count() > 100
+    assert Person.objects.count() == 300
+    assert Indicator.objects.active().count() >= 16
+    assert Indicator.objects.exclude(formula="").count() == 4
+    roles = {grant.role for grant in Grant.objects.all()}
+    assert roles == {r.value for r in Role}
+    assert {login.username for login in logins} == set(
+        get_user_model().objects.values_list("username", flat=True)
+    )
+    assert list(Cycle.objects.order_by("year").values_list("year", "state")) == [
+        (2022, "closed"),
+        (2023, "closed"),
+        (2024, "closed"),
+        (2025, "closed"),
+        (2026, "in_progress"),
+    ]
+    assert SchemeVersion.objects.published().count() == 4
+    periods = set(Observation.objects.values_list("time_node__period", flat=True))
+    assert "2026Q3" in periods and "2026Y" not in periods and "2022Q1" in periods
+    assert ObservationVersion.objects.count() == Observation.objects.count()
+    gdp = Observation.objects.filter(indicator__code="gdp", time_node__period="2025Y")
+    assert gdp.count() == 10
+    # every row came through a service: one audit event per unit, at least
+    assert AuditEvent.objects.count() > Unit.objects.count() + Person.objects.count()
+
+
+def test_demo_schemes_are_the_published_examples():  # type: ignore[no-untyped-def]
+    for name in ("district", "department"):
+        shipped = (SCHEME_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+        example = (ROOT / "examples" / f"{name}-2025.yaml").read_text(encoding="utf-8")
+        assert shipped == example, f"src/kaohe/demo/schemes/{name}.yaml differs from examples/"
+
+
+def test_kaohe_demo_command_prepares_the_database(tmp_path):  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["KAOHE_DATA_DIR"] = str(tmp_path)
+    command = [sys.executable, "-m", "kaohe.cli", "demo", "--no-serve"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    assert "http://127.0.0.1:8000/" in first.stdout
+    assert "d01_reporter" in first.stdout and "Kaohe-demo-2026" in first.stdout
+    again = subprocess.run(
+        command, env={**env, "KAOHE_PORT": "8765"}, capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert "already loaded" in again.stdout and "http://127.0.0.1:8765/" in again.stdout
+    bad = subprocess.run(
+        command, env={**env, "KAOHE_PORT": "eighty"}, capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2 and "KAOHE_PORT='eighty'" in bad.stderr
