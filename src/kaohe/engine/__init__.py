@@ -3,7 +3,8 @@
 from .errors import DataError, EngineError, ExprError, SchemeError
 from .evaluate import EvaluationResult, InputTable, evaluate
 from .expr import Expression, compile_expr
-from .scheme import Scheme, diff_schemes, dump_scheme, load_scheme
+from .robustness import RobustnessResult, assess_robustness
+from .scheme import Scheme, SchemeChange, diff_schemes, dump_scheme, load_scheme
 
 __all__ = [
     "DataError",
@@ -12,8 +13,11 @@ __all__ = [
     "ExprError",
     "Expression",
     "InputTable",
+    "RobustnessResult",
     "Scheme",
+    "SchemeChange",
     "SchemeError",
+    "assess_robustness",
     "compile_expr",
     "diff_schemes",
     "dump_scheme",
