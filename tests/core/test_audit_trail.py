@@ -201,3 +201,31 @@ def test_login_is_audited(world, client):  # type: ignore[no-untyped-def]
         EventType.USER_LOGIN_FAILED,
         EventType.USER_LOGGED_IN,
     ]
+
+
+def test_catalogue_scheme_and_value_creation_are_audited(world):  # type: ignore[no-untyped-def]
+    from kaohe.observations.services import ValueRow, record_observations
+
+    mark = last_event_id()
+    indicators.create_indicator(acting_user=world.admin, code="exports", name_zh="出口额")
+    schemes.create_scheme(
+        acting_user=world.admin,
+        cycle=world.cycle,
+        category=world.department_category,
+        code="dept-2025",
+        name_zh="市直单位考核方案",
+        yaml_text=SCHEME_YAML,
+    )
+    result = record_observations(
+        [ValueRow("D01", "exports", "2025Q1", 12.5)], acting_user=world.users["d1_reporter"]
+    )
+    assert [e for e, _ in events_after(mark)] == [
+        EventType.INDICATOR_CREATED,
+        EventType.SCHEME_CREATED,
+        EventType.OBSERVATIONS_RECORDED,
+    ]
+    recorded = AuditEvent.objects.get(pk=result.event_id)
+    assert recorded.acting_user == world.users["d1_reporter"] and recorded.unit == world.d1
+    assert recorded.extra_data == {
+        "source": "form", "rows": 1, "created": 1, "corrected": 0, "unchanged": 0, "corrections": [],
+    }  # fmt: skip

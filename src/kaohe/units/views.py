@@ -62,6 +62,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
                     years,
                     {indicator.name: [charts.rounded(v, indicator.decimals) for v in values]},
                     unit=indicator.unit_of_measure,
+                    compact=True,
                 ),
             }
         )

@@ -83,14 +83,30 @@ def grouped_bar_chart(
     return option
 
 
+def period_label(period: str) -> str:
+    """'2025Y' → '2025', '2025Q3' → '2025 Q1–Q3', '2025H1' → '2025 H1', '2025Q1' → '2025 Q1'."""
+    year, code = period[:4], period[4:]
+    return {"Y": year, "Q3": f"{year} Q1–Q3"}.get(code, f"{year} {code}".strip())
+
+
 def line_chart(
-    title: str, periods: Sequence[str], series: dict[str, Sequence[float | None]], *, unit: str = ""
+    title: str,
+    periods: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    *,
+    unit: str = "",
+    compact: bool = False,
 ) -> dict[str, Any]:
+    """Lines over periods; `compact` drops title and legend for a small card chart."""
     option = _base(title)
     option.update(
         {
             "legend": {"top": 24, "type": "scroll"},
-            "xAxis": {"type": "category", "data": list(periods), "boundaryGap": False},
+            "xAxis": {
+                "type": "category",
+                "data": [period_label(p) for p in periods],
+                "boundaryGap": False,
+            },
             "yAxis": {"type": "value", "name": unit, "scale": True},
             "series": [
                 {
@@ -105,6 +121,10 @@ def line_chart(
             ],
         }
     )
+    if compact:
+        option.pop("title")
+        option.pop("legend")
+        option["grid"] = {"left": 8, "right": 16, "top": 28, "bottom": 8, "containLabel": True}
     return option
 
 
