@@ -77,8 +77,12 @@ def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray) -> float:
     return float(np.nanmean(np.abs(actual - forecast) / scale))
 
 
-def run_autoets(train: np.ndarray) -> tuple[np.ndarray, float]:
-    """AutoETS one-step forecasts of every row on one core; (forecasts, seconds)."""
+def run_autoets(train: np.ndarray, blocks: int) -> tuple[np.ndarray, list[float]]:
+    """AutoETS one-step forecasts of every row on one core; (forecasts, seconds per block).
+
+    The rows are fitted in ``blocks`` consecutive blocks, each timed on its own, so that a
+    burst of load from other work on the machine spoils one block, not the measurement.
+    """
     import pandas as pd
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS
@@ -92,14 +96,18 @@ def run_autoets(train: np.ndarray) -> tuple[np.ndarray, float]:
         }
     )
     sf = StatsForecast(models=[AutoETS(season_length=1)], freq=1, n_jobs=1)
+    forecasts, seconds = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Warm-up: numba compiles on the first fit; that one-off cost is not throughput.
         sf.forecast(df=df[df["unique_id"] < 5], h=1)
-        started = time.perf_counter()
-        out = sf.forecast(df=df, h=1)
-        elapsed = time.perf_counter() - started
-    return out.sort_values("unique_id")["AutoETS"].to_numpy(), elapsed
+        for ids in np.array_split(np.arange(n), blocks):
+            part = df[(df["unique_id"] >= ids[0]) & (df["unique_id"] <= ids[-1])]
+            started = time.perf_counter()
+            out = sf.forecast(df=part, h=1)
+            seconds.append(time.perf_counter() - started)
+            forecasts.append(out.sort_values("unique_id")["AutoETS"].to_numpy())
+    return np.concatenate(forecasts), seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--series", type=int, default=1_000_000)
     parser.add_argument("--ets-series", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=20240101)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of suggest_targets (best)")
+    parser.add_argument("--ets-blocks", type=int, default=4, help="timed AutoETS blocks (best)")
     parser.add_argument("--markdown", type=Path, help="update the section in this file")
     args = parser.parse_args(argv)
 
@@ -114,12 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     train, actual = data[:, :-1], data[:, -1]
     years = list(range(FIRST_YEAR, FIRST_YEAR + LENGTH))
 
-    started = time.perf_counter()
-    result = suggest_targets(train, years, horizon=1)
-    # Reading the reasons is part of a suggestion (they are built with the numbers).
-    n_reasons = result.reason_zh.size + result.reason_en.size
-    ours_seconds = time.perf_counter() - started
-    assert n_reasons == 2 * args.series
+    runs = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        result = suggest_targets(train, years, horizon=1)
+        # Reading the reasons is part of a suggestion (they are built with the numbers).
+        n_reasons = result.reason_zh.size + result.reason_en.size
+        runs.append(time.perf_counter() - started)
+        assert n_reasons == 2 * args.series
+    ours_seconds = min(runs)
     ours_rate = args.series / ours_seconds
 
     lines = [
@@ -129,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- `suggest_targets` (6 candidate methods, rolling-origin backtest from 3 origins, "
         f"per-series selection, level-shift detection, 80 % ranges, zh + en reasons): "
-        f"{ours_seconds:.2f} s, **{ours_rate:,.0f} series/s**",
+        f"best of {args.repeats} runs {ours_seconds:.2f} s (all: "
+        + ", ".join(f"{r:.2f}" for r in runs)
+        + f" s), **{ours_rate:,.0f} series/s**",
     ]
     subset = slice(0, min(args.ets_series, args.series))
     try:
@@ -140,15 +155,24 @@ def main(argv: list[str] | None = None) -> int:
         sf_version = None
     ets_rate = None
     if sf_version is not None and args.ets_series > 0:
-        ets, ets_seconds = run_autoets(train[subset])
+        ets, block_seconds = run_autoets(train[subset], args.ets_blocks)
         ets_n = ets.shape[0]
-        ets_rate = ets_n / ets_seconds
+        block_n = ets_n / len(block_seconds)
+        ets_rate = block_n / min(block_seconds)
         lines.append(
             f"- statsforecast {sf_version} `AutoETS(season_length=1)`, "
-            f"`n_jobs=1`, on the first {ets_n:,} series in the same run: {ets_seconds:.1f} s, "
+            f"`n_jobs=1`, on the first {ets_n:,} series in the same run, timed in "
+            f"{len(block_seconds)} blocks of {block_n:,.0f}: best block "
+            f"{min(block_seconds):.1f} s (all: "
+            + ", ".join(f"{b:.1f}" for b in block_seconds)
+            + f" s; {ets_n / sum(block_seconds):,.0f} series/s overall), "
             f"**{ets_rate:,.0f} series/s**"
         )
-        lines.append(f"- Ratio: **{ours_rate / ets_rate:,.0f}×** AutoETS's series/s (goal ≥ 200×)")
+        lines.append(
+            f"- Ratio, best against best: **{ours_rate / ets_rate:,.0f}×** AutoETS's "
+            f"series/s (goal ≥ 200×); median against overall: "
+            f"{(args.series / float(np.median(runs))) / (ets_n / sum(block_seconds)):,.0f}×"
+        )
     lines += [
         "",
         "MASE of the held-out value (scale: in-sample mean absolute yearly change):",
@@ -176,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "",
         "Both timings are wall-clock in the same process on a 2-core machine shared with other "
-        "work, so the absolute rates move with the load while the ratio is what this benchmark "
-        "states. AutoETS's numba compilation is warmed up before timing. With 8 points, "
+        "work, so the absolute rates move with the load; each side is repeated and its best "
+        "run taken, and the ratio is what this benchmark states. AutoETS's numba compilation "
+        "is warmed up before timing. With 8 points, "
         "statsforecast fits only level-only ETS models (a trend model needs more than its "
         "parameters + 4 points), which is why its MASE is close to naive's.",
     ]
