@@ -7,17 +7,16 @@ extrapolated) and a reason in Chinese and English. The kernels in `kernels` fore
 series at once; `breaks` finds level shifts.
 """
 
-from kaohe.engine.forecast.breaks import LevelShifts, detect_level_shifts
-from kaohe.engine.forecast.suggest import (
+from kaohe.engine.forecast.backtest import (
     ALL_METHODS,
     METHODS,
     SEASONAL_METHODS,
     Backtest,
-    PeriodAxis,
-    TargetSuggestions,
     backtest,
-    suggest_targets,
 )
+from kaohe.engine.forecast.breaks import LevelShifts, detect_level_shifts
+from kaohe.engine.forecast.periods import PeriodAxis
+from kaohe.engine.forecast.suggest import TargetSuggestions, suggest_targets
 
 __all__ = [
     "ALL_METHODS",
