@@ -24,20 +24,11 @@ Output = tuple[FloatArray, Details]
 # --- grouped helpers (rank and statistics within the category) -------------------------------
 
 
-def _grouped_order(key: FloatArray, groups: IntArray, n_groups: int) -> IntArray:
-    """Indices sorting `key` ascending within each group (NaN last); groups in code order."""
-    order = np.argsort(key)  # unstable is fine: equal keys are handled by value comparison
-    if n_groups > 1:
-        # a stable sort of small integer codes is a radix sort: cheaper than a lexsort
-        small = groups[order].astype(np.int16 if n_groups < 2**15 else np.int64)
-        order = order[np.argsort(small, kind="stable")]
-    return order
-
-
 def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True) -> FloatArray:
     """Rank within each group, ties sharing the better place ('min'); NaN values get NaN.
 
-    `values` may be (N,) or a batch (B, N); `groups` is (N,) with codes 0..G-1.
+    `values` may be (N,) or a batch (B, N); `groups` is (N,) with codes 0..G-1. One sort
+    serves all (batch, group) pairs at once: no loop over draws or categories.
     """
     v = np.asarray(values, dtype=np.float64)
     shape = v.shape
@@ -46,21 +37,27 @@ def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True)
         return np.full(shape, np.nan)
     flat = v.reshape(-1, n)
     n_groups = int(groups.max()) + 1
-    # one sort over all (batch, group) pairs at once: no loop over draws or categories
+    n_total = flat.shape[0] * n_groups
     g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
     key = -flat.ravel() if descending else flat.ravel()
-    order = _grouped_order(key, g, flat.shape[0] * n_groups)
+    order = np.argsort(key)  # NaN last; unstable is fine, equal keys are compared below
+    if n_total > 1:
+        # a stable sort of small integer codes is a radix sort: much cheaper than a lexsort
+        small = g[order].astype(np.int16 if n_total < 2**15 else np.int64)
+        order = order[np.argsort(small, kind="stable")]
     sk = key[order]
-    sg = g[order]
-    idx = np.arange(sk.size)
-    new_group = np.ones(sk.size, dtype=bool)
-    new_group[1:] = sg[1:] != sg[:-1]
-    new_value = new_group.copy()
-    new_value[1:] |= sk[1:] != sk[:-1]
-    group_start = np.maximum.accumulate(np.where(new_group, idx, 0))
-    value_start = np.maximum.accumulate(np.where(new_value, idx, 0))
+    counts = np.bincount(g, minlength=n_total)
+    starts = np.zeros(n_total, dtype=np.intp)
+    np.cumsum(counts[:-1], out=starts[1:])
+    # a run of equal values starts where the value changes or a group begins
+    new_value = np.empty(sk.size, dtype=bool)
+    new_value[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=new_value[1:])
+    new_value[starts[counts > 0]] = True
+    run_starts = np.flatnonzero(new_value)
+    run_id = np.cumsum(new_value) - 1
     ranks = np.empty(sk.size, dtype=np.float64)
-    ranks[order] = value_start - group_start + 1
+    ranks[order] = run_starts[run_id] - starts[g[order]] + 1
     out: FloatArray = ranks.reshape(shape)
     out[np.isnan(v)] = np.nan
     return out
