@@ -211,8 +211,24 @@ sectors, fiscal revenue and expenditure, deposits, retail sales, exports, income
    then moves from the forecast towards the better side by the distance between that
    quantile and the median of the backtest errors. The office's adjustment is recorded on the
    Django side.
-7. **Reason**, in Chinese and English, e.g. "近11年年均增长7.7%，波动中等；取平均变化、稳健趋势、
-   阻尼趋势和增长率四种外推的平均（回测误差MASE 0.31）。"
+7. **Reason**, in Chinese and English, describing the last 5 years (12 quarters), e.g.
+   "近5年年均增长6.9%，波动中等；取平均变化、稳健趋势、阻尼趋势和增长率四种外推的平均（回测误差MASE
+   0.31）。" / "Grew 6.9% a year over 5 years with moderate volatility; averages four
+   extrapolations (drift, robust trend, damped trend, growth rate) (backtest MASE 0.31)."
+
+## Calling it
+
+    from kaohe.engine.forecast import suggest_targets
+
+    result = suggest_targets(values, periods, horizon=1, direction="higher")
+    # values: series × periods float array, oldest first, NaN for missing (ragged histories
+    #         left-padded with NaN); periods: [2018, ..., 2022] or ["2021Q1", ..., "2022Q4"]
+    result.target, result.low, result.high      # per series
+    result.method_name, result.reason_zh, result.reason_en
+    result.has_break, result.break_column, result.extrapolable, result.backtest_mase
+
+or from the shell, `kaohe suggest-targets PANEL.csv [--horizon 1] [-o OUT.csv] [--lang en]`
+with a long CSV `unit,indicator,period,value`.
 
 ## How to read the tables
 

@@ -81,11 +81,15 @@ def test_short_missing_and_gapped_histories() -> None:
             [NAN, NAN, NAN, NAN, NAN, NAN, 5.0, 6.0],  # two points: hold
             [NAN] * 8,  # nothing
             [1.0, 2.0, NAN, NAN, NAN, 4.0, 5.0, 6.0],  # a gap: only 4, 5, 6 count
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, NAN],  # nothing for the latest period
         ]
     )
     res = suggest_targets(y, YEARS)
-    assert res.history_length.tolist() == [2, 0, 3]
-    assert res.extrapolable.tolist() == [False, False, True]
+    assert res.history_length.tolist() == [2, 0, 3, 0]
+    assert res.extrapolable.tolist() == [False, False, True, False]
+    assert np.isnan(res.target[3])
+    assert res.reason_zh[3] == "最新一期无数据，无法给出建议。"
+    assert res.reason_en[3] == "No value for the latest period; no suggestion."
     assert res.target[0] == 6.0
     assert np.isnan(res.target[1])
     assert res.reason_zh[1] == "无数据，无法给出建议。"
@@ -259,3 +263,15 @@ def test_quarterly_reason_speaks_of_year_on_year_change() -> None:
         "; takes last year's value plus the mean yearly change (backtest MASE 0.0)."
     )
     assert " year on year over 12 quarters" in str(res.reason_en[0])
+
+
+def test_reason_describes_the_last_five_years_of_a_longer_history() -> None:
+    # 10 % a year, then 5 % a year: the office reads the recent rate.
+    rates = [1.0] + [1.1] * 5 + [1.05] * 5
+    y = 100 * np.cumprod(rates)
+    res = suggest_targets(y[None, :], list(range(2012, 2023)))
+    assert res.has_break.tolist() == [False]
+    assert res.used_length.tolist() == [11]
+    assert res.growth[0] == pytest.approx(0.05, rel=1e-12)
+    assert str(res.reason_zh[0]).startswith("近5年年均增长5.0%，波动小；")
+    assert str(res.reason_en[0]).startswith("Grew 5.0% a year over 5 years with low volatility;")

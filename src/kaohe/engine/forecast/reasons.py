@@ -45,7 +45,8 @@ HIGH_VOLATILITY: Final = 0.06
 class ReasonInputs:
     """Per-series facts a reason states (all arrays of one length)."""
 
-    used_length: NDArray[np.intp]
+    used_length: NDArray[np.intp]  # the periods described (the recent part of the history)
+    any_data: NDArray[np.bool_]  # a value in any period, even if not in the latest
     positive: NDArray[np.bool_]
     growth: FloatArray  # mean growth per year (relative) for positive series
     change: FloatArray  # mean change per year (units) for other series
@@ -224,6 +225,8 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
             method_en[mth],
         ).astype(object)
     empty = info.used_length == 0
-    zh[empty] = "无数据，无法给出建议。"
-    en[empty] = "No data; no suggestion."
+    zh[empty & info.any_data] = "最新一期无数据，无法给出建议。"
+    en[empty & info.any_data] = "No value for the latest period; no suggestion."
+    zh[empty & ~info.any_data] = "无数据，无法给出建议。"
+    en[empty & ~info.any_data] = "No data; no suggestion."
     return zh, en

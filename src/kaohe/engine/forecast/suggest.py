@@ -28,6 +28,14 @@ from kaohe.engine.forecast.reasons import ReasonInputs, build_reasons
 # below it (a handful of series) a per-series normal range is used instead.
 MIN_POOLED_ERRORS: Final = 40
 MAX_POOLED_ERRORS: Final = 200_000
+# The reason describes the recent past, as the office reads it (PRODUCT §2.3: "the last 3–5
+# years"): at most the last 5 years, or 12 quarters; the models use the whole history.
+DESCRIBED_YEARS: Final = 5
+DESCRIBED_QUARTERS: Final = 12
+
+
+def _described(season_length: int) -> int:
+    return DESCRIBED_QUARTERS if season_length > 1 else DESCRIBED_YEARS
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,8 @@ class TargetSuggestions:
     ``backtest_mase`` is the mean absolute scaled backtest error of every method (n × methods,
     NaN where not backtested). ``low``/``high`` bound the forecast at ``coverage`` nominal
     coverage. ``break_column`` is the column where the last level shift starts (−1: none).
-    ``reason_zh``/``reason_en`` are object arrays of ``str`` (cheap to gather and to hand to
+    ``growth`` and ``volatility`` describe at most the last 5 years (12 quarters), as the
+    reasons do. ``reason_zh``/``reason_en`` are object arrays of ``str`` (cheap to gather and to hand to
     Django or a CSV writer).
     """
 
@@ -172,6 +181,7 @@ def suggest_targets(
     columns = np.arange(length)
     # Keep only each row's trailing run of values (and at most max_history of them).
     history = kernels.history_length(y)
+    any_data = np.isfinite(y).any(axis=1)
     if max_history is not None:
         history = np.minimum(history, max_history)
     y[columns[None, :] < (length - history)[:, None]] = np.nan
@@ -206,7 +216,7 @@ def suggest_targets(
             with np.errstate(invalid="ignore", divide="ignore"):
                 mase[rows] = np.abs(np.where(tested, part.error, 0.0)).sum(2) / tested.sum(2)
             if used[group[0]] > 0:
-                stats = _row_stats(block, m)
+                stats = _row_stats(block[:, -_described(m) :], m)
                 positive[rows], growth[rows], change[rows], volatility[rows] = stats
 
     score = np.where(np.isfinite(mase) & np.isfinite(forecast), mase, np.inf)
@@ -259,7 +269,8 @@ def suggest_targets(
     selected = np.take_along_axis(mase, method[:, None], axis=1)[:, 0]
     reason_zh, reason_en = build_reasons(
         ReasonInputs(
-            used_length=used,
+            used_length=np.minimum(used, _described(m)),
+            any_data=any_data,
             positive=positive,
             growth=growth,
             change=change,
