@@ -48,8 +48,8 @@ class TargetSuggestions:
     NaN where not backtested). ``low``/``high`` bound the forecast at ``coverage`` nominal
     coverage. ``break_column`` is the column where the last level shift starts (−1: none).
     ``growth`` and ``volatility`` describe at most the last 5 years (12 quarters), as the
-    reasons do. ``reason_zh``/``reason_en`` are object arrays of ``str`` (cheap to gather and to hand to
-    Django or a CSV writer).
+    reasons do. ``reason_zh``/``reason_en`` are object arrays of ``str`` (cheap to gather and
+    to hand to Django or a CSV writer).
     """
 
     horizon: int
