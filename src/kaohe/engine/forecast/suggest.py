@@ -181,7 +181,7 @@ def suggest_targets(
     columns = np.arange(length)
     # Keep only each row's trailing run of values (and at most max_history of them).
     history = kernels.history_length(y)
-    any_data = np.isfinite(y).any(axis=1)
+    any_data = np.asarray(np.isfinite(y).any(axis=1), dtype=bool)
     if max_history is not None:
         history = np.minimum(history, max_history)
     y[columns[None, :] < (length - history)[:, None]] = np.nan
