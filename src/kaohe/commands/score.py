@@ -75,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
     except EngineError as exc:
         print(f"kaohe score: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) has gone: not an error of ours; keep Python quiet at exit
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except OSError as exc:
         print(f"kaohe score: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
