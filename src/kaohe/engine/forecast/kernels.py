@@ -1,7 +1,8 @@
 """Forecasting kernels, vectorised over all series at once.
 
 Every kernel takes a 2-D array ``y`` (series × time) whose rows are *right-aligned*: the last
-column is each series' latest period and shorter histories are left-padded with NaN. A kernel
+column is each series' latest period and shorter histories are left-padded with NaN (no gaps
+inside a history: `suggest_targets` cuts a history at its last gap first). A kernel
 returns the ``h``-step-ahead forecast from several forecast origins at once, shape
 ``(n_series, len(origins))``; origin ``j`` means "pretend the last ``j`` columns are unknown"
 (``j = 0`` is the real forecast, ``j >= 1`` are rolling-origin backtests). Right alignment makes
