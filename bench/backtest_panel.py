@@ -92,6 +92,7 @@ def evaluate(
     rows: dict[str, list[float]] = {}
     coverage: dict[str, list[float]] = {"suggested range": []}
     selected_counts: dict[str, int] = {}
+    held = 0
     methods: tuple[str, ...] = ()
     for h in range(1, holdout + 1):
         actual = test[:, h - 1]
@@ -107,6 +108,7 @@ def evaluate(
         coverage["suggested range"].extend(inside[np.isfinite(res.low)].astype(float))
         for name in res.method_name:
             selected_counts[name] = selected_counts.get(name, 0) + 1
+        held += int((~res.extrapolable).sum())
     if with_ets:
         started = time.perf_counter()
         mean, lo, hi = autoets(train, train_years, holdout)
@@ -122,6 +124,7 @@ def evaluate(
         "mase": {k: np.asarray(v, dtype=float) for k, v in rows.items()},
         "coverage": coverage,
         "selected": selected_counts,
+        "held": held,
         "methods": methods,
     }
 
@@ -160,6 +163,8 @@ def summarise(result: dict[str, object], holdout: int) -> list[str]:
     lines.append(
         "- Methods selected: "
         + ", ".join(f"{k} {v}" for k, v in sorted(selected.items(), key=lambda kv: -kv[1]))
+        + f" (naive includes {result['held']} held at the latest value after a recent level "
+        "shift, without a range)"
     )
     lines.append("")
     return lines
@@ -238,9 +243,9 @@ series. "Raw" baselines are naive and drift applied to the training data as they
 level-shift handling; the candidates are after it. AutoETS is statsforecast's automatic
 exponential smoothing (`AutoETS(season_length=1)`) on the same training values; statsforecast
 cannot fit ETS to 6 points or fewer (it needs more than the number of parameters + 4), and its
-naive fallback stands in there. Only series
-with at least 4 training years and the held-out values present are scored. Coverage counts the
-held-out values inside the suggested range; series flagged as not extrapolable have no range.
+naive fallback stands in there. Only series with at least 4 training years and the held-out
+values present are scored. Coverage counts the held-out values inside the suggested range;
+series flagged as not extrapolable have no range.
 """
 
 
