@@ -54,6 +54,8 @@ def error(text: str) -> SchemeError:
          "allowed"),
         ("aggregate: sum", "aggregate: median", 5, "root/aggregate",
          "must be one of sum, weighted_mean, geometric, harmonic; got 'median'"),
+        ("      points: 10\n", "      points: 10\n      weight: 2\n", 9, "root/gdp/weight",
+         "'weight' only counts under a mean parent; under 'sum' the points are the weight"),
     ],
 )  # fmt: skip
 def test_errors_name_line_path_and_rule(

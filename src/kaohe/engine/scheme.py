@@ -816,6 +816,10 @@ class _Loader:
                 f"{parent_aggregate!r}, use 'weight'"
             )
         weight = self.number(data.get("weight", 1.0), ctx.at("weight"), "positive")
+        if parent_aggregate == "sum" and "weight" in data:
+            raise ctx.at("weight").error(
+                "'weight' only counts under a mean parent; under 'sum' the points are the weight"
+            )
         aspect = (
             self.choice(data["aspect"], ctx.at("aspect"), ASPECTS) if "aspect" in data else None
         )
