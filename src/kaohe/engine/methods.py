@@ -162,29 +162,40 @@ def band(
     higher: bool,
 ) -> Output:
     """[4] Base points when the target is met, plus/minus points per step, capped and floored."""
-    t = np.broadcast_to(np.asarray(target, dtype=np.float64), x.shape)
+    t = np.asarray(target, dtype=np.float64)
+    # in-place arithmetic below: at province scale every avoided temporary counts
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = x - t if higher else t - x
         if relative:
-            dev = dev / np.abs(t) * 100.0  # percentage points of the target
+            dev /= np.abs(t)
+            dev *= 100.0  # percentage points of the target
         steps = dev / step
     met = dev >= 0
     if whole_steps:
         # a bonus counts completed steps; a shortfall counts every step begun (floor does both)
-        steps = np.floor(steps)
-    bonus = np.minimum(bonus_per_step * steps, bonus_cap)
-    if penalty_per_step is None:
-        missed = np.full(x.shape, floor)  # "base points if met, none if not"
+        np.floor(steps, out=steps)
+    if bonus_per_step:
+        earned = steps * bonus_per_step
+        np.minimum(earned, bonus_cap, out=earned)
+        earned += base_points
     else:
-        missed = base_points + penalty_per_step * steps  # steps < 0 here
-    points = np.maximum(np.where(met, base_points + bonus, missed), floor)
-    f = points / full_points
-    return _keep_missing(x, f), {
-        "target": t,
+        earned = np.asarray(base_points)
+    if penalty_per_step is None:
+        missed: Param = floor  # "base points if met, none if not"
+    else:
+        missed = steps * penalty_per_step  # steps < 0 here
+        missed += base_points
+    points = np.where(met, earned, missed)
+    np.maximum(points, floor, out=points)
+    missing = np.isnan(x)
+    if missing.any():
+        points[missing] = np.nan
+    return points / full_points, {
+        "target": np.broadcast_to(t, x.shape),
         "deviation": dev,
         "steps": steps,
         "met": met,
-        "points": _keep_missing(x, points),
+        "points": points,
     }
 
 
@@ -194,9 +205,11 @@ def efficacy(
     """[5] 功效系数法: 60 + 40·(x − low)/(satisfactory − low), clipped; lower-is-better when
     satisfactory < low (the formula itself flips)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        score = 60.0 + 40.0 * (x - low) / (np.asarray(satisfactory) - low)
-    score = np.clip(score, clip[0], clip[1])
-    return _keep_missing(x, score / 100.0), {"score": _keep_missing(x, score)}
+        score = x - low
+        score *= 40.0 / (np.asarray(satisfactory, dtype=np.float64) - low)
+        score += 60.0
+    np.clip(score, clip[0], clip[1], out=score)  # NaN stays NaN
+    return score / 100.0, {"score": score}
 
 
 def interpolate(
@@ -209,20 +222,30 @@ def interpolate(
     higher: bool,
 ) -> Output:
     """[6] 对标: 1 at or beyond the benchmark, `floor` at the baseline, linear between."""
-    b = np.broadcast_to(np.asarray(baseline, dtype=np.float64), x.shape)
-    m = np.broadcast_to(np.asarray(benchmark, dtype=np.float64), x.shape)
+    b = np.asarray(baseline, dtype=np.float64)
+    m = np.asarray(benchmark, dtype=np.float64)
     span = m - b
-    reached = x >= m if higher else x <= m
     with np.errstate(divide="ignore", invalid="ignore"):
-        progress = np.where(span != 0, (x - b) / np.where(span != 0, span, 1.0), 0.0)
-    progress = np.where(reached, 1.0, progress)
-    below_value = 0.0 if below == "zero" else floor
-    f = np.where(
-        progress >= 1.0,
-        1.0,
-        np.where(progress >= 0.0, floor + (1.0 - floor) * progress, below_value),
-    )
-    return _keep_missing(x, f), {"baseline": b, "benchmark": m, "progress": progress}
+        progress = x - b
+        if span.ndim == 0:
+            progress = progress / span if span != 0 else np.zeros(x.shape)
+        else:
+            np.divide(progress, span, out=progress, where=span != 0)
+            progress[np.broadcast_to(span == 0, x.shape)] = 0.0
+    progress[x >= m if higher else x <= m] = 1.0  # at or beyond the benchmark (even if span 0)
+    f = progress * (1.0 - floor)
+    f += floor
+    np.minimum(f, 1.0, out=f)  # beyond the benchmark: full marks
+    f[progress < 0.0] = 0.0 if below == "zero" else floor
+    missing = np.isnan(x)
+    if missing.any():
+        f[missing] = np.nan
+        progress[missing] = np.nan
+    return f, {
+        "baseline": np.broadcast_to(b, x.shape),
+        "benchmark": np.broadcast_to(m, x.shape),
+        "progress": progress,
+    }
 
 
 def goalpost(
@@ -245,12 +268,17 @@ def goalpost(
 def zscore(x: FloatArray, groups: IntArray, *, clip_z: float, higher: bool) -> Output:
     """Standard score within the category mapped to 0.5 + z/(2·clip_z), clipped to [0, 1]."""
     mean, std = group_mean_std(x, groups)
+    z = x - mean
+    spread = std > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(std > 0, (x - mean) / np.where(std > 0, std, 1.0), 0.0)
+        np.divide(z, std, out=z, where=spread)
+    z[~spread & ~np.isnan(x)] = 0.0  # no spread in the category: everyone is average
     if not higher:
-        z = -z
-    f = np.clip(0.5 + z / (2.0 * clip_z), 0.0, 1.0)
-    return _keep_missing(x, f), {"z": _keep_missing(x, z), "mean": mean, "std": std}
+        np.negative(z, out=z)
+    f = z / (2.0 * clip_z)
+    f += 0.5
+    np.clip(f, 0.0, 1.0, out=f)  # NaN stays NaN
+    return f, {"z": z, "mean": mean, "std": std}
 
 
 def frontier(x: FloatArray, groups: IntArray, *, mode: str, higher: bool) -> Output:
