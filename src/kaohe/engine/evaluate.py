@@ -439,7 +439,7 @@ class EvaluationResult:
 
     def node_value(self, node: Node) -> FloatArray:
         """A node's exported value: points under a `sum` parent (and the root), else fraction."""
-        if node.id == self.scheme.root.id or _parent_sums(self.scheme, node.id):
+        if node.id in _sum_children(self.scheme):
             return self.points[node.id]
         return self.fraction[node.id]
 
@@ -449,37 +449,36 @@ class EvaluationResult:
         scheme = self.scheme
         decimals = scheme.ranking.round
         node_dec = max(decimals + 2, 4)
-        columns: list[tuple[str, FloatArray, int]] = [
-            (n.id, self.node_value(n), node_dec) for n in scheme.nodes if n is not scheme.root
-        ]
-        columns += [
-            (a.id, self.adjustment_points[a.id], node_dec)
-            for a in scheme.adjustments
-            if a.kind != "veto"
-        ]
-        grades = self.grade
-        flags = self.flags
-        rows = []
-        for i, unit in enumerate(self.table.units):
-            row: dict[str, Any] = {"unit": unit}
-            if self.table.names is not None:
-                row["name"] = self.table.names[i]
-            row["category"] = self.table.categories[i]
-            for col, arr, dec in columns:
-                row[col] = _num(arr[i], dec)
-            row["total"] = _num(self.total_rounded[i], decimals)
-            row["rank"] = _int(self.rank[i])
-            row["grade"] = grades[i] or None
-            row["flags"] = ";".join(flags[i])
-            row["status"] = self.status[i]
-            row["reason"] = self.reason[i] or None
-            row["rank_change"] = _int(self.rank_change[i])
-            for section, stars in self.stars.items():
-                row[f"{section}_stars"] = _int(stars[i])
-            if self.robustness is not None:
-                row.update(self.robustness.row(i))
-            rows.append(row)
-        return rows
+        # built column by column (vectorised rounding), zipped into rows at the end
+        cols: list[tuple[str, list[Any]]] = [("unit", list(self.table.units))]
+        if self.table.names is not None:
+            cols.append(("name", list(self.table.names)))
+        cols.append(("category", list(self.table.categories)))
+        sums = _sum_children(scheme)
+        for node in scheme.nodes:
+            if node is not scheme.root:
+                value = self.points[node.id] if node.id in sums else self.fraction[node.id]
+                cols.append((node.id, _num_column(value, node_dec)))
+        for adj in scheme.adjustments:
+            if adj.kind != "veto":
+                cols.append((adj.id, _num_column(self.adjustment_points[adj.id], node_dec)))
+        cols.append(("total", _num_column(self.total_rounded, decimals)))
+        cols.append(("rank", _int_column(self.rank)))
+        cols.append(("grade", [g or None for g in self.grade.tolist()]))
+        cols.append(("flags", [";".join(f) for f in self.flags]))
+        cols.append(("status", self.status.tolist()))
+        cols.append(("reason", [r or None for r in self.reason.tolist()]))
+        cols.append(("rank_change", _int_column(self.rank_change)))
+        for section, stars in self.stars.items():
+            cols.append((f"{section}_stars", _int_column(stars)))
+        if self.robustness is not None:
+            rob = self.robustness
+            cols.append(("rank_p5", _int_column(rob.rank_p5)))
+            cols.append(("rank_p95", _int_column(rob.rank_p95)))
+            cols.append(("grade_probability", _num_column(rob.grade_probability, 4)))
+        names = [name for name, _ in cols]
+        columns = [c for _, c in cols]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
     def explain(
         self, unit_id: str, provenance: Mapping[tuple[str, str], Any] | None = None
@@ -490,21 +489,25 @@ class EvaluationResult:
         return explain_unit(self, unit_id, provenance or {})
 
 
-def _num(value: float, decimals: int) -> float | None:
-    if np.isnan(value):
-        return None
-    return float(round_half_up(np.asarray(value), decimals)) + 0.0  # +0.0 turns -0.0 into 0.0
+def _num_column(values: FloatArray, decimals: int) -> list[float | None]:
+    rounded = round_half_up(values, decimals) + 0.0  # +0.0 turns -0.0 into 0.0
+    out: list[float | None] = rounded.tolist()
+    if np.isnan(rounded).any():
+        out = [None if v != v else v for v in out]  # NaN is the only value unequal to itself
+    return out
 
 
-def _int(value: float) -> int | None:
-    return None if np.isnan(value) else int(value)
+def _int_column(values: FloatArray) -> list[int | None]:
+    return [None if v != v else int(v) for v in values.tolist()]
 
 
-def _parent_sums(scheme: Scheme, node_id: str) -> bool:
+def _sum_children(scheme: Scheme) -> set[str]:
+    """Ids of nodes whose value is exported as points: the root's and every sum's children."""
+    out = {scheme.root.id}
     for node in scheme.root.walk():
-        if any(c.id == node_id for c in node.children):
-            return node.aggregate == "sum"
-    return False
+        if node.aggregate == "sum":
+            out.update(c.id for c in node.children)
+    return out
 
 
 # --- evaluation --------------------------------------------------------------------------------

@@ -38,13 +38,18 @@ def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True)
     flat = v.reshape(-1, n)
     n_groups = int(groups.max()) + 1
     n_total = flat.shape[0] * n_groups
-    g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
+    if flat.shape[0] == 1:
+        g = groups
+    else:
+        g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
     key = -flat.ravel() if descending else flat.ravel()
     order = np.argsort(key)  # NaN last; unstable is fine, equal keys are compared below
+    sg = g[order]
     if n_total > 1:
         # a stable sort of small integer codes is a radix sort: much cheaper than a lexsort
-        small = g[order].astype(np.int16 if n_total < 2**15 else np.int64)
-        order = order[np.argsort(small, kind="stable")]
+        by_group = np.argsort(sg.astype(np.int16 if n_total < 2**15 else np.int64), kind="stable")
+        order = order[by_group]
+        sg = sg[by_group]
     sk = key[order]
     counts = np.bincount(g, minlength=n_total)
     starts = np.zeros(n_total, dtype=np.intp)
@@ -55,9 +60,13 @@ def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True)
     np.not_equal(sk[1:], sk[:-1], out=new_value[1:])
     new_value[starts[counts > 0]] = True
     run_starts = np.flatnonzero(new_value)
-    run_id = np.cumsum(new_value) - 1
+    run_id = np.cumsum(new_value)
+    run_id -= 1
+    place = run_starts[run_id]
+    place -= starts[sg]
     ranks = np.empty(sk.size, dtype=np.float64)
-    ranks[order] = run_starts[run_id] - starts[g[order]] + 1
+    ranks[order] = place
+    ranks += 1.0
     out: FloatArray = ranks.reshape(shape)
     out[np.isnan(v)] = np.nan
     return out
