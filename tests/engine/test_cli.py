@@ -179,3 +179,23 @@ def test_examples_score_without_error(tmp_path: Path) -> None:
     assert {k: sorted(v) for k, v in by_cat.items()} == {
         k: ["1", "2", "3", "4"] for k in ("综合部门", "经济部门", "社会部门", "党群部门")
     }
+
+
+def test_missing_markers_and_thousands_separators(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = 'unit,category,g,party\na,d,"1,200",A\nb,d,NA,B\nc,d,..,A\nd,d,900,B\n'
+    args = ["score", write(tmp_path, "s.yaml", SCHEME), write(tmp_path, "d.csv", data)]
+    assert main(args) == 0
+    rows = read_csv(capsys.readouterr().out)
+    assert [(r["unit"], r["total"], r["status"], r["reason"]) for r in rows] == [
+        ("a", "100", "scored", ""),
+        ("b", "", "not_scored", "missing input g (growth)"),
+        ("c", "", "not_scored", "missing input g (growth)"),
+        ("d", "77", "scored", ""),
+    ]
+    bad = write(tmp_path, "bad.csv", "unit,g,party\na,1,A\nb,inf,A\n")
+    assert main(["score", args[1], bad]) == 2
+    assert capsys.readouterr().err == (
+        f"kaohe score: error: {bad}, line 3, column g: 'inf' is not a finite number\n"
+    )

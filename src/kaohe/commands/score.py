@@ -135,22 +135,7 @@ def read_data(path: Path, scheme: Scheme) -> InputTable:
         if col in labels:
             columns[col] = np.array(cells, dtype=object)
             continue
-        values = np.empty(len(cells), dtype=np.float64)
-        for i, cell in enumerate(cells):
-            if cell == "" or cell.upper() in ("NA", "N/A", "NAN", ".."):
-                values[i] = np.nan
-                continue
-            try:
-                values[i] = float(cell.replace(",", "")) if "," in cell else float(cell)
-            except ValueError:
-                raise DataError(
-                    f"{cell!r} is not a number", line=i + 2, column=col, source=src
-                ) from None
-            if not np.isfinite(values[i]):
-                raise DataError(
-                    f"{cell!r} is not a finite number", line=i + 2, column=col, source=src
-                )
-        columns[col] = values
+        columns[col] = _parse_numbers(cells, col, src)
     units = [row[pos["unit"]].strip() for row in body]
     try:
         return InputTable.build(
@@ -170,6 +155,34 @@ def read_data(path: Path, scheme: Scheme) -> InputTable:
             column=exc.column,
             source=src,
         ) from None
+
+
+MISSING = ("", "NA", "N/A", "NAN", "..")
+
+
+def _parse_numbers(cells: list[str], col: str, src: str) -> np.ndarray:
+    """Parse one column: numpy's parser for clean columns, a checked loop for the rest."""
+    try:
+        values = np.array(cells, dtype=np.float64)  # fast path: every cell a plain number
+        if np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    # slow path: blanks and NA markers, thousands separators, and the error's exact line
+    values = np.empty(len(cells), dtype=np.float64)
+    for i, cell in enumerate(cells):
+        if cell.upper() in MISSING:
+            values[i] = np.nan
+            continue
+        try:
+            values[i] = float(cell.replace(",", ""))
+        except ValueError:
+            raise DataError(
+                f"{cell!r} is not a number", line=i + 2, column=col, source=src
+            ) from None
+        if not np.isfinite(values[i]):
+            raise DataError(f"{cell!r} is not a finite number", line=i + 2, column=col, source=src)
+    return values
 
 
 def read_previous(path: Path) -> dict[str, int]:
