@@ -110,6 +110,18 @@ def test_adjustment_grade_and_result_rules() -> None:
     assert (exc.path, exc.rule) == ("results/interview/bottom", "must be at least 0, got -1")
 
 
+def test_input_type_must_suit_the_method() -> None:
+    text = BASE.replace("root:", "inputs:\n  gdp: {type: grade}\nroot:")
+    exc = error(text)
+    assert (exc.line, exc.path) == (12, "root/gdp/method")
+    assert exc.rule == (
+        "input 'gdp' is declared as labels (type: grade); method 'target' needs numbers"
+    )
+    graded = BASE.replace("{type: target, target: 8}", "{type: graded, map: {A: 1}}")
+    exc = error(graded.replace("root:", "inputs:\n  gdp: {type: count}\nroot:"))
+    assert exc.rule == "input 'gdp' is declared as counts; method 'graded' needs labels"
+
+
 def test_aspect_composite_needs_all_three() -> None:
     text = BASE.replace(
         "    - id: gdp\n      points: 10\n      input: gdp\n"

@@ -892,6 +892,12 @@ class _Loader:
                     .at(i)
                     .error("an alternative must read the same kind of input (labels vs numbers)")
                 )
+        if declared is not None and (declared.type == "grade") != (method.type == "graded"):
+            want = "labels (type: grade)" if declared.type == "grade" else f"{declared.type}s"
+            raise ctx.at("method").error(
+                f"input {input_code!r} is declared as {want}; method {method.type!r} "
+                f"{'needs labels' if method.type == 'graded' else 'needs numbers'}"
+            )
         direction = method.get("direction") or default_direction
         self.check_direction(method, direction, ctx.at("method"))
         impute = self.impute(data["impute"], ctx.at("impute")) if "impute" in data else None
