@@ -242,3 +242,31 @@ def test_district_example_explains_every_unit() -> None:
         ) == round(tree["total"], 8)
     with pytest.raises(KeyError):
         res.explain("nowhere")
+
+
+def test_dirichlet_robustness_on_the_department_example() -> None:
+    """Dirichlet weights (concentration 200, seed 2025) over the department scheme: the
+    intervals and grade probabilities are fixed by the seed."""
+    from kaohe.commands.score import read_data
+
+    s = load_scheme((EXAMPLES / "department-2025.yaml").read_text(encoding="utf-8"))
+    assert s.robustness is not None and s.robustness.mode == "dirichlet"
+    res = evaluate(s, read_data(EXAMPLES / "department-2025.csv", s), robustness=True)
+    rob = res.robustness
+    assert rob is not None and rob.draws == 1000
+    got = {
+        u: (int(p5), int(p95), round(float(gp), 4), bool(b))
+        for u, p5, p95, gp, b in zip(
+            res.units,
+            rob.rank_p5,
+            rob.rank_p95,
+            rob.grade_probability,
+            rob.borderline,
+            strict=True,
+        )
+    }
+    assert got["gxj"] == (1, 1, 0.834, True)
+    assert got["zgh"] == (3, 4, 0.512, True)
+    assert got["twq"] == (3, 4, 0.488, True)
+    assert got["rsj"] == (3, 3, 1.0, False)  # vetoed: always the veto grade
+    assert sum(b for *_, b in got.values()) == 7
