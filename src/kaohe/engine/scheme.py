@@ -1012,18 +1012,9 @@ class _Loader:
                 raise ctx.at("max").error(f"goalpost max ({hi:g}) must exceed min ({lo:g})")
             if method.get("log") and lo <= 0:
                 raise ctx.at("min").error("a log goalpost needs min > 0")
-        if t == "band":
-            if method.get("base") is None and points is None:
-                raise ctx.error("method 'band' needs the node's 'points' or a 'base' (points)")
-            if method.get("bonus_per_step", 0.0) > 0 and method.get("bonus_cap", 0.0) == 0:
-                raise ctx.at("bonus_cap").error("bonus_per_step needs a bonus_cap (points)")
-        if (
-            t == "events"
-            and method.get("cap") is None
-            and points is None
-            and ctx.raw[:1] == ("root",)
-        ):
-            raise ctx.error("method 'events' on a leaf needs the node's 'points' or a 'cap'")
+        bonus_without_cap = method.get("bonus_per_step", 0.0) > 0 and not method.get("bonus_cap")
+        if t == "band" and bonus_without_cap:
+            raise ctx.at("bonus_cap").error("bonus_per_step needs a bonus_cap (points)")
         if t == "graded" and any(v > 1 for _, v in method.get("map")):
             raise ctx.at("map").error("graded shares are fractions of the points (0..1)")
 
