@@ -107,6 +107,14 @@ def test_missing_input_unit_not_scored_unless_imputed() -> None:
     assert res.flags[0] == ("imputed:growth",)
 
 
+def test_missing_reason_names_the_raw_input_of_a_derived_value() -> None:
+    res = run(scheme(TWO), {**_two(), "tax": [np.nan, 70.0], "fiscal": [100.0, 0.0]})
+    assert res.reason.tolist() == [
+        "missing input tax (share)",
+        "no value for tax / fiscal * 100 (share)",  # a division by zero
+    ]
+
+
 def test_category_imputation() -> None:
     s = scheme(
         """

@@ -541,10 +541,23 @@ def evaluate(
             assert node.method is not None
             f, trace = score_leaf(node, node.method, ctx, keep_details=False)
             traces[node.id] = trace
-            for code, used in zip(trace.codes, trace.used, strict=True):
-                missing = np.isnan(used)
+            reasons: list[tuple[str, BoolArray]] = []
+            if node.input_expr is not None and node.impute is None:
+                # name the raw input that is missing, not just the derived value
+                for period, _ in node.periods or ((None, 1.0),):
+                    for name in sorted(node.input_expr.names):
+                        code = name if period is None or "@" in name else f"{name}@{period}"
+                        reasons.append(
+                            (f"missing input {code} ({node.id})", np.isnan(table.columns[code]))
+                        )
+                for code, used in zip(trace.codes, trace.used, strict=True):
+                    reasons.append((f"no value for {code} ({node.id})", np.isnan(used)))
+            else:
+                for code, used in zip(trace.codes, trace.used, strict=True):
+                    reasons.append((f"missing input {code} ({node.id})", np.isnan(used)))
+            for text, missing in reasons:
                 if missing.any():
-                    missing_codes.append(f"missing input {code} ({node.id})")
+                    missing_codes.append(text)
                     first_missing = np.where(
                         (first_missing < 0) & missing, len(missing_codes) - 1, first_missing
                     )
