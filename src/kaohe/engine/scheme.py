@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -878,9 +878,9 @@ class _Loader:
         periods = self.periods(data["periods"], ctx.at("periods")) if "periods" in data else ()
         declared = self.inputs.get(input_code) if input_code else None
         default_direction = declared.direction if declared else "higher"
-        method = self.method(data["method"], ctx.at("method"), METHOD_PARAMS, points)
+        method = self.method(data["method"], ctx.at("method"), METHOD_PARAMS)
         alternatives = tuple(
-            self.method(m, ctx.at("alternatives").at(i), METHOD_PARAMS, points)
+            self.method(m, ctx.at("alternatives").at(i), METHOD_PARAMS)
             for i, m in enumerate(
                 self.sequence(data.get("alternatives", []), ctx.at("alternatives"))
             )
@@ -951,7 +951,6 @@ class _Loader:
         data: Any,
         ctx: _Ctx,
         table: dict[str, dict[str, tuple[Any, Any]]],
-        points: float | None,
     ) -> Method:
         if not isinstance(data, Mapping) or "type" not in data:
             raise ctx.error("a method is a mapping with a 'type'")
@@ -969,7 +968,7 @@ class _Loader:
                 continue
             params.append((pname, self.param(data[pname], pctx, kind)))
         method = Method(mtype, tuple(params))
-        self.check_method(method, ctx, points)
+        self.check_method(method, ctx)
         return method
 
     def param(self, value: Any, ctx: _Ctx, kind: Any) -> Any:
@@ -1004,7 +1003,7 @@ class _Loader:
             )
         return self.number(value, ctx, kind)
 
-    def check_method(self, method: Method, ctx: _Ctx, points: float | None) -> None:
+    def check_method(self, method: Method, ctx: _Ctx) -> None:
         t = method.type
         if t == "goalpost":
             lo, hi = method.get("min"), method.get("max")
@@ -1080,7 +1079,7 @@ class _Loader:
                 )
             if input_code is None or "method" not in data:
                 raise ctx.error(f"a {kind} needs 'input' and 'method'")
-            method = self.method(data["method"], ctx.at("method"), ADJUSTMENT_METHODS, None)
+            method = self.method(data["method"], ctx.at("method"), ADJUSTMENT_METHODS)
         name = self.text(data["name"], ctx.at("name")) if "name" in data else None
         return Adjustment(
             id=adj_id,
@@ -1212,8 +1211,6 @@ def _with_full_points(node: Node, full: float) -> Node:
 
 
 def _replace(node: Node, **changes: Any) -> Node:
-    from dataclasses import replace
-
     return replace(node, **changes)
 
 
