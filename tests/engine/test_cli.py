@@ -199,3 +199,19 @@ def test_missing_markers_and_thousands_separators(
     assert capsys.readouterr().err == (
         f"kaohe score: error: {bad}, line 3, column g: 'inf' is not a finite number\n"
     )
+
+
+def test_engine_and_score_command_never_import_django(tmp_path: Path) -> None:
+    """The engine is pure (ARCHITECTURE.md): importing and running it loads no Django."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kaohe.engine, kaohe.commands.score\n"
+        "from kaohe.cli import main\n"
+        f"main(['score', {str(EXAMPLES / 'hdi' / 'hdi-2022.yaml')!r}, "
+        f"{str(EXAMPLES / 'hdi' / 'hdr2022.csv')!r}, '-o', {str(tmp_path / 'o.csv')!r}])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "[]\n"
