@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from kaohe.core.api import AuditEventViewSet
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.observations.api import ObservationViewSet
+from kaohe.results.api import ScoringRunViewSet
 from kaohe.schemes.api import CycleViewSet, SchemeViewSet
 from kaohe.units.api import CategoryViewSet, PersonViewSet, PostViewSet, UnitViewSet
 
@@ -22,6 +23,7 @@ router.register("admission-requests", AdmissionRequestViewSet)
 router.register("cycles", CycleViewSet)
 router.register("schemes", SchemeViewSet)
 router.register("observations", ObservationViewSet)
+router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 
 urlpatterns = [

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "kaohe.indicators",
     "kaohe.schemes",
     "kaohe.observations",
+    "kaohe.results",
     "kaohe.web",
     "kaohe.demo",
 ]
@@ -235,6 +236,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "IndicatorStatusEnum": "kaohe.indicators.models.Indicator.Status",
+        "AdmissionStatusEnum": "kaohe.indicators.models.AdmissionRequest.Status",
+        # scheme versions and scoring runs share draft / published / superseded
+        "PublicationStatusEnum": "kaohe.schemes.models.SchemeVersion.Status",
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -12,6 +12,7 @@ urlpatterns = [
     path("indicators/", include("kaohe.indicators.urls")),
     path("schemes/", include("kaohe.schemes.urls")),
     path("observations/", include("kaohe.observations.urls")),
+    path("results/", include("kaohe.results.urls")),
     path("api/", include("kaohe.api")),
     path("admin/", admin.site.urls),
     path(

@@ -65,6 +65,12 @@ class ScopedReadOnlyViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
         return self.queryset.all().restrict(self.request.user, self.scope_action)  # type: ignore[attr-defined]
 
 
+class ReasonSerializer(serializers.Serializer):
+    """The body of an action that only takes an optional reason (publish, advance, …)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class ObjectChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ObjectChange

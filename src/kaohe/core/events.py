@@ -43,6 +43,9 @@ class EventType(IntEnum):
     # observations (5xx)
     OBSERVATIONS_RECORDED = 501
     OBSERVATION_CORRECTED = 502
+    # results (6xx)
+    SCORING_RUN_CREATED = 601
+    SCORING_RUN_PUBLISHED = 602
 
     @property
     def label(self) -> str:
@@ -82,4 +85,6 @@ _LABELS = {
     EventType.SCHEME_VERSION_PUBLISHED: _("scheme version published"),
     EventType.OBSERVATIONS_RECORDED: _("values recorded"),
     EventType.OBSERVATION_CORRECTED: _("value corrected"),
+    EventType.SCORING_RUN_CREATED: _("scoring run computed"),
+    EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
 }

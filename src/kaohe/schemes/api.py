@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaohe.core.api import ServiceCallMixin
+from kaohe.core.api import ReasonSerializer, ServiceCallMixin
 from kaohe.schemes import services
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
 from kaohe.units.models import Category
@@ -45,10 +45,6 @@ class CycleSerializer(serializers.ModelSerializer):
         model = Cycle
         fields = ["id", "year", "name_zh", "name_en", "state", "time_nodes"]
         read_only_fields = ["id", "state", "time_nodes"]
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):

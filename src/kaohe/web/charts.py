@@ -130,3 +130,99 @@ def line_chart(
 
 def rounded(value: float | None, decimals: int = 2) -> float | None:
     return None if value is None else round(value, decimals)
+
+
+def rank_interval_chart(
+    title: str,
+    names: Sequence[str],
+    intervals: Sequence[tuple[float | None, int | None, float | None]],
+) -> dict[str, Any]:
+    """Each unit's rank with its 5th–95th percentile interval (rank 1 at the top)."""
+    option = _base(title)
+    option["tooltip"] = {"trigger": "item"}
+    option.update(
+        {
+            "grid": {"left": 8, "right": 24, "top": 48, "bottom": 16, "containLabel": True},
+            "yAxis": {"type": "category", "data": list(names), "inverse": True},
+            "xAxis": {
+                "type": "value",
+                "name": "rank",
+                "min": 1,
+                "minInterval": 1,
+                "inverse": False,
+            },
+            "series": [
+                {
+                    "type": "bar",
+                    "stack": "interval",
+                    "silent": True,
+                    "itemStyle": {"color": "transparent"},
+                    "data": [p5 if p5 is not None else None for p5, _, _ in intervals],
+                },
+                {
+                    "type": "bar",
+                    "stack": "interval",
+                    "name": "p5–p95",
+                    "barMaxWidth": 14,
+                    "itemStyle": {"color": "rgba(31,78,140,0.35)"},
+                    "data": [
+                        (p95 - p5) if p5 is not None and p95 is not None else None
+                        for p5, _, p95 in intervals
+                    ],
+                },
+                {
+                    "type": "scatter",
+                    "name": "rank",
+                    "symbolSize": 10,
+                    "itemStyle": {"color": "#b71c1c"},
+                    "data": [
+                        [rank, name] for (_, rank, _), name in zip(intervals, names, strict=True)
+                    ],
+                },
+            ],
+        }
+    )
+    return option
+
+
+def radar_chart(
+    title: str, indicator: list[dict[str, Any]], series: dict[str, Sequence[float]]
+) -> dict[str, Any]:
+    option = _base(title)
+    option.pop("grid")
+    option["tooltip"] = {"trigger": "item"}
+    option.update(
+        {
+            "legend": {"bottom": 0},
+            "radar": {"indicator": indicator, "radius": "62%", "center": ["50%", "55%"]},
+            "series": [
+                {
+                    "type": "radar",
+                    "data": [{"name": n, "value": list(v)} for n, v in series.items()],
+                    "areaStyle": {"opacity": 0.12},
+                }
+            ],
+        }
+    )
+    return option
+
+
+def score_rank_chart(
+    title: str, years: Sequence[str], scores: Sequence[float | None], ranks: Sequence[int | None]
+) -> dict[str, Any]:
+    option = _base(title)
+    option.update(
+        {
+            "legend": {"top": 24},
+            "xAxis": {"type": "category", "data": list(years)},
+            "yAxis": [
+                {"type": "value", "name": "score", "scale": True},
+                {"type": "value", "name": "rank", "inverse": True, "minInterval": 1, "min": 1},
+            ],
+            "series": [
+                {"type": "bar", "name": "score", "data": list(scores), "barMaxWidth": 32},
+                {"type": "line", "name": "rank", "yAxisIndex": 1, "data": list(ranks)},
+            ],
+        }
+    )
+    return option

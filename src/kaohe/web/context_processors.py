@@ -37,6 +37,7 @@ NAV = (
         frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.REVIEWER, R.AUDITOR}),
     ),
     NavItem("schemes:list", _("Schemes"), None),
+    NavItem("results:list", _("Results"), None),
     NavItem("web:audit", _("Audit trail"), frozenset({R.OFFICE_ADMIN, R.AUDITOR})),
 )
 

@@ -1,0 +1,1 @@
+"""Scoring runs on frozen input snapshots, their stored and explained results, publication."""

@@ -1,0 +1,134 @@
+"""REST API for scoring runs: list, compute, publish, results and one unit's explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kaohe.core.api import ReasonSerializer, ServiceCallMixin
+from kaohe.results import selectors, services
+from kaohe.results.models import ScoringRun, UnitResult
+from kaohe.schemes.models import SchemeVersion
+
+
+class ScoringRunSerializer(serializers.ModelSerializer):
+    cycle = serializers.IntegerField(source="cycle.year", read_only=True)
+    category = serializers.CharField(source="category.code", read_only=True)
+    scheme = serializers.CharField(source="scheme_version.scheme.code", read_only=True)
+    scheme_version = serializers.IntegerField(source="scheme_version.number", read_only=True)
+
+    class Meta:
+        model = ScoringRun
+        fields = [
+            "id",
+            "cycle",
+            "category",
+            "scheme",
+            "scheme_version",
+            "number",
+            "status",
+            "snapshot_at",
+            "node_code",
+            "input_fingerprint",
+            "result_fingerprint",
+            "reason",
+            "units_scored",
+            "units_not_scored",
+            "robustness",
+            "published_at",
+        ]
+
+
+class UnitResultSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code", read_only=True)
+
+    class Meta:
+        model = UnitResult
+        fields = [
+            "unit",
+            "category_code",
+            "total",
+            "total_rounded",
+            "rank",
+            "previous_rank",
+            "rank_change",
+            "grade",
+            "status",
+            "reason",
+            "flags",
+            "nodes",
+            "robustness",
+        ]
+
+
+class StartRunSerializer(serializers.Serializer):
+    scheme = serializers.CharField()
+    version = serializers.IntegerField(min_value=1)
+    snapshot_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    node_code = serializers.ChoiceField(choices=["Q1", "H1", "Q3", "Y"], default="Y")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
+    """Runs visible to the caller (drafts only for the office, committee and auditors).
+    `…/results/` is the ranking; `…/units/{code}/` one unit's explanation (scoped)."""
+
+    serializer_class = ScoringRunSerializer
+    filterset_fields = {"cycle__year": ["exact"], "category__code": ["exact"], "status": ["exact"]}
+
+    def get_queryset(self) -> QuerySet[ScoringRun]:
+        return selectors.visible_runs(self.request.user)
+
+    def create(self, request: Request) -> Response:
+        payload = StartRunSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data: dict[str, Any] = payload.validated_data
+        version = SchemeVersion.objects.filter(
+            scheme__code=data["scheme"], number=data["version"]
+        ).first()
+        if version is None:
+            return Response(
+                {"scheme": ["no such scheme version"]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        run = self.call_service(
+            services.run_scoring,
+            version,
+            acting_user=request.user,
+            snapshot_at=data["snapshot_at"],
+            node_code=data["node_code"],
+            reason=data["reason"],
+        )
+        return Response(ScoringRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = self.call_service(
+            services.publish_scoring_run,
+            self.get_object(),
+            acting_user=request.user,
+            reason=payload.validated_data["reason"],
+        )
+        return Response(ScoringRunSerializer(run).data)
+
+    @action(detail=True, methods=["get"], serializer_class=UnitResultSerializer)
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        run = self.get_object()
+        rows = run.results.select_related("unit").order_by("category_code", "rank", "unit__code")
+        return Response(UnitResultSerializer(rows, many=True).data)
+
+    @action(detail=True, methods=["get"], url_path=r"units/(?P<code>[-\w]+)")
+    def unit(self, request: Request, pk: str | None = None, code: str = "") -> Response:
+        run = self.get_object()
+        result = UnitResult.objects.restrict(request.user).filter(run=run, unit__code=code).first()
+        if result is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound
+        return Response({**UnitResultSerializer(result).data, "explanation": result.explanation})

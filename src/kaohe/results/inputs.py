@@ -1,0 +1,152 @@
+"""Turning the observation versions current at a moment into the engine's input table.
+
+Each scheme input column (`gdp`, `gdp_growth@Q1`) maps to an indicator at a time node of the
+run's cycle: a suffix names the node, no suffix means the run's reporting period. A derived
+indicator is computed from its formula over the same snapshot; its inputs are recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kaohe.engine.expr import compile_expr
+from kaohe.engine.scheme import Scheme
+from kaohe.indicators.models import Indicator, ValueType
+from kaohe.observations.models import ObservationVersion
+from kaohe.schemes.models import Cycle, TimeNode
+from kaohe.units.models import Unit
+
+
+@dataclass
+class Cell:
+    """What one unit had for one input column."""
+
+    value: float | None = None
+    text: str = ""
+    version_id: int | None = None
+    derived_from: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot:
+    """The frozen inputs of a run: columns for the engine, and where every value came from."""
+
+    units: list[Unit]
+    columns: dict[str, Any]
+    cells: dict[tuple[str, str], Cell]
+    fingerprint: str
+    missing_indicators: list[str]
+
+
+def _split(code: str) -> tuple[str, str | None]:
+    base, _, period = code.partition("@")
+    return base, period or None
+
+
+def _latest_versions(
+    units: list[Unit], indicators: list[Indicator], nodes: list[TimeNode], moment: dt.datetime
+) -> dict[tuple[int, int, int], ObservationVersion]:
+    """The newest version recorded at or before `moment` of every (unit, indicator, node)."""
+    rows = (
+        ObservationVersion.objects.filter(
+            observation__unit__in=units,
+            observation__indicator__in=indicators,
+            observation__time_node__in=nodes,
+            recorded_at__lte=moment,
+        )
+        .select_related("observation")
+        .order_by("observation_id", "number")
+    )
+    latest: dict[tuple[int, int, int], ObservationVersion] = {}
+    for version in rows:
+        o = version.observation
+        latest[(o.unit_id, o.indicator_id, o.time_node_id)] = version
+    return latest
+
+
+def build_snapshot(
+    scheme: Scheme, cycle: Cycle, units: list[Unit], *, moment: dt.datetime, node_code: str
+) -> Snapshot:
+    """Read every input the scheme needs for these units, as of `moment`."""
+    nodes = {n.code: n for n in cycle.time_nodes.all()}
+    codes = list(scheme.input_codes)
+    wanted = {_split(c)[0] for c in codes}
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=wanted)}
+    # Derived indicators read their formula's indicators at the same node.
+    formulas = {
+        code: compile_expr(ind.formula, want="num")
+        for code, ind in indicators.items()
+        if ind.formula
+    }
+    for expression in formulas.values():
+        for name in expression.names - indicators.keys():
+            found = Indicator.objects.filter(code=name).first()
+            if found is not None:
+                indicators[name] = found
+    latest = _latest_versions(units, list(indicators.values()), list(nodes.values()), moment)
+    cells: dict[tuple[str, str], Cell] = {}
+    columns: dict[str, Any] = {}
+    missing = sorted(wanted - indicators.keys())
+    label_codes = scheme.label_codes
+
+    def raw(unit: Unit, indicator: Indicator, node: TimeNode | None) -> Cell:
+        if node is None:
+            return Cell()
+        version = latest.get((unit.pk, indicator.pk, node.pk))
+        if version is None:
+            return Cell()
+        if indicator.value_type == ValueType.GRADE:
+            return Cell(text=version.text, version_id=version.pk)
+        value = float(version.value) if version.value is not None else None
+        return Cell(value=value, version_id=version.pk)
+
+    for code in codes:
+        base, period = _split(code)
+        node = nodes.get(period or node_code)
+        indicator = indicators.get(base)
+        if indicator is not None and base in formulas:
+            expression = formulas[base]
+            parts = {
+                name: [raw(unit, indicators[name], node) for unit in units]
+                for name in expression.names
+                if name in indicators
+            }
+            if len(parts) == len(expression.names):
+                env = {
+                    name: np.array([np.nan if c.value is None else c.value for c in part])
+                    for name, part in parts.items()
+                }
+                values = np.asarray(expression.evaluate(env), dtype=np.float64)
+            else:  # a formula naming an unknown indicator gives no value
+                values = np.full(len(units), np.nan)
+            for i, unit in enumerate(units):
+                used = sorted(v for p in parts.values() if (v := p[i].version_id) is not None)
+                value = None if np.isnan(values[i]) else float(values[i])
+                cells[(unit.code, code)] = Cell(value=value, derived_from=used)
+        else:
+            for unit in units:
+                cells[(unit.code, code)] = (
+                    raw(unit, indicator, node) if indicator is not None else Cell()
+                )
+        if code in label_codes:
+            columns[code] = [cells[(unit.code, code)].text for unit in units]
+        else:
+            columns[code] = np.array(
+                [np.nan if (x := cells[(u.code, code)].value) is None else x for u in units],
+                dtype=np.float64,
+            )
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            [
+                [unit, code, cell.version_id, cell.derived_from, cell.value, cell.text]
+                for (unit, code), cell in sorted(cells.items())
+            ],
+            separators=(",", ":"),
+        ).encode()
+    ).hexdigest()
+    return Snapshot(units, columns, cells, fingerprint, missing)

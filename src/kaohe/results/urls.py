@@ -1,0 +1,14 @@
+from django.urls import path
+
+from kaohe.results import views
+
+app_name = "results"
+
+urlpatterns = [
+    path("", views.run_list, name="list"),
+    path("runs/", views.run_start, name="start"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/publish/", views.run_publish, name="publish"),
+    path("runs/<int:pk>/export.xlsx", views.run_export, name="export"),
+    path("runs/<int:pk>/units/<slug:code>/", views.unit_result, name="unit"),
+]

@@ -1,0 +1,257 @@
+"""Result pages: runs, the ranking per category, a unit's explained score, robustness, Excel."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaohe.core import access
+from kaohe.core.roles import Action
+from kaohe.observations.models import ObservationVersion
+from kaohe.results import selectors, services
+from kaohe.results.export import run_workbook
+from kaohe.results.forms import RunForm
+from kaohe.results.models import ScoringRun, UnitResult
+from kaohe.web import charts
+
+GRADE_COLORS = {
+    "excellent": "#b71c1c",
+    "good": "#1f4e8c",
+    "qualified": "#e0a100",
+    "unqualified": "#5f6b7a",
+}
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    return access.has_citywide(request.user, Action.ADMINISTER)
+
+
+def _grade_names(run: ScoringRun) -> dict[str, str]:
+    english = (get_language() or "").startswith("en")
+    names = {}
+    for grade in run.scheme_version.document.get("grades", []):
+        name = grade.get("name") or {}
+        names[grade["code"]] = (
+            (name.get("en") if english else None) or name.get("zh") or grade["code"]
+        )
+    return names
+
+
+def _node_names(document: dict[str, Any]) -> dict[str, str]:
+    english = (get_language() or "").startswith("en")
+    names: dict[str, str] = {}
+
+    def walk(node: dict[str, Any]) -> None:
+        name = node.get("name") or {}
+        label = (name.get("en") if english else None) or name.get("zh") or node.get("id", "")
+        names[node.get("id", "root")] = label
+        for child in node.get("children") or []:
+            walk(child)
+
+    walk(document.get("root") or {})
+    for item in document.get("adjustments") or []:
+        walk(item)
+    return names
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = selectors.visible_runs(request.user).order_by(
+        "-cycle__year", "category__order", "-number"
+    )
+    form = RunForm() if _is_admin(request) else None
+    return render(request, "results/run_list.html", {"runs": runs, "form": form})
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    if not _is_admin(request):
+        raise PermissionDenied
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a published scheme version."))
+        return redirect("results:list")
+    try:
+        run = services.run_scoring(
+            form.cleaned_data["version"],
+            acting_user=request.user,
+            snapshot_at=form.cleaned_data["snapshot_at"],
+            node_code=form.cleaned_data["node_code"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("results:list")
+    messages.success(request, _("Run computed: %(n)s units scored.") % {"n": run.units_scored})
+    return redirect("results:run", pk=run.pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranking of every category in the run, with grades, changes, flags and intervals."""
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
+    groups = selectors.ranking(run)
+    grade_names = _grade_names(run)
+    for index, group in enumerate(groups):
+        results = [r for r in group["results"] if r.total_rounded is not None]
+        group["chart_id"] = f"chart-totals-{index}"
+        group["chart"] = charts.bar_chart(
+            _("Scores"), [r.unit.name for r in results], [r.total_rounded for r in results]
+        )
+        group["chart"]["series"][0]["data"] = [
+            {"value": r.total_rounded, "itemStyle": {"color": GRADE_COLORS.get(r.grade, "#888")}}
+            for r in results
+        ]
+        ranked = [r for r in results if r.robustness]
+        if ranked:
+            group["interval_id"] = f"chart-interval-{index}"
+            group["interval"] = charts.rank_interval_chart(
+                _("Rank interval (5th–95th percentile) under changed weights"),
+                [r.unit.name for r in ranked],
+                [(r.robustness.get("p5"), r.rank, r.robustness.get("p95")) for r in ranked],
+            )
+    return render(
+        request,
+        "results/run_detail.html",
+        {
+            "run": run,
+            "groups": groups,
+            "grade_names": grade_names,
+            "is_admin": _is_admin(request),
+            "visible_units": set(
+                UnitResult.objects.restrict(request.user)
+                .filter(run=run)
+                .values_list("unit_id", flat=True)
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _is_admin(request):
+        raise PermissionDenied
+    run = get_object_or_404(ScoringRun, pk=pk)
+    try:
+        services.publish_scoring_run(
+            run, acting_user=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Published. These results can no longer change."))
+    return redirect("results:run", pk=pk)
+
+
+@login_required
+def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
+    if not access.has_citywide(request.user, Action.VIEW):
+        raise PermissionDenied  # the full table of every unit is for city-wide roles
+    response = HttpResponse(
+        run_workbook(run),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="kaohe-{run.cycle.year}-{run.category.code}-run{run.number}.xlsx"'
+    )
+    return response
+
+
+_VERSION = re.compile(r"^v(\d+)$")
+
+
+def _provenance_links(user: Any, tree: dict[str, Any]) -> dict[str, int]:
+    """Map "v123" provenance labels to the observation whose history the user may open."""
+    labels: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            value = node.get("provenance")
+            if isinstance(value, str) and _VERSION.match(value):
+                labels.add(value)
+            for child in node.values():
+                collect(child)
+        elif isinstance(node, list):
+            for child in node:
+                collect(child)
+
+    collect(tree)
+    ids = [int(label[1:]) for label in labels]
+    rows = (
+        ObservationVersion.objects.restrict(user)
+        .filter(pk__in=ids)
+        .values_list("pk", "observation_id")
+    )
+    return {f"v{pk}": observation for pk, observation in rows}
+
+
+@login_required
+def unit_result(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """One unit's score explained: the tree from the total to each input version, the sections
+    against the category, and its results over the cycles."""
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
+    result = get_object_or_404(
+        UnitResult.objects.restrict(request.user).select_related("unit"), run=run, unit__code=code
+    )
+    explanation = result.explanation
+    tree = explanation.get("tree") or {}
+    names = _node_names(run.scheme_version.document)
+    sections = [c for c in tree.get("children", [])]
+    peers = run.results.filter(category_code=result.category_code)
+    averages: dict[str, list[float]] = defaultdict(list)
+    for peer in peers:
+        for section in sections:
+            value = peer.nodes.get(section["id"])
+            if value is not None and section.get("full_points"):
+                averages[section["id"]].append(value / section["full_points"])
+    radar = None
+    if sections:
+        indicator = [{"name": names.get(s["id"], s["id"]), "max": 1} for s in sections]
+        radar = charts.radar_chart(
+            _("Sections: share of full points"),
+            indicator,
+            {
+                result.unit.name: [round(s.get("fraction") or 0, 3) for s in sections],
+                _("Category average"): [
+                    round(sum(averages[s["id"]]) / len(averages[s["id"]]), 3)
+                    if averages[s["id"]]
+                    else 0
+                    for s in sections
+                ],
+            },
+        )
+    history = selectors.unit_history(request.user, result)
+    trend = charts.score_rank_chart(
+        _("Score and rank over the cycles"),
+        [str(h.run.cycle.year) for h in history],
+        [h.total_rounded for h in history],
+        [h.rank for h in history],
+    )
+    return render(
+        request,
+        "results/unit_result.html",
+        {
+            "run": run,
+            "result": result,
+            "explanation": explanation,
+            "tree": tree,
+            "names": names,
+            "links": _provenance_links(request.user, explanation),
+            "radar": radar,
+            "trend": trend,
+            "grade_names": _grade_names(run),
+        },
+    )
