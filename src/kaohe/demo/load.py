@@ -16,14 +16,16 @@ from django.db import transaction
 from kaohe.core import audit
 from kaohe.core.events import EventType
 from kaohe.core.roles import Role
+from kaohe.demo.evaluation import evaluation_values
 from kaohe.demo.generate import generate_demo_city
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import Indicator
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow, record_observations
+from kaohe.results.services import publish_scoring_run, run_scoring
 from kaohe.schemes import services as scheme_services
-from kaohe.schemes.models import Cycle
+from kaohe.schemes.models import Cycle, SchemeVersion
 from kaohe.units import services as unit_services
 from kaohe.units.models import Category, Unit
 
@@ -32,6 +34,8 @@ DEMO_YEARS = (2022, 2023, 2024, 2025, 2026)
 CURRENT_YEAR = 2026
 # Periods not yet reported on the demo's "today" (late November 2026).
 UNREPORTED = {"2026Y"}
+# Years whose evaluation inputs (targets, ratings, surveys, events) exist and are scored.
+EVALUATED_YEARS = (2024, 2025)
 SCHEME_DIR = Path(__file__).resolve().parent / "schemes"
 
 
@@ -187,7 +191,7 @@ def _cycles_and_schemes(admin: Any, units: dict[str, Unit]) -> None:
         target = Cycle.State.IN_PROGRESS if year == CURRENT_YEAR else Cycle.State.CLOSED
         while cycle.state != target:
             cycle = scheme_services.advance_cycle(cycle, acting_user=admin, reason="demo history")
-        if year < CURRENT_YEAR - 1:
+        if year < CURRENT_YEAR - 2:
             continue
         for path in sorted(SCHEME_DIR.glob("*.yaml")):
             text = path.read_text(encoding="utf-8")
@@ -217,11 +221,21 @@ def _observations(city: DemoCity, admin: Any) -> int:
                 if math.isnan(value) or period in UNREPORTED:
                     continue
                 rows.append(ValueRow(unit_code, code, period, Decimal(repr(value))))
+    for evaluated in EVALUATED_YEARS:
+        rows += [ValueRow(*row) for row in evaluation_values(city, evaluated)]
     for year in sorted({r.period[:4] for r in rows}):
         record_observations(
             [r for r in rows if r.period.startswith(year)], acting_user=admin, source=Source.IMPORT
         )
     return len(rows)
+
+
+def _scoring_runs(admin: Any) -> None:
+    """Score and publish the finished years, oldest first (so rank changes have a base)."""
+    for year in EVALUATED_YEARS:
+        for version in SchemeVersion.objects.published().filter(scheme__cycle__year=year):
+            run = run_scoring(version, acting_user=admin)
+            publish_scoring_run(run, acting_user=admin, reason="年度考核结果")
 
 
 def _grant(admin: Any, user: Any, role: str, unit: Unit | None, descendants: bool = True) -> None:
@@ -305,4 +319,5 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         _indicators(city, admin, units)
         _cycles_and_schemes(admin, units)
         _observations(city, admin)
+        _scoring_runs(admin)
         return _demo_users(admin, units, city)
