@@ -34,6 +34,17 @@ def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypa
         assert office.locator("nav a[href='/audit/']").count() == 1
         assert office.locator("table tbody tr").count() == 10  # all ten districts
         screenshot(office, "office-overview-zh")
+        office.goto(f"{base}/results/")
+        office.click("text=区市 >> nth=0")  # the newest district run (2025)
+        office.wait_for_function("document.querySelectorAll('.chart canvas').length >= 2")
+        assert office.locator("table tbody tr").count() == 10
+        assert office.locator(".badge.red", has_text="statistical_fraud").count() == 1
+        screenshot(office, "office-ranking-zh")
+        vetoed = office.locator("tr", has=office.locator(".badge.red", has_text="statistical_fraud"))
+        vetoed.locator("a").first.click()
+        office.wait_for_selector(".tree")
+        assert office.locator(".tree a[href*='/observations/']").count() > 10
+        screenshot(office, "office-explanation-zh")
         office.goto(f"{base}/units/D02/")
         assert office.locator("h1").inner_text() != ""
         office.click("button[value=en]")

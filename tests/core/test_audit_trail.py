@@ -227,5 +227,10 @@ def test_catalogue_scheme_and_value_creation_are_audited(world):  # type: ignore
     recorded = AuditEvent.objects.get(pk=result.event_id)
     assert recorded.acting_user == world.users["d1_reporter"] and recorded.unit == world.d1
     assert recorded.extra_data == {
-        "source": "form", "rows": 1, "created": 1, "corrected": 0, "unchanged": 0, "corrections": [],
-    }  # fmt: skip
+        "source": "form",
+        "rows": 1,
+        "created": 1,
+        "corrected": 0,
+        "unchanged": 0,
+        "corrections": [],
+    }

@@ -15,6 +15,7 @@ from kaohe.core.roles import Role
 from kaohe.demo.load import SCHEME_DIR, load_demo
 from kaohe.indicators.models import Indicator
 from kaohe.observations.models import Observation, ObservationVersion
+from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle, SchemeVersion
 from kaohe.units.models import Person, Unit
 
@@ -42,7 +43,17 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
         (2025, "closed"),
         (2026, "in_progress"),
     ]
-    assert SchemeVersion.objects.published().count() == 4
+    assert SchemeVersion.objects.published().count() == 6  # district + department, 2024–2026
+    runs = ScoringRun.objects.filter(status="published")
+    assert sorted(runs.values_list("cycle__year", "category__code")) == [
+        (2024, "department"), (2024, "district"), (2025, "department"), (2025, "district"),
+    ]
+    assert not runs.filter(units_not_scored__gt=0).exists()
+    d07 = UnitResult.objects.get(run__cycle__year=2025, unit__code="D07")
+    assert (d07.grade, "veto:statistical_fraud" in d07.flags) == ("unqualified", True)
+    districts = UnitResult.objects.filter(run__cycle__year=2025, run__category__code="district")
+    interviews = [r.unit.code for r in districts.order_by("rank") if "interview" in r.flags]
+    assert len(interviews) >= 3  # the bottom three at least
     periods = set(Observation.objects.values_list("time_node__period", flat=True))
     assert "2026Q3" in periods and "2026Y" not in periods and "2022Q1" in periods
     assert ObservationVersion.objects.count() == Observation.objects.count()
