@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from kaohe.core.api import AuditEventViewSet
+from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.observations.api import ObservationViewSet
 from kaohe.results.api import ScoringRunViewSet
@@ -25,6 +26,7 @@ router.register("schemes", SchemeViewSet)
 router.register("observations", ObservationViewSet)
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+register_goals(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "kaohe.schemes",
     "kaohe.observations",
     "kaohe.results",
+    "kaohe.goals",
     "kaohe.web",
     "kaohe.demo",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("schemes/", include("kaohe.schemes.urls")),
     path("observations/", include("kaohe.observations.urls")),
     path("results/", include("kaohe.results.urls")),
+    path("goals/", include("kaohe.goals.urls")),
     path("api/", include("kaohe.api")),
     path("admin/", admin.site.urls),
     path(

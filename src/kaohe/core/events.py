@@ -88,3 +88,9 @@ _LABELS = {
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
 }
+
+
+def event_type_choices() -> list[tuple[int, str]]:
+    """Choices of AuditEvent.event_type, as a callable so that a new event type needs no
+    migration (the stored value is the stable integer code)."""
+    return EventType.choices()

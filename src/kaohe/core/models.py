@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kaohe.core.events import EventType
+from kaohe.core.events import EventType, event_type_choices
 from kaohe.core.roles import Role
 
 
@@ -93,7 +93,7 @@ class AuditEvent(models.Model):
 
     Written by service functions inside their transaction; never updated or deleted."""
 
-    event_type = models.PositiveIntegerField(_("event"), choices=EventType.choices())
+    event_type = models.PositiveIntegerField(_("event"), choices=event_type_choices)
     occurred_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     acting_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

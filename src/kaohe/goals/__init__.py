@@ -1,0 +1,1 @@
+"""Key and excellence goals, benchmarks, the four-level joint review, decomposition, targets."""

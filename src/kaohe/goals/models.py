@@ -1,0 +1,1 @@
+"""Goals and their review (see the goals issue)."""
