@@ -215,3 +215,40 @@ def test_engine_and_score_command_never_import_django(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "[]\n"
+
+
+def test_hdi_through_the_command_line(tmp_path: Path) -> None:
+    """`kaohe score` on the prepared UNDP file reproduces every published value and rank."""
+    out = tmp_path / "hdi.csv"
+    hdi = EXAMPLES / "hdi"
+    assert (
+        main(["score", str(hdi / "hdi-2022.yaml"), str(hdi / "hdr2022.csv"), "-o", str(out)]) == 0
+    )
+    got = read_csv(out.read_text(encoding="utf-8"))
+    published = read_csv((hdi / "hdr2022.csv").read_text(encoding="utf-8"))
+    assert [(r["unit"], r["total"], r["rank"]) for r in got] == [
+        (
+            p["unit"],
+            f"{float(p['hdi_published']):g}" if p["hdi_published"] else "",
+            p["hdi_rank_published"],
+        )
+        for p in published
+    ]
+
+
+def test_output_to_a_device_writes_through(tmp_path: Path) -> None:
+    """`-o /dev/null` (or any non-regular file) is written to, never replaced by a file."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    args = ["score", write(tmp_path, "s.yaml", SCHEME), write(tmp_path, "d.csv", DATA)]
+    assert main([*args, "-o", str(fifo)]) == 0
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received[0].decode("utf-8").splitlines()[1].startswith('a,"\'=HYPERLINK(""x"")"')

@@ -260,6 +260,11 @@ def write_rows(rows: Sequence[dict[str, Any]], output: str | None) -> None:
         data = json.dumps(list(rows), ensure_ascii=False, indent=1).encode("utf-8")
     else:
         data = _csv_text(header, rows).encode("utf-8")
+    if path.exists() and not path.is_file():
+        # a device or pipe (/dev/null, /dev/stdout): write through, never replace it
+        with path.open("wb") as f:
+            f.write(data)
+        return
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
