@@ -136,6 +136,8 @@ def assess_robustness(
         same = (grades == result.grade_index[None, :]).mean(axis=0)
         grade_probability = np.where(scored, same, np.nan)
         borderline = scored & (same < settings.borderline_below)
+    for arr in (rank_p5, rank_p95, rank_p50, grade_probability, borderline):
+        arr.flags.writeable = False  # results are immutable
     return RobustnessResult(
         draws=n_draws,
         seed=rng_seed,
