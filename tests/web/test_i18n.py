@@ -308,7 +308,8 @@ def _gettext_missing() -> bool:
 
 @pytest.mark.skipif(_gettext_missing(), reason="GNU gettext is not installed")
 def test_catalogues_hold_every_marked_string(tmp_path: Path) -> None:
-    """Run makemessages on a copy of the code; every msgid it finds must be in the catalogues."""
+    """Run makemessages on a copy of the code; every msgid it finds must be in the catalogues.
+    (Entries the code no longer uses are harmless: the next `make messages` drops them.)"""
     source = tmp_path / "src" / "kaohe"
     shutil.copytree(
         PACKAGE,
@@ -339,5 +340,3 @@ def test_catalogues_hold_every_marked_string(tmp_path: Path) -> None:
         have = {e.key for e in messages(lang)}
         missing = sorted(wanted - have)
         assert not missing, f"{lang}: run `make messages` and translate: {missing}"
-        unused = sorted(have - wanted)
-        assert not unused, f"{lang}: entries no longer in the code (`make messages`): {unused}"
