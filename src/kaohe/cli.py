@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "suggest-targets": ("suggest_targets", "suggest next-period targets from a long panel CSV"),
     "demo": ("demo", "migrate, load the demo city and serve it"),
     "manage": ("manage", "run a Django management command"),
+    "consume": ("consume", "read values from the Redis stream into the ingestion pipeline"),
 }
 
 

@@ -168,6 +168,16 @@ def database_from_url(url: str, *, variable: str) -> dict[str, Any]:
 
 
 DATABASES = {"default": database_from_url(DATABASE_URL, variable="KAOHE_DATABASE_URL")}
+
+# Redis: the stream of incoming values (`kaohe consume`) and the events published after each
+# accepted batch. Empty disables publishing (the pipeline itself never needs Redis).
+KAOHE_REDIS_URL = os.environ.get("KAOHE_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The Redis stream `kaohe consume` reads values from (one consumer group, "kaohe-ingest").
+KAOHE_STREAM = os.environ.get("KAOHE_STREAM", "kaohe:observations")
+if KAOHE_REDIS_URL and not KAOHE_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"KAOHE_REDIS_URL={KAOHE_REDIS_URL!r}: expected redis://, rediss:// or unix://"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from kaohe.core.api import ScopedReadOnlyViewSet
 from kaohe.observations import services
 from kaohe.observations.models import Observation, ObservationVersion, Source
+from kaohe.observations.pipeline import ingest
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -62,7 +63,9 @@ class ValueRowSerializer(serializers.Serializer):
 
 
 class BatchSerializer(serializers.Serializer):
-    rows = ValueRowSerializer(many=True)
+    rows = ValueRowSerializer(many=True, max_length=50_000)  # type: ignore[call-arg]
+    client_key = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    allow_partial = serializers.BooleanField(default=False)
 
 
 class ObservationViewSet(ScopedReadOnlyViewSet):
@@ -93,18 +96,22 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
         return Response(ObservationVersionSerializer(rows, many=True).data)
 
     def create(self, request: Request) -> Response:
+        """Record a batch through the ingestion pipeline. Idempotent by `client_key` (or the
+        `Idempotency-Key` header): a repeat answers 200 with the first result."""
         payload = BatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        rows = [services.ValueRow(**row) for row in payload.validated_data["rows"]]
+        data = payload.validated_data
+        rows = [services.ValueRow(**row) for row in data["rows"]]
+        key = data.get("client_key") or request.headers.get("Idempotency-Key", "")
         result = self.call_service(
-            services.record_observations, rows, acting_user=request.user, source=Source.API
+            ingest,
+            rows,
+            acting_user=request.user,
+            source=Source.API,
+            client_key=key[:128],
+            allow_partial=data["allow_partial"],
         )
         return Response(
-            {
-                "created": result.created,
-                "corrected": result.corrected,
-                "unchanged": result.unchanged,
-                "event": result.event_id,
-            },
-            status=status.HTTP_201_CREATED,
+            {**result.batch.summary(), "duplicate": result.duplicate},
+            status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED,
         )

@@ -33,6 +33,61 @@ def _observation_extra_scope(user: Any, action: str, indicator_path: str) -> Q |
     return Q(**{f"{indicator_path}__responsible_department__in": sorted(responsible)})
 
 
+class IngestionBatch(models.Model):
+    """One delivery of values through any door (form, Excel, CSV, API, stream), as accepted.
+
+    A client key makes a delivery idempotent: the same key from the same sender is answered
+    with the stored result and writes nothing again."""
+
+    client_key = models.CharField(_("client key"), max_length=128, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("new values"), default=0)
+    corrected = models.PositiveIntegerField(_("corrections"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    derived = models.PositiveIntegerField(_("derived values"), default=0)
+    rejected = models.JSONField(_("rows left out"), default=list, blank=True)
+    warnings_raised = models.PositiveIntegerField(_("warnings raised"), default=0)
+    warnings_resolved = models.PositiveIntegerField(_("warnings resolved"), default=0)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("ingestion batch")
+        verbose_name_plural = _("ingestion batches")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="one_batch_per_client_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_source_display()} ({self.rows})"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "batch": self.pk,
+            "client_key": self.client_key or None,
+            "rows": self.rows,
+            "created": self.created,
+            "corrected": self.corrected,
+            "unchanged": self.unchanged,
+            "derived": self.derived,
+            "rejected": self.rejected,
+            "warnings_raised": self.warnings_raised,
+            "warnings_resolved": self.warnings_resolved,
+        }
+
+
 class Observation(models.Model):
     """The current value of (unit, indicator, time node) — a cache of its latest version."""
 
@@ -114,6 +169,13 @@ class ObservationVersion(models.Model):
     reason = models.TextField(_("reason for the correction"), blank=True)
     event = models.ForeignKey(
         "core.AuditEvent", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    batch = models.ForeignKey(
+        "observations.IngestionBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="versions",
     )
 
     scope_path: ClassVar[str] = "observation__unit"

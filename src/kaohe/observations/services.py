@@ -41,7 +41,11 @@ class RecordResult:
     corrected: int = 0
     unchanged: int = 0
     event_id: int | None = None
-    observation_ids: list[int] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+
+    @property
+    def observation_ids(self) -> list[int]:
+        return [o.pk for o in self.observations]
 
 
 def _parse_value(raw: Any, indicator: Indicator) -> tuple[Decimal | None, str, str | None]:
@@ -69,24 +73,29 @@ def _parse_value(raw: Any, indicator: Indicator) -> tuple[Decimal | None, str, s
     return number, "", None
 
 
-@transaction.atomic
-def record_observations(
-    rows: Sequence[ValueRow],
-    *,
-    acting_user: Any,
-    source: str = Source.FORM,
-    source_unit: Unit | None = None,
-) -> RecordResult:
-    """Validate the whole batch, then store every changed value as a new version.
+@dataclass(frozen=True)
+class CheckedRow:
+    """A row that passed validation, resolved to its objects."""
 
-    Refused whole (BatchRejected, nothing stored) on an unknown unit, indicator or period, a value
-    that is not a number or out of range, a duplicate slot in the batch, a unit or indicator the
-    sender may not report, a locked period without a reason, or a correction without a reason.
-    A value equal to the current one is skipped, so a batch may be sent twice."""
-    if source not in Source.values:
-        raise ValueError(f"unknown source {source!r}")
+    number: int
+    reason: str
+    unit: Unit
+    indicator: Indicator
+    node: TimeNode
+    value: Decimal | None
+    text: str
+
+
+def check_rows(
+    rows: Sequence[ValueRow], *, acting_user: Any, allow_derived: bool = False
+) -> tuple[list[CheckedRow], list[RowError]]:
+    """Validate a batch without writing: the rows that pass, and every error found.
+
+    Checks: known assessed unit, active basic indicator, existing period, no duplicate slot,
+    the sender may report the unit (or is the indicator's responsible department), a locked
+    period needs a reason, the value parses and is within the plausible range."""
     if not rows:
-        raise BatchRejected([RowError(0, "rows", "the batch is empty")])
+        return [], [RowError(0, "rows", "the batch is empty")]
     units = {u.code: u for u in Unit.objects.filter(code__in={r.unit for r in rows})}
     indicators = {
         i.code: i
@@ -104,97 +113,108 @@ def record_observations(
     responsible = access.responsible_unit_ids(acting_user, Action.REPORT)
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
-    parsed: list[tuple[int, ValueRow, Unit, Indicator, TimeNode, Decimal | None, str]] = []
+    checked: list[CheckedRow] = []
     for number, row in enumerate(rows, start=1):
+        row_errors: list[RowError] = []
         unit = units.get(row.unit)
         indicator = indicators.get(row.indicator)
         node = nodes.get(row.period)
         if unit is None:
-            errors.append(RowError(number, "unit", "unknown unit code", row.unit))
+            row_errors.append(RowError(number, "unit", "unknown unit code", row.unit))
         elif not unit.is_assessed:
-            errors.append(RowError(number, "unit", "not an assessed unit", row.unit))
+            row_errors.append(RowError(number, "unit", "not an assessed unit", row.unit))
         if indicator is None:
-            errors.append(RowError(number, "indicator", "unknown indicator code", row.indicator))
+            row_errors.append(
+                RowError(number, "indicator", "unknown indicator code", row.indicator)
+            )
         elif indicator.status != Indicator.Status.ACTIVE:
-            errors.append(
+            row_errors.append(
                 RowError(number, "indicator", "not an active catalogue indicator", row.indicator)
             )
-        elif indicator.is_derived:
-            errors.append(
+        elif indicator.is_derived and not allow_derived:
+            row_errors.append(
                 RowError(
                     number, "indicator", "derived indicators are computed, not sent", row.indicator
                 )
             )
         if node is None:
-            errors.append(RowError(number, "period", "no such time node in any cycle", row.period))
+            row_errors.append(
+                RowError(number, "period", "no such time node in any cycle", row.period)
+            )
         key = (row.unit, row.indicator, row.period)
         if key in seen:
-            errors.append(
+            row_errors.append(
                 RowError(
                     number, "period", f"duplicate of row {seen[key]} in this batch", row.period
                 )
             )
         else:
             seen[key] = number
-        if unit is None or indicator is None or node is None:
-            continue
-        allowed = unit.pk in scope or indicator.responsible_department_id in responsible
-        if not allowed:
-            errors.append(
-                RowError(number, "unit", "you may not report values for this unit", row.unit)
-            )
-            continue
-        if node.locked and not row.reason.strip():
-            errors.append(
-                RowError(
-                    number,
-                    "period",
-                    "the period is locked: a correction needs a reason",
-                    row.period,
+        if unit is not None and indicator is not None and node is not None and not row_errors:
+            allowed = unit.pk in scope or indicator.responsible_department_id in responsible
+            if not allowed:
+                row_errors.append(
+                    RowError(number, "unit", "you may not report values for this unit", row.unit)
                 )
-            )
-        value, text, rule = _parse_value(row.value, indicator)
-        if rule is not None:
-            errors.append(RowError(number, "value", rule, str(row.value)))
-            continue
-        parsed.append((number, row, unit, indicator, node, value, text))
-    if errors:
-        raise BatchRejected(errors)
+            else:
+                if node.locked and not row.reason.strip():
+                    row_errors.append(
+                        RowError(
+                            number,
+                            "period",
+                            "the period is locked: a correction needs a reason",
+                            row.period,
+                        )
+                    )
+                value, text, rule = _parse_value(row.value, indicator)
+                if rule is not None:
+                    row_errors.append(RowError(number, "value", rule, str(row.value)))
+                elif not row_errors:
+                    checked.append(
+                        CheckedRow(number, row.reason, unit, indicator, node, value, text)
+                    )
+        errors.extend(row_errors)
+    return checked, errors
 
+
+def store_rows(
+    checked: Sequence[CheckedRow],
+    *,
+    acting_user: Any,
+    source: str,
+    source_unit: Unit | None = None,
+    batch: Any = None,
+    require_reason: bool = True,
+    automatic_reason: str = "",
+) -> RecordResult:
+    """Write checked rows as new versions (must run inside the caller's transaction).
+
+    A value equal to the current one is skipped; a changed value needs the row's reason unless
+    `require_reason` is off (derived values, whose reason is `automatic_reason`)."""
     existing = {
         (o.unit_id, o.indicator_id, o.time_node_id): o
         for o in Observation.objects.select_for_update().filter(
-            unit__in={p[2].pk for p in parsed},
-            indicator__in={p[3].pk for p in parsed},
-            time_node__in={p[4].pk for p in parsed},
+            unit__in={c.unit.pk for c in checked},
+            indicator__in={c.indicator.pk for c in checked},
+            time_node__in={c.node.pk for c in checked},
         )
     }
-    correction_errors = []
-    for number, row, unit, indicator, node, value, text in parsed:
-        current = existing.get((unit.pk, indicator.pk, node.pk))
-        if (
-            current is not None
+    if require_reason:
+        missing_reason = [
+            RowError(c.number, "reason", "changing a recorded value needs a reason", _shown(c))
+            for c in checked
+            if (current := existing.get((c.unit.pk, c.indicator.pk, c.node.pk))) is not None
             and current.version_count
-            and (current.value, current.text)
-            != (
-                value,
-                text,
-            )
-            and not row.reason.strip()
-        ):
-            correction_errors.append(
-                RowError(
-                    number, "reason", "changing a recorded value needs a reason", str(row.value)
-                )
-            )
-    if correction_errors:
-        raise BatchRejected(correction_errors)
-
+            and (current.value, current.text) != (c.value, c.text)
+            and not c.reason.strip()
+        ]
+        if missing_reason:
+            raise BatchRejected(missing_reason)
     result = RecordResult()
     new_slots = [
-        Observation(unit=unit, indicator=indicator, time_node=node)
-        for (_, _, unit, indicator, node, _, _) in parsed
-        if (unit.pk, indicator.pk, node.pk) not in existing
+        Observation(unit=c.unit, indicator=c.indicator, time_node=c.node)
+        for c in checked
+        if (c.unit.pk, c.indicator.pk, c.node.pk) not in existing
     ]
     if new_slots:
         Observation.objects.bulk_create(new_slots)
@@ -204,71 +224,74 @@ def record_observations(
             time_node__in={o.time_node_id for o in new_slots},
         ):
             existing.setdefault((obs.unit_id, obs.indicator_id, obs.time_node_id), obs)
+    units = {c.unit.pk for c in checked}
     event = audit.record(
         EventType.OBSERVATIONS_RECORDED,
         acting_user=acting_user,
-        unit=parsed[0][2] if len({p[2].pk for p in parsed}) == 1 else None,
-        extra={"source": source, "rows": len(rows)},
+        unit=checked[0].unit if len(units) == 1 else None,
+        extra={"source": source, "rows": len(checked)},
     )
     now = timezone.now()
     versions: list[ObservationVersion] = []
     touched: list[Observation] = []
     corrections: list[dict[str, Any]] = []
-    for _, row, unit, indicator, node, value, text in parsed:
-        obs = existing[(unit.pk, indicator.pk, node.pk)]
-        if obs.version_count and (obs.value, obs.text) == (value, text):
+    for c in checked:
+        obs = existing[(c.unit.pk, c.indicator.pk, c.node.pk)]
+        if obs.version_count and (obs.value, obs.text) == (c.value, c.text):
             result.unchanged += 1
             continue
+        reason = c.reason or automatic_reason
         if obs.version_count:
             result.corrected += 1
             corrections.append(
                 {
-                    "unit": unit.code,
-                    "indicator": indicator.code,
-                    "period": node.period,
+                    "unit": c.unit.code,
+                    "indicator": c.indicator.code,
+                    "period": c.node.period,
                     "before": str(obs.value) if obs.value is not None else obs.text,
-                    "after": str(value) if value is not None else text,
-                    "reason": row.reason,
+                    "after": str(c.value) if c.value is not None else c.text,
+                    "reason": reason,
                 }
             )
         else:
             result.created += 1
         obs.version_count += 1
-        obs.value, obs.text = value, text
+        obs.value, obs.text = c.value, c.text
         obs.updated_at = now
         touched.append(obs)
         versions.append(
             ObservationVersion(
                 observation=obs,
                 number=obs.version_count,
-                value=value,
-                text=text,
+                value=c.value,
+                text=c.text,
                 source=source,
                 source_unit=source_unit,
                 sent_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
                 recorded_at=now,
-                reason=row.reason,
+                reason=reason,
                 event=event,
+                batch=batch,
             )
         )
     ObservationVersion.objects.bulk_create(versions, batch_size=2000)
     Observation.objects.bulk_update(
         touched, ["value", "text", "version_count", "updated_at"], batch_size=2000
     )
-    event.extra_data = {
+    summary = {
         "source": source,
-        "rows": len(rows),
+        "rows": len(checked),
         "created": result.created,
         "corrected": result.corrected,
         "unchanged": result.unchanged,
         "corrections": corrections,
     }
-    # The event row was written above so that versions could point to it; its summary is
-    # completed here, still inside the same transaction (the append-only guard is for later edits).
-    type(event).objects.filter(pk=event.pk).update(extra_data=event.extra_data)
+    # The event row was written first so that versions can point to it; its summary is
+    # completed here, in the same transaction (the append-only guard is for later edits).
+    type(event).objects.filter(pk=event.pk).update(extra_data=summary)
     result.event_id = event.pk
-    result.observation_ids = [o.pk for o in touched]
-    if corrections:
+    result.observations = touched
+    if corrections and require_reason:
         audit.record(
             EventType.OBSERVATION_CORRECTED,
             acting_user=acting_user,
@@ -276,3 +299,31 @@ def record_observations(
             reason="; ".join(sorted({c["reason"] for c in corrections})),
         )
     return result
+
+
+def _shown(row: CheckedRow) -> str:
+    return row.text if row.value is None else format(row.value.normalize(), "f")
+
+
+@transaction.atomic
+def record_observations(
+    rows: Sequence[ValueRow],
+    *,
+    acting_user: Any,
+    source: str = Source.FORM,
+    source_unit: Unit | None = None,
+    batch: Any = None,
+) -> RecordResult:
+    """Validate the whole batch, then store every changed value as a new version.
+
+    Refused whole (BatchRejected, nothing stored) on any error `check_rows` finds, or on a
+    correction without a reason. A value equal to the current one is skipped, so a batch may be
+    sent twice."""
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    checked, errors = check_rows(rows, acting_user=acting_user)
+    if errors:
+        raise BatchRejected(errors)
+    return store_rows(
+        checked, acting_user=acting_user, source=source, source_unit=source_unit, batch=batch
+    )

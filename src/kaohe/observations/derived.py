@@ -1,0 +1,109 @@
+"""Derived indicators (shares, per-capita, …) recomputed as their inputs arrive.
+
+For every derived indicator whose formula reads a changed indicator, the formula is evaluated
+once over all touched (unit, time node) slots as arrays, and the results are stored as versions
+with source "derived" — so a derived value has a history like any other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from kaohe.engine.expr import compile_expr
+from kaohe.indicators.models import Indicator
+from kaohe.observations.models import Observation, Source
+from kaohe.observations.services import CheckedRow, RecordResult, store_rows
+from kaohe.schemes.models import TimeNode
+from kaohe.units.models import Unit
+
+_SIX_PLACES = 1_000_000
+
+
+def _ordered(derived: list[Indicator]) -> list[Indicator]:
+    """Derived indicators in dependency order (one reading another comes after it)."""
+    codes = {d.code for d in derived}
+    names = {d.code: compile_expr(d.formula, want="num").names for d in derived}
+    ordered: list[Indicator] = []
+    placed: set[str] = set()
+    pending = sorted(derived, key=lambda d: d.code)
+    while pending:
+        ready = [d for d in pending if not (names[d.code] & codes) - placed]
+        if not ready:  # a cycle: place the rest as they are, it cannot be resolved
+            ready = pending
+        for d in ready:
+            ordered.append(d)
+            placed.add(d.code)
+        pending = [d for d in pending if d.code not in placed]
+    return ordered
+
+
+def recompute_derived(
+    observations: Iterable[Observation], *, acting_user: Any, batch: Any = None
+) -> int:
+    """Recompute the derived indicators affected by these changed observations; returns how
+    many derived versions were written."""
+    changed = list(observations)
+    if not changed:
+        return 0
+    slots = sorted({(o.unit_id, o.time_node_id) for o in changed})
+    changed_codes = set(
+        Indicator.objects.filter(pk__in={o.indicator_id for o in changed}).values_list(
+            "code", flat=True
+        )
+    )
+    derived = [d for d in Indicator.objects.active().exclude(formula="")]
+    written = 0
+    units = Unit.objects.in_bulk({u for u, _ in slots})
+    nodes = TimeNode.objects.in_bulk({n for _, n in slots})
+    for indicator in _ordered(derived):
+        expression = compile_expr(indicator.formula, want="num")
+        if not expression.names & changed_codes:
+            continue
+        current = Observation.objects.filter(
+            indicator__code__in=expression.names,
+            unit__in={u for u, _ in slots},
+            time_node__in={n for _, n in slots},
+        ).values_list("unit_id", "time_node_id", "indicator__code", "value")
+        grid = {(u, n, code): value for u, n, code, value in current}
+        env = {
+            name: np.array(
+                [np.nan if (v := grid.get((u, n, name))) is None else float(v) for u, n in slots],
+                dtype=np.float64,
+            )
+            for name in expression.names
+        }
+        values = np.asarray(expression.evaluate(env), dtype=np.float64)
+        rows = [
+            CheckedRow(
+                number=i + 1,
+                reason="",
+                unit=units[u],
+                indicator=indicator,
+                node=nodes[n],
+                value=_decimal(values[i]),
+                text="",
+            )
+            for i, (u, n) in enumerate(slots)
+            if np.isfinite(values[i])
+        ]
+        if not rows:
+            continue
+        result: RecordResult = store_rows(
+            rows,
+            acting_user=acting_user,
+            source=Source.DERIVED,
+            batch=batch,
+            require_reason=False,
+            automatic_reason=f"recomputed from {', '.join(sorted(expression.names))}",
+        )
+        written += result.created + result.corrected
+        changed_codes.add(indicator.code)
+    return written
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(round(float(value) * _SIX_PLACES)) / _SIX_PLACES

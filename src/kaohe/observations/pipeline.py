@@ -1,0 +1,143 @@
+"""The one ingestion pipeline every door calls (form, Excel, CSV, API, stream):
+
+validate the batch → store new versions → recompute derived values → evaluate monitoring
+rules → raise or resolve warnings → (after commit) publish an event for live pages and other
+systems. It works on the whole batch at once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from kaohe.core.errors import BatchRejected, RowError
+from kaohe.observations.derived import recompute_derived
+from kaohe.observations.models import IngestionBatch, Source
+from kaohe.observations.services import ValueRow, check_rows, store_rows
+from kaohe.units.models import Unit
+
+log = logging.getLogger(__name__)
+EVENTS_STREAM = "kaohe:events"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The stored batch and whether this call was a repeat of an earlier delivery."""
+
+    batch: IngestionBatch
+    duplicate: bool
+    errors: tuple[RowError, ...] = ()
+
+
+def _previous(sender: Any, client_key: str) -> IngestionBatch | None:
+    if not client_key:
+        return None
+    return IngestionBatch.objects.filter(sender=sender, client_key=client_key).first()
+
+
+def ingest(
+    rows: Sequence[ValueRow],
+    *,
+    acting_user: Any,
+    source: str,
+    client_key: str = "",
+    source_unit: Unit | None = None,
+    allow_partial: bool = False,
+    file_name: str = "",
+) -> IngestResult:
+    """Run a batch through the pipeline. All or nothing unless `allow_partial` (then the bad
+    rows are left out and listed in the batch). A repeated client key returns the first result
+    and writes nothing."""
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    sender = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    earlier = _previous(sender, client_key)
+    if earlier is not None:
+        return IngestResult(earlier, duplicate=True)
+    try:
+        with transaction.atomic():
+            result = _ingest(
+                rows, acting_user, source, client_key, source_unit, allow_partial, file_name
+            )
+    except IntegrityError:
+        # Two deliveries with one key raced; the other one won and holds the result.
+        earlier = _previous(sender, client_key)
+        if earlier is None:
+            raise
+        return IngestResult(earlier, duplicate=True)
+    transaction.on_commit(lambda: publish_batch_event(result.batch))
+    return result
+
+
+def _ingest(
+    rows: Sequence[ValueRow],
+    acting_user: Any,
+    source: str,
+    client_key: str,
+    source_unit: Unit | None,
+    allow_partial: bool,
+    file_name: str,
+) -> IngestResult:
+    checked, errors = check_rows(rows, acting_user=acting_user)
+    if errors and (not allow_partial or not checked):
+        raise BatchRejected(errors)
+    sender = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    batch = IngestionBatch.objects.create(
+        client_key=client_key,
+        source=source,
+        sender=sender,
+        source_unit=source_unit,
+        rows=len(rows),
+        file_name=file_name[:255],
+        rejected=[
+            {"row": e.row, "field": e.field, "rule": e.rule, "value": e.value} for e in errors
+        ],
+    )
+    stored = store_rows(
+        checked, acting_user=acting_user, source=source, source_unit=source_unit, batch=batch
+    )
+    batch.created, batch.corrected, batch.unchanged = (
+        stored.created,
+        stored.corrected,
+        stored.unchanged,
+    )
+    batch.derived = recompute_derived(stored.observations, acting_user=acting_user, batch=batch)
+    raised, resolved = _monitor(stored.observations, acting_user=acting_user)
+    batch.warnings_raised, batch.warnings_resolved = raised, resolved
+    batch.save()
+    return IngestResult(batch, duplicate=False, errors=tuple(errors))
+
+
+def _monitor(observations: Sequence[Any], *, acting_user: Any) -> tuple[int, int]:
+    """Evaluate the monitoring rules on what changed (when the monitoring app is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("kaohe.monitoring") or not observations:
+        return 0, 0
+    from kaohe.monitoring.services import evaluate_after_ingest
+
+    return evaluate_after_ingest(observations, acting_user=acting_user)
+
+
+def publish_batch_event(batch: IngestionBatch) -> None:
+    """Tell live pages and other systems that values changed (Redis stream, best effort)."""
+    url = getattr(settings, "KAOHE_REDIS_URL", "")
+    if not url:
+        return
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=1)
+        client.xadd(
+            EVENTS_STREAM,
+            {"type": "batch.accepted", "data": json.dumps(batch.summary())},
+            maxlen=10_000,
+            approximate=True,
+        )
+    except Exception as exc:
+        log.warning("could not publish batch %s to %s: %s", batch.pk, EVENTS_STREAM, exc)
