@@ -40,7 +40,8 @@ def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypa
         assert office.locator("table tbody tr").count() == 10
         assert office.locator(".badge.red", has_text="statistical_fraud").count() == 1
         screenshot(office, "office-ranking-zh")
-        vetoed = office.locator("tr", has=office.locator(".badge.red", has_text="statistical_fraud"))
+        veto_badge = office.locator(".badge.red", has_text="statistical_fraud")
+        vetoed = office.locator("tr", has=veto_badge)
         vetoed.locator("a").first.click()
         office.wait_for_selector(".tree")
         assert office.locator(".tree a[href*='/observations/']").count() > 10
