@@ -46,6 +46,22 @@ class EventType(IntEnum):
     # results (6xx)
     SCORING_RUN_CREATED = 601
     SCORING_RUN_PUBLISHED = 602
+    # goals and targets (7xx)
+    GOAL_SET_CREATED = 701
+    GOAL_ADDED = 702
+    GOAL_UPDATED = 703
+    GOAL_REMOVED = 704
+    GOAL_SET_SUBMITTED = 711
+    GOAL_SET_APPROVED_AT_LEVEL = 712
+    GOAL_SET_RETURNED = 713
+    GOAL_SET_APPROVED = 714
+    GOAL_PORTFOLIO_RULES_SET = 721
+    GOAL_REVIEW_DEADLINE_SET = 722
+    GOAL_REVIEW_REMINDERS_SENT = 723
+    GOAL_DECOMPOSED = 731
+    TARGET_SUGGESTIONS_COMPUTED = 741
+    TARGET_SUGGESTION_ACCEPTED = 742
+    TARGET_SUGGESTION_ADJUSTED = 743
 
     @property
     def label(self) -> str:
@@ -87,6 +103,21 @@ _LABELS = {
     EventType.OBSERVATION_CORRECTED: _("value corrected"),
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
+    EventType.GOAL_SET_CREATED: _("goal portfolio created"),
+    EventType.GOAL_ADDED: _("goal added"),
+    EventType.GOAL_UPDATED: _("goal changed"),
+    EventType.GOAL_REMOVED: _("goal removed"),
+    EventType.GOAL_SET_SUBMITTED: _("goals submitted for review"),
+    EventType.GOAL_SET_APPROVED_AT_LEVEL: _("goals approved at a review level"),
+    EventType.GOAL_SET_RETURNED: _("goals returned for revision"),
+    EventType.GOAL_SET_APPROVED: _("goals finally approved"),
+    EventType.GOAL_PORTFOLIO_RULES_SET: _("goal portfolio rules set"),
+    EventType.GOAL_REVIEW_DEADLINE_SET: _("goal review deadline set"),
+    EventType.GOAL_REVIEW_REMINDERS_SENT: _("goal review reminders sent"),
+    EventType.GOAL_DECOMPOSED: _("goal decomposed to divisions and posts"),
+    EventType.TARGET_SUGGESTIONS_COMPUTED: _("target suggestions computed"),
+    EventType.TARGET_SUGGESTION_ACCEPTED: _("suggested target accepted"),
+    EventType.TARGET_SUGGESTION_ADJUSTED: _("suggested target adjusted"),
 }
 
 

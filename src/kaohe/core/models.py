@@ -180,3 +180,47 @@ class ObjectChange(models.Model):
         after = self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class NotificationManager(models.Manager["Notification"]):
+    def notify(self, users: Any, text: str, link: str = "") -> list[Notification]:
+        """Leave an in-app message for each user (once per user). Callers write it inside their
+        own service transaction, so a refused action leaves no message behind."""
+        seen: set[int] = set()
+        rows = []
+        for user in users:
+            if user is None or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            rows.append(Notification(user=user, text=str(text)[:500], link=link))
+        return self.bulk_create(rows)
+
+    def unread_for(self, user: Any) -> models.QuerySet[Notification]:
+        return self.filter(user=user, read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app message to one user: a task waiting at their review level, a reminder of a
+    deadline, a decision on their unit's goals. Read in the app, never sent out."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="kaohe_notifications",
+        verbose_name=_("user"),
+    )
+    text = models.CharField(_("message"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationManager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]
