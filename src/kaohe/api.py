@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from kaohe.core.api import AuditEventViewSet
 from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
+from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
 from kaohe.results.api import ScoringRunViewSet
 from kaohe.schemes.api import CycleViewSet, SchemeViewSet
@@ -25,6 +26,8 @@ router.register("cycles", CycleViewSet)
 router.register("schemes", SchemeViewSet)
 router.register("observations", ObservationViewSet)
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
+router.register("warnings", WarningViewSet)
+router.register("monitoring-rules", MonitoringRuleViewSet)
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 register_goals(router)
 

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "kaohe.observations",
     "kaohe.results",
     "kaohe.goals",
+    "kaohe.monitoring",
     "kaohe.web",
     "kaohe.demo",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("observations/", include("kaohe.observations.urls")),
     path("results/", include("kaohe.results.urls")),
     path("goals/", include("kaohe.goals.urls")),
+    path("monitoring/", include("kaohe.monitoring.urls")),
     path("api/", include("kaohe.api")),
     path("admin/", admin.site.urls),
     path(

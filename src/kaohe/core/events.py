@@ -46,6 +46,14 @@ class EventType(IntEnum):
     # results (6xx)
     SCORING_RUN_CREATED = 601
     SCORING_RUN_PUBLISHED = 602
+    # monitoring (8xx)
+    MONITORING_RULE_SAVED = 801
+    WARNING_RAISED = 811
+    WARNING_ACKNOWLEDGED = 812
+    WARNING_EXPLAINED = 813
+    WARNING_RECTIFIED = 814
+    WARNING_CLOSED = 815
+    WARNING_REOPENED = 816
     # goals and targets (7xx)
     GOAL_SET_CREATED = 701
     GOAL_ADDED = 702
@@ -103,6 +111,13 @@ _LABELS = {
     EventType.OBSERVATION_CORRECTED: _("value corrected"),
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
+    EventType.MONITORING_RULE_SAVED: _("monitoring rule saved"),
+    EventType.WARNING_RAISED: _("warning raised"),
+    EventType.WARNING_ACKNOWLEDGED: _("warning acknowledged"),
+    EventType.WARNING_EXPLAINED: _("warning explained by the unit"),
+    EventType.WARNING_RECTIFIED: _("warning rectified by the unit"),
+    EventType.WARNING_CLOSED: _("warning closed"),
+    EventType.WARNING_REOPENED: _("warning sent back to the unit"),
     EventType.GOAL_SET_CREATED: _("goal portfolio created"),
     EventType.GOAL_ADDED: _("goal added"),
     EventType.GOAL_UPDATED: _("goal changed"),

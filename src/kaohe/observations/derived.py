@@ -41,12 +41,12 @@ def _ordered(derived: list[Indicator]) -> list[Indicator]:
 
 def recompute_derived(
     observations: Iterable[Observation], *, acting_user: Any, batch: Any = None
-) -> int:
-    """Recompute the derived indicators affected by these changed observations; returns how
-    many derived versions were written."""
+) -> list[Observation]:
+    """Recompute the derived indicators affected by these changed observations; returns the
+    derived observations that got a new version."""
     changed = list(observations)
     if not changed:
-        return 0
+        return []
     slots = sorted({(o.unit_id, o.time_node_id) for o in changed})
     changed_codes = set(
         Indicator.objects.filter(pk__in={o.indicator_id for o in changed}).values_list(
@@ -54,7 +54,7 @@ def recompute_derived(
         )
     )
     derived = [d for d in Indicator.objects.active().exclude(formula="")]
-    written = 0
+    written: list[Observation] = []
     units = Unit.objects.in_bulk({u for u, _ in slots})
     nodes = TimeNode.objects.in_bulk({n for _, n in slots})
     for indicator in _ordered(derived):
@@ -98,7 +98,7 @@ def recompute_derived(
             require_reason=False,
             automatic_reason=f"recomputed from {', '.join(sorted(expression.names))}",
         )
-        written += result.created + result.corrected
+        written.extend(result.observations)
         changed_codes.add(indicator.code)
     return written
 

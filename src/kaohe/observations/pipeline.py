@@ -106,14 +106,17 @@ def _ingest(
         stored.corrected,
         stored.unchanged,
     )
-    batch.derived = recompute_derived(stored.observations, acting_user=acting_user, batch=batch)
-    raised, resolved = _monitor(stored.observations, acting_user=acting_user)
+    derived = recompute_derived(stored.observations, acting_user=acting_user, batch=batch)
+    batch.derived = len(derived)
+    raised, resolved = _monitor(
+        [*stored.observations, *derived], acting_user=acting_user, batch=batch
+    )
     batch.warnings_raised, batch.warnings_resolved = raised, resolved
     batch.save()
     return IngestResult(batch, duplicate=False, errors=tuple(errors))
 
 
-def _monitor(observations: Sequence[Any], *, acting_user: Any) -> tuple[int, int]:
+def _monitor(observations: Sequence[Any], *, acting_user: Any, batch: Any) -> tuple[int, int]:
     """Evaluate the monitoring rules on what changed (when the monitoring app is installed)."""
     from django.apps import apps
 
@@ -121,7 +124,7 @@ def _monitor(observations: Sequence[Any], *, acting_user: Any) -> tuple[int, int
         return 0, 0
     from kaohe.monitoring.services import evaluate_after_ingest
 
-    return evaluate_after_ingest(observations, acting_user=acting_user)
+    return evaluate_after_ingest(observations, acting_user=acting_user, batch=batch)
 
 
 def publish_batch_event(batch: IngestionBatch) -> None:

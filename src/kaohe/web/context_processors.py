@@ -38,6 +38,28 @@ NAV = (
     ),
     NavItem("schemes:list", _("Schemes"), None),
     NavItem("results:list", _("Results"), None),
+    NavItem(
+        "goals:list",
+        _("Goals"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.REVIEWER, R.UNIT_HEAD, R.REPORTER}),
+    ),
+    NavItem(
+        "goals:inbox",
+        _("Goal review"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.REVIEWER}),
+    ),
+    NavItem(
+        "goals:suggestions",
+        _("Targets"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER}),
+    ),
+    NavItem(
+        "monitoring:board",
+        _("Warnings"),
+        frozenset(
+            {R.OFFICE_ADMIN, R.COMMITTEE, R.REVIEWER, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}
+        ),
+    ),
     NavItem("web:audit", _("Audit trail"), frozenset({R.OFFICE_ADMIN, R.AUDITOR})),
 )
 
@@ -45,7 +67,7 @@ NAV = (
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_roles": []}
+        return {"nav_items": [], "user_roles": [], "notification_count": 0}
     roles = roles_of(user)
     path = request.path
     items = []
@@ -61,4 +83,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             }
         )
     role_labels = [Role(r).label for r in sorted(roles)]
-    return {"nav_items": items, "user_roles": role_labels}
+    from kaohe.core.models import Notification
+
+    return {
+        "nav_items": items,
+        "user_roles": role_labels,
+        "notification_count": Notification.objects.unread_for(user).count(),
+    }
