@@ -21,8 +21,10 @@ from kaohe.demo.generate import generate_demo_city
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import Indicator
+from kaohe.monitoring.services import save_rule
 from kaohe.observations.models import Source
-from kaohe.observations.services import ValueRow, record_observations
+from kaohe.observations.pipeline import ingest
+from kaohe.observations.services import ValueRow
 from kaohe.results.services import publish_scoring_run, run_scoring
 from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import Cycle, SchemeVersion
@@ -212,6 +214,90 @@ def _cycles_and_schemes(admin: Any, units: dict[str, Unit]) -> None:
             scheme_services.publish_scheme_version(version, acting_user=admin)
 
 
+MONITORING_RULES: list[dict[str, Any]] = [
+    {
+        "code": "tax_within_fiscal",
+        "name_zh": "税收收入不应超过一般公共预算收入",
+        "name_en": "Tax revenue within fiscal revenue",
+        "spec": {
+            "kind": "cross_check",
+            "expression": "tax_revenue <= fiscal_revenue",
+            "severity": "serious",
+        },
+    },
+    {
+        "code": "fiscal_growth_vs_gdp",
+        "name_zh": "财政收入增速与GDP增速偏离过大",
+        "name_en": "Fiscal revenue growth far from GDP growth",
+        "spec": {
+            "kind": "cross_check",
+            "expression": "abs(fiscal_revenue_growth - gdp_growth) <= 15",
+            "severity": "warning",
+        },
+    },
+    {
+        "code": "gdp_hb",
+        "name_zh": "GDP同比变动异常（HB检验）",
+        "name_en": "GDP change implausible (HB)",
+        "spec": {
+            "kind": "hb",
+            "indicator": "gdp",
+            "against": "last_year",
+            "C": 4,
+            "severity": "warning",
+        },
+    },
+    {
+        "code": "gdp_growth_outlier",
+        "name_zh": "GDP增速偏离同类",
+        "name_en": "GDP growth outlier",
+        "spec": {
+            "kind": "peer_outlier",
+            "indicator": "gdp_growth",
+            "k": 3.5,
+            "severity": "warning",
+        },
+    },
+    {
+        "code": "retail_drop",
+        "name_zh": "社会消费品零售总额同比下降超过10%",
+        "name_en": "Retail sales down more than 10% on last year",
+        "spec": {
+            "kind": "drop",
+            "indicator": "retail_sales",
+            "against": "last_year",
+            "percent": 10,
+            "severity": "warning",
+        },
+    },
+    {
+        "code": "gdp_growth_negative",
+        "name_zh": "GDP负增长",
+        "name_en": "GDP growth below zero",
+        "spec": {"kind": "threshold", "indicator": "gdp_growth", "min": 0, "severity": "info"},
+    },
+    {
+        "code": "fiscal_pace",
+        "name_zh": "财政收入进度滞后于目标",
+        "name_en": "Fiscal revenue behind pace",
+        "spec": {
+            "kind": "pace",
+            "indicator": "fiscal_revenue",
+            "share": {"Q1": 0.25, "H1": 0.5, "Q3": 0.75, "Y": 1},
+            "tolerance": 10,
+            "severity": "warning",
+        },
+    },
+]
+# The demo's planted inflated figure: a district reports more tax than fiscal revenue in Q1–Q3.
+INFLATED = ("D04", "tax_revenue", "2026Q3", 1.18)
+
+
+def _monitoring_rules(admin: Any) -> None:
+    for rule in MONITORING_RULES:
+        save_rule(acting_user=admin, **rule)
+
+
 def _observations(city: DemoCity, admin: Any) -> int:
     rows: list[ValueRow] = []
     for u, unit_code in enumerate(city.value_units):
@@ -223,9 +309,26 @@ def _observations(city: DemoCity, admin: Any) -> int:
                 rows.append(ValueRow(unit_code, code, period, Decimal(repr(value))))
     for evaluated in EVALUATED_YEARS:
         rows += [ValueRow(*row) for row in evaluation_values(city, evaluated)]
+    # The current year's targets are set at its start (the pace rule reads them).
+    rows += [
+        ValueRow(*row)
+        for row in evaluation_values(city, CURRENT_YEAR)
+        if str(row[1]).endswith("_target")
+    ]
+    unit, code, period, factor = INFLATED
+    fiscal = city.value(unit, "fiscal_revenue", period)
+    rows = [
+        ValueRow(r.unit, r.indicator, r.period, Decimal(repr(round(fiscal * factor, 2))))
+        if (r.unit, r.indicator, r.period) == (unit, code, period)
+        else r
+        for r in rows
+    ]
     for year in sorted({r.period[:4] for r in rows}):
-        record_observations(
-            [r for r in rows if r.period.startswith(year)], acting_user=admin, source=Source.IMPORT
+        ingest(
+            [r for r in rows if r.period.startswith(year)],
+            acting_user=admin,
+            source=Source.IMPORT,
+            client_key=f"demo-{year}",
         )
     return len(rows)
 
@@ -318,6 +421,7 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         units = _unit_tree(city, admin)
         _indicators(city, admin, units)
         _cycles_and_schemes(admin, units)
+        _monitoring_rules(admin)
         _observations(city, admin)
         _scoring_runs(admin)
         return _demo_users(admin, units, city)
