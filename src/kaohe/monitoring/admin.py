@@ -9,10 +9,10 @@ class MonitoringRuleAdmin(admin.ModelAdmin):
 
     list_display = ["code", "name_zh", "kind", "severity", "active"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -21,8 +21,8 @@ class WarningAdmin(admin.ModelAdmin):
     list_display = ["rule", "unit", "time_node", "severity", "state"]
     list_filter = ["state", "severity"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

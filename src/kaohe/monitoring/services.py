@@ -25,6 +25,7 @@ from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.units.models import Unit
 
 TARGET_SUFFIX = "_target"
+S = Warning.State
 
 
 def parse_rule_spec(code: str, spec: dict[str, Any]) -> Rule:
@@ -165,24 +166,21 @@ def evaluate_node(
             )
         cleared = ~verdict.flagged & ~verdict.insufficient
         for i in np.flatnonzero(cleared):
-            warning = active.get((model.pk, units[int(i)].pk))
-            if warning is None or warning.state not in (
-                Warning.State.OPEN,
-                Warning.State.ACKNOWLEDGED,
-            ):
+            current = active.get((model.pk, units[int(i)].pk))
+            if current is None or current.state not in (S.OPEN, S.ACKNOWLEDGED):
                 continue
-            warning.state, warning.resolution, warning.closed_at = (
-                Warning.State.CLOSED,
+            current.state, current.resolution, current.closed_at = (
+                S.CLOSED,
                 Warning.Resolution.CLEARED,
                 now,
             )
-            warning.save(update_fields=["state", "resolution", "closed_at", "updated_at"])
+            current.save(update_fields=["state", "resolution", "closed_at", "updated_at"])
             resolved += 1
             audit.record(
                 EventType.WARNING_CLOSED,
                 acting_user=acting_user,
-                obj=warning,
-                unit=warning.unit,
+                obj=current,
+                unit=current.unit,
                 extra={"resolution": "cleared"},
             )
     return raised, resolved
@@ -242,9 +240,6 @@ def _transition(
         changes=[audit.updated(warning, before)],
     )
     return warning
-
-
-S = Warning.State
 
 
 @transaction.atomic
