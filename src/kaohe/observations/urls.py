@@ -6,4 +6,5 @@ app_name = "observations"
 
 urlpatterns = [
     path("<int:pk>/history/", views.observation_history, name="history"),
+    path("units/<slug:code>/", views.unit_data, name="unit_data"),
 ]

@@ -1,12 +1,27 @@
-"""The history of one value: every version with who sent it, from where, when and why."""
+"""A unit's data page (values of a period with growth and history, and the form to report them)
+and the history of one value."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
-from kaohe.observations.selectors import visible_observations
+from kaohe.core import access
+from kaohe.core.errors import BatchRejected
+from kaohe.core.roles import Action
+from kaohe.indicators.models import Indicator
+from kaohe.observations.models import Source
+from kaohe.observations.pipeline import ingest
+from kaohe.observations.selectors import value_grid, visible_observations
+from kaohe.observations.services import ValueRow
+from kaohe.schemes.models import TimeNode
+from kaohe.units.models import Unit
 
 
 @login_required
@@ -19,4 +34,135 @@ def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "observations/history.html",
         {"observation": observation, "versions": versions},
+    )
+
+
+def _growth(now: float | None, base: float | None) -> float | None:
+    if now is None or base is None or base == 0:
+        return None
+    return (now / base - 1) * 100
+
+
+@login_required
+def unit_data(request: HttpRequest, code: str) -> HttpResponse:
+    """The unit's values for one reporting period: current, previous node, same node last year,
+    growth, the value's history; and, for those who report, a form that goes through the
+    ingestion pipeline like every other door."""
+    unit = get_object_or_404(
+        Unit.objects.restrict(request.user).filter(is_assessed=True), code=code
+    )
+    nodes = list(TimeNode.objects.select_related("cycle").order_by("cycle__year", "order"))
+    if not nodes:
+        return render(request, "observations/unit_data.html", {"unit": unit, "rows": []})
+    period = request.GET.get("period") or request.POST.get("period")
+    with_data = set(
+        visible_observations(request.user)
+        .filter(unit=unit)
+        .values_list("time_node__period", flat=True)
+    )
+    default = max(
+        (n for n in nodes if n.period in with_data), key=lambda n: n.period, default=nodes[-1]
+    )
+    node = next((n for n in nodes if n.period == period), default)
+    index = nodes.index(node)
+    previous = (
+        nodes[index - 1] if index > 0 and nodes[index - 1].cycle_id == node.cycle_id else None
+    )
+    last_year = next(
+        (n for n in nodes if n.cycle.year == node.cycle.year - 1 and n.code == node.code), None
+    )
+    indicators = list(Indicator.objects.visible_to(request.user).active().order_by("code"))
+    periods = [p.period for p in (node, previous, last_year) if p is not None]
+    grid = value_grid(
+        request.user, indicators=[i.code for i in indicators], periods=periods, units=[unit.pk]
+    )
+    slots = {
+        (o.indicator_id): o.pk
+        for o in visible_observations(request.user).filter(unit=unit, time_node=node)
+    }
+    can_report = unit.pk in access.unit_scope(request.user, Action.REPORT) and not node.locked
+    errors: dict[str, list[str]] = {}
+    submitted: dict[str, str] = {}
+    if request.method == "POST" and can_report:
+        rows = []
+        for indicator in indicators:
+            raw = request.POST.get(f"value-{indicator.code}", "").strip()
+            submitted[indicator.code] = raw
+            if raw == "" or indicator.is_derived:
+                continue
+            current = grid.get((unit.pk, indicator.code, node.period))
+            if current is not None and raw == f"{current:.{indicator.decimals}f}":
+                continue
+            rows.append(
+                ValueRow(
+                    unit.code,
+                    indicator.code,
+                    node.period,
+                    raw,
+                    reason=request.POST.get(f"reason-{indicator.code}", "").strip(),
+                )
+            )
+        if not rows:
+            messages.warning(request, _("Nothing changed."))
+            return redirect(f"{request.path}?period={node.period}")
+        try:
+            result = ingest(
+                rows,
+                acting_user=request.user,
+                source=Source.FORM,
+                client_key=request.POST.get("client_key", "")[:128],
+            )
+        except BatchRejected as exc:
+            for error in exc.errors:
+                code = rows[error.row - 1].indicator if 0 < error.row <= len(rows) else ""
+                errors.setdefault(code, []).append(_(error.rule))
+            messages.error(request, _("Nothing was saved: correct the marked values."))
+        else:
+            batch = result.batch
+            messages.success(
+                request,
+                _(
+                    "Saved: %(new)s new, %(fixed)s corrected, %(derived)s derived; "
+                    "%(warn)s warnings raised."
+                )
+                % {
+                    "new": batch.created,
+                    "fixed": batch.corrected,
+                    "derived": batch.derived,
+                    "warn": batch.warnings_raised,
+                },
+            )
+            return redirect(f"{request.path}?period={node.period}")
+    rows_out: list[dict[str, Any]] = []
+    for indicator in indicators:
+        value = grid.get((unit.pk, indicator.code, node.period))
+        before = grid.get((unit.pk, indicator.code, previous.period)) if previous else None
+        year_ago = grid.get((unit.pk, indicator.code, last_year.period)) if last_year else None
+        if value is None and not can_report:
+            continue
+        rows_out.append(
+            {
+                "indicator": indicator,
+                "value": value,
+                "previous": before,
+                "last_year": year_ago,
+                "vs_last_year": _growth(value, year_ago),
+                "observation": slots.get(indicator.pk),
+                "errors": errors.get(indicator.code, []),
+                "submitted": submitted.get(indicator.code, ""),
+            }
+        )
+    return render(
+        request,
+        "observations/unit_data.html",
+        {
+            "unit": unit,
+            "node": node,
+            "previous": previous,
+            "last_year": last_year,
+            "nodes": [n for n in nodes if n.period in with_data or n.cycle_id == node.cycle_id],
+            "rows": rows_out,
+            "can_report": can_report,
+            "client_key": uuid.uuid4().hex,
+        },
     )
