@@ -1,7 +1,438 @@
-"""REST API of the goals app; `register` adds its viewsets to the project router."""
+"""REST API of the goals app; `register` adds its viewsets to the project router.
 
+Thin: serializers validate, the same services as the pages write, and every object is fetched
+through `.restrict()` so another unit's goals are 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+
+from kaohe.core.api import ScopedReadOnlyViewSet
+from kaohe.goals import review, services
+from kaohe.goals.models import (
+    Goal,
+    GoalSet,
+    GoalSetVersion,
+    ReviewAction,
+    TargetSuggestion,
+)
+from kaohe.indicators.models import Indicator
+from kaohe.schemes.models import Cycle
+from kaohe.units.models import Post, Unit, visible_units
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    goal_set = serializers.PrimaryKeyRelatedField(queryset=GoalSet.objects.all())
+    indicator = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Indicator.objects.active(),
+        required=False,
+        allow_null=True,
+    )
+    targets = serializers.DictField(
+        child=serializers.DecimalField(max_digits=20, decimal_places=4), required=False
+    )
+    milestones = serializers.ListField(child=serializers.DictField(), required=False)
+    shares = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "goal_set",
+            "kind",
+            "order",
+            "title_zh",
+            "title_en",
+            "description",
+            "indicator",
+            "direction",
+            "target_value",
+            "unit_of_measure",
+            "benchmark_name",
+            "benchmark_value",
+            "benchmark_year",
+            "benchmark_source",
+            "targets",
+            "milestones",
+            "shares",
+        ]
+        read_only_fields = ["id", "shares"]
+
+    def to_representation(self, goal: Goal) -> dict[str, Any]:
+        data = services.goal_snapshot(goal)
+        data["goal_set"] = goal.goal_set_id
+        data["milestones"] = [
+            {"due_date": due, "title": title, "done": done}
+            for due, title, done in data["milestones"]
+        ]
+        data["shares"] = self.get_shares(goal)
+        return data
+
+    def get_shares(self, goal: Goal) -> list[dict[str, Any]]:
+        return [
+            {
+                "division": s.division.code if s.division else None,
+                "post": s.post.code if s.post else None,
+                "share": str(s.share),
+            }
+            for s in goal.shares.select_related("division", "post")
+        ]
+
+
+class ReviewActionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username")
+    version = serializers.IntegerField(source="version.number")
+
+    class Meta:
+        model = ReviewAction
+        fields = ["level", "decision", "comment", "actor", "at", "version"]
+
+
+class GoalSetSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code")
+    cycle = serializers.IntegerField(source="cycle.year")
+    goals = serializers.SerializerMethodField()
+    actions = ReviewActionSerializer(many=True, read_only=True)
+    deadline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GoalSet
+        fields = [
+            "id",
+            "unit",
+            "cycle",
+            "state",
+            "level",
+            "version_count",
+            "approved_at",
+            "deadline",
+            "goals",
+            "actions",
+        ]
+
+    def get_goals(self, goal_set: GoalSet) -> list[dict[str, Any]]:
+        return [GoalSerializer(g).data for g in services.ordered_goals(goal_set)]
+
+    def get_deadline(self, goal_set: GoalSet) -> str | None:
+        due = services.deadline_for(goal_set)
+        return due.isoformat() if due else None
+
+
+class GoalSetCreateSerializer(serializers.Serializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    cycle = serializers.SlugRelatedField(slug_field="year", queryset=Cycle.objects.all())
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BatchSerializer(serializers.Serializer):
+    goal_sets = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    submitted_by = serializers.CharField(source="submitted_by.username")
+
+    class Meta:
+        model = GoalSetVersion
+        fields = ["number", "submitted_by", "submitted_at", "note", "snapshot"]
+
+
+class GoalSetViewSet(ScopedReadOnlyViewSet):
+    """Goal portfolios with their goals and review decisions; the review actions."""
+
+    queryset = GoalSet.objects.select_related("unit", "cycle").prefetch_related("actions")
+    serializer_class = GoalSetSerializer
+    filterset_fields = {"state": ["exact"], "level": ["exact"], "cycle__year": ["exact"]}
+
+    def create(self, request: Request) -> Response:
+        payload = GoalSetCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        unit = payload.validated_data["unit"]
+        if not visible_units(request.user).filter(pk=unit.pk).exists():
+            return Response({"unit": ["unknown unit"]}, status=status.HTTP_400_BAD_REQUEST)
+        goal_set = self.call_service(
+            services.create_goal_set,
+            unit,
+            payload.validated_data["cycle"],
+            acting_user=request.user,
+        )
+        return Response(GoalSetSerializer(goal_set).data, status=status.HTTP_201_CREATED)
+
+    def _done(self, goal_set: GoalSet) -> Response:
+        goal_set = self.get_queryset().get(pk=goal_set.pk)
+        return Response(GoalSetSerializer(goal_set).data)
+
+    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        payload = NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        goal_set = self.get_object()
+        self.call_service(
+            services.submit_goal_set,
+            goal_set,
+            acting_user=request.user,
+            note=payload.validated_data["note"],
+        )
+        return self._done(goal_set)
+
+    @action(detail=True, methods=["post"], serializer_class=CommentSerializer)
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        goal_set = self.get_object()
+        self.call_service(
+            services.approve_goal_set,
+            goal_set,
+            acting_user=request.user,
+            comment=payload.validated_data["comment"],
+        )
+        return self._done(goal_set)
+
+    @action(detail=True, methods=["post"], url_path="return", serializer_class=CommentSerializer)
+    def return_for_revision(self, request: Request, pk: str | None = None) -> Response:
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        goal_set = self.get_object()
+        self.call_service(
+            services.return_goal_set_for_revision,
+            goal_set,
+            acting_user=request.user,
+            comment=payload.validated_data["comment"],
+        )
+        return self._done(goal_set)
+
+    @action(
+        detail=False, methods=["post"], url_path="batch-approve", serializer_class=BatchSerializer
+    )
+    def batch_approve(self, request: Request) -> Response:
+        payload = BatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ids = set(payload.validated_data["goal_sets"])
+        chosen = list(self.get_queryset().filter(pk__in=sorted(ids)))
+        if len(chosen) != len(ids):
+            raise Http404
+        self.call_service(
+            services.approve_goal_sets_in_batch,
+            chosen,
+            acting_user=request.user,
+            comment=payload.validated_data["comment"],
+        )
+        return Response(
+            GoalSetSerializer(self.get_queryset().filter(pk__in=sorted(ids)), many=True).data
+        )
+
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        goal_set = self.get_object()
+        return Response(VersionSerializer(goal_set.versions.order_by("number"), many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: str | None = None) -> Response:
+        """Two versions compared goal by goal: ?a=1&b=2."""
+        goal_set = self.get_object()
+        versions = {v.number: v for v in goal_set.versions.all()}
+        try:
+            left, right = (
+                versions[int(request.query_params["a"])],
+                versions[int(request.query_params["b"])],
+            )
+        except (KeyError, ValueError):
+            return Response(
+                {"detail": "give two version numbers as ?a= and ?b="},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            [
+                {
+                    "goal": d.goal_id,
+                    "title": d.title,
+                    "status": d.status,
+                    "changes": [
+                        {"field": label, "a": a, "b": b}
+                        for label, a, b, changed in d.rows
+                        if changed
+                    ],
+                }
+                for d in review.diff_snapshots(left.snapshot, right.snapshot)
+            ]
+        )
+
+
+class ShareSerializer(serializers.Serializer):
+    division = serializers.CharField(required=False)
+    post = serializers.CharField(required=False)
+    share = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class DecomposeSerializer(serializers.Serializer):
+    shares = ShareSerializer(many=True)
+
+
+class GoalViewSet(ScopedReadOnlyViewSet):
+    """Goals: read in scope; drafted, changed and removed through the goal services."""
+
+    queryset = Goal.objects.select_related("goal_set__unit", "indicator")
+    serializer_class = GoalSerializer
+    filterset_fields = {"goal_set": ["exact"], "kind": ["exact"]}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _arguments(self, data: dict[str, Any]) -> dict[str, Any]:
+        data.pop("goal_set", None)
+        if "milestones" in data:
+            data["milestones"] = [
+                {
+                    "title": m.get("title", ""),
+                    "due_date": m.get("due_date", ""),
+                    "done": m.get("done", False),
+                }
+                for m in data["milestones"]
+            ]
+        return data
+
+    def create(self, request: Request) -> Response:
+        payload = GoalSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        goal_set = GoalSet.objects.restrict(request.user).filter(pk=data["goal_set"].pk).first()
+        if goal_set is None:
+            return Response({"goal_set": ["unknown goal set"]}, status=status.HTTP_400_BAD_REQUEST)
+        goal = self.call_service(
+            services.add_goal, goal_set, acting_user=request.user, **self._arguments(data)
+        )
+        return Response(GoalSerializer(goal).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        goal = self.get_object()
+        payload = GoalSerializer(goal, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        goal = self.call_service(
+            services.update_goal,
+            goal,
+            acting_user=request.user,
+            **self._arguments(dict(payload.validated_data)),
+        )
+        return Response(GoalSerializer(goal).data)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        goal = self.get_object()
+        self.call_service(
+            services.remove_goal,
+            goal,
+            acting_user=request.user,
+            reason=str(request.data.get("reason", "")) if hasattr(request.data, "get") else "",
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], serializer_class=DecomposeSerializer)
+    def decompose(self, request: Request, pk: str | None = None) -> Response:
+        """Body: {"shares": [{"division": "CODE", "share": 60}, {"post": "CODE", "share": 40}]}"""
+        goal = self.get_object()
+        payload = DecomposeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        unit = goal.goal_set.unit
+        rows = []
+        for item in payload.validated_data["shares"]:
+            holder: Unit | Post | None
+            if item.get("division"):
+                holder = Unit.objects.filter(
+                    code=item["division"], path__startswith=unit.path
+                ).first()
+            else:
+                holder = Post.objects.filter(
+                    code=item.get("post", ""), unit__path__startswith=unit.path
+                ).first()
+            if holder is None:
+                return Response(
+                    {"shares": [f"unknown division or post of {unit.code}"]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            rows.append(services.ShareRow(holder, item["share"]))
+        self.call_service(services.decompose_goal, goal, acting_user=request.user, shares=rows)
+        goal = Goal.objects.get(pk=goal.pk)
+        return Response(GoalSerializer(goal).data)
+
+
+class TargetSuggestionSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code")
+    indicator = serializers.CharField(source="indicator.code")
+    cycle = serializers.IntegerField(source="cycle.year")
+    adjusted_by = serializers.CharField(source="adjusted_by.username", default=None)
+
+    class Meta:
+        model = TargetSuggestion
+        fields = [
+            "id",
+            "unit",
+            "indicator",
+            "cycle",
+            "period",
+            "history",
+            "target",
+            "low",
+            "high",
+            "method",
+            "reason_zh",
+            "reason_en",
+            "has_break",
+            "backtest_mase",
+            "state",
+            "accepted_value",
+            "adjusted_by",
+            "decided_at",
+            "adjustment_reason",
+        ]
+
+
+class AdjustSerializer(serializers.Serializer):
+    value = serializers.FloatField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
+    """District target suggestions; the office accepts or adjusts them."""
+
+    queryset = TargetSuggestion.objects.select_related("unit", "indicator", "cycle", "adjusted_by")
+    serializer_class = TargetSuggestionSerializer
+    filterset_fields = {"unit__code": ["exact"], "cycle__year": ["exact"], "state": ["exact"]}
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        decided = self.call_service(
+            services.accept_suggestion, self.get_object(), acting_user=request.user
+        )
+        return Response(TargetSuggestionSerializer(decided).data)
+
+    @action(detail=True, methods=["post"], serializer_class=AdjustSerializer)
+    def adjust(self, request: Request, pk: str | None = None) -> Response:
+        payload = AdjustSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        decided = self.call_service(
+            services.adjust_suggestion,
+            self.get_object(),
+            acting_user=request.user,
+            value=payload.validated_data["value"],
+            reason=payload.validated_data["reason"],
+        )
+        return Response(TargetSuggestionSerializer(decided).data)
 
 
 def register(router: DefaultRouter) -> None:
     """Add the goals endpoints to /api/v1/."""
+    router.register("goal-sets", GoalSetViewSet, basename="goalset")
+    router.register("goals", GoalViewSet, basename="goal")
+    router.register("target-suggestions", TargetSuggestionViewSet, basename="targetsuggestion")

@@ -15,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from kaohe.core.models import TimeStampedModel
 from kaohe.core.querysets import ScopedManager
 
-VALUE = {"max_digits": 20, "decimal_places": 4}
-
 
 class ReviewLevel(models.TextChoices):
     """The four levels of the joint review, in order."""
@@ -181,12 +179,16 @@ class Goal(TimeStampedModel):
     direction = models.CharField(
         _("direction"), max_length=8, choices=Direction.choices, default="higher"
     )
-    target_value = models.DecimalField(_("target"), null=True, blank=True, **VALUE)
+    target_value = models.DecimalField(
+        _("target"), null=True, blank=True, max_digits=20, decimal_places=4
+    )
     unit_of_measure = models.CharField(_("unit of measure"), max_length=40, blank=True)
     benchmark_name = models.CharField(
         _("benchmark (peer city or unit)"), max_length=200, blank=True
     )
-    benchmark_value = models.DecimalField(_("benchmark value"), null=True, blank=True, **VALUE)
+    benchmark_value = models.DecimalField(
+        _("benchmark value"), null=True, blank=True, max_digits=20, decimal_places=4
+    )
     benchmark_year = models.PositiveSmallIntegerField(_("benchmark year"), null=True, blank=True)
     benchmark_source = models.CharField(_("benchmark source"), max_length=300, blank=True)
 
@@ -223,7 +225,7 @@ class GoalTarget(models.Model):
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="targets")
     time_node = models.ForeignKey("schemes.TimeNode", on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(_("target"), **VALUE)
+    value = models.DecimalField(_("target"), max_digits=20, decimal_places=4)
 
     class Meta:
         verbose_name = _("time-node target")

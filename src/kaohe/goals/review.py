@@ -21,7 +21,11 @@ def _covers(grant: Grant, unit: Any) -> bool:
         return True
     if grant.unit_id == unit.pk:
         return True
-    return bool(grant.include_descendants and unit.path.startswith(grant.unit.path))
+    return bool(
+        grant.include_descendants
+        and grant.unit is not None
+        and unit.path.startswith(grant.unit.path)
+    )
 
 
 def _grants_of(user: Any, role: str) -> list[Grant]:

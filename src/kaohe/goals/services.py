@@ -779,7 +779,8 @@ def suggest_district_targets(cycle: Cycle, *, acting_user: Any) -> list[TargetSu
         time_node__period__in=periods,
         value__isnull=False,
     ).values_list("unit_id", "indicator_id", "time_node__period", "value"):
-        grid[unit_index[unit_id], ind_index[ind_id], periods.index(period)] = float(value)
+        if value is not None:  # filtered out above; keeps the type narrow
+            grid[unit_index[unit_id], ind_index[ind_id], periods.index(period)] = float(value)
     flat = grid.reshape(len(units) * len(indicators), len(years))
     # A series needs at least three years to be extrapolated at all.
     rows = np.flatnonzero(np.isfinite(flat).sum(axis=1) >= 3)

@@ -226,3 +226,80 @@ def score_rank_chart(
         }
     )
     return option
+
+
+def target_suggestion_chart(
+    title: str,
+    periods: Sequence[str],
+    history: Sequence[float | None],
+    *,
+    target_period: str,
+    low: float,
+    high: float,
+    target: float,
+    decided: float | None = None,
+    labels: dict[str, str] | None = None,
+    unit: str = "",
+) -> dict[str, Any]:
+    """A series' history, the forecast band (low–high) fanning out from its last value to the
+    target period, the suggested target and, when the office set another, the adjusted one."""
+    names = {"history": "history", "band": "range", "target": "suggested", "decided": "set"}
+    names.update(labels or {})
+    axis = [period_label(p) for p in [*periods, target_period]]
+    last = next((v for v in reversed(history) if v is not None), None)
+    pad: list[float | None] = [None] * (len(periods) - 1)
+    lower = [*pad, last, low]
+    width = [*pad, 0.0 if last is not None else None, high - low]
+    option = _base(title)
+    option.update(
+        {
+            "legend": {"top": 24},
+            "xAxis": {"type": "category", "data": axis, "boundaryGap": False},
+            "yAxis": {"type": "value", "name": unit, "scale": True},
+            "series": [
+                {
+                    "type": "line",
+                    "name": names["band"],
+                    "stack": "band",
+                    "data": lower,
+                    "lineStyle": {"opacity": 0},
+                    "symbol": "none",
+                    "silent": True,
+                    "tooltip": {"show": False},
+                },
+                {
+                    "type": "line",
+                    "name": names["band"],
+                    "stack": "band",
+                    "data": width,
+                    "lineStyle": {"opacity": 0},
+                    "areaStyle": {"color": "rgba(31,78,140,0.18)"},
+                    "itemStyle": {"color": "rgba(31,78,140,0.45)"},
+                    "symbol": "none",
+                },
+                {
+                    "type": "line",
+                    "name": names["history"],
+                    "data": [*history, None],
+                    "symbolSize": 6,
+                    "itemStyle": {"color": "#455a64"},
+                },
+                {
+                    "type": "scatter",
+                    "name": names["target"],
+                    "data": [*([None] * len(periods)), target],
+                    "symbolSize": 14,
+                    "itemStyle": {"color": "#b71c1c"},
+                },
+                {
+                    "type": "scatter",
+                    "name": names["decided"],
+                    "symbol": "diamond",
+                    "data": [*([None] * len(periods)), decided],
+                    "symbolSize": 14,
+                    "itemStyle": {"color": "#e0a100"},
+                },
+            ],
+        }
+    )
+    return option
