@@ -14,6 +14,7 @@ from kaohe.core.models import AuditEvent, Grant
 from kaohe.core.roles import Role
 from kaohe.demo.load import SCHEME_DIR, load_demo
 from kaohe.indicators.models import Indicator
+from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Observation, ObservationVersion
 from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle, SchemeVersion
@@ -46,7 +47,10 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
     assert SchemeVersion.objects.published().count() == 6  # district + department, 2024–2026
     runs = ScoringRun.objects.filter(status="published")
     assert sorted(runs.values_list("cycle__year", "category__code")) == [
-        (2024, "department"), (2024, "district"), (2025, "department"), (2025, "district"),
+        (2024, "department"),
+        (2024, "district"),
+        (2025, "department"),
+        (2025, "district"),
     ]
     assert not runs.filter(units_not_scored__gt=0).exists()
     d07 = UnitResult.objects.get(run__cycle__year=2025, unit__code="D07")
@@ -55,8 +59,18 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
     interviews = [r.unit.code for r in districts.order_by("rank") if "interview" in r.flags]
     assert len(interviews) >= 3  # the bottom three at least
     periods = set(Observation.objects.values_list("time_node__period", flat=True))
-    assert "2026Q3" in periods and "2026Y" not in periods and "2022Q1" in periods
+    assert "2026Q3" in periods and "2022Q1" in periods
+    # 2026 is in progress: its full year holds only the targets set at its start
+    year_end = Observation.objects.filter(time_node__period="2026Y")
+    assert set(year_end.values_list("indicator__code", flat=True)) == {
+        "fiscal_revenue_target",
+        "fdi_target",
+    }
+    # the planted inflated figure was caught by the cross-check on arrival
+    caught = Warning.objects.get(rule__code="tax_within_fiscal")
+    assert (caught.unit.code, caught.time_node.period, caught.state) == ("D04", "2026Q3", "open")
     assert ObservationVersion.objects.count() == Observation.objects.count()
+    assert Observation.objects.filter(indicator__code="tax_share").count() == 190  # derived
     gdp = Observation.objects.filter(indicator__code="gdp", time_node__period="2025Y")
     assert gdp.count() == 10
     # every row came through a service: one audit event per unit, at least
