@@ -48,7 +48,7 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
     """The unit's values for one reporting period: current, previous node, same node last year,
     growth, the value's history; and, for those who report, a form that goes through the
     ingestion pipeline like every other door."""
-    unit = get_object_or_404(
+    unit: Unit = get_object_or_404(
         Unit.objects.restrict(request.user).filter(is_assessed=True), code=code
     )
     nodes = list(TimeNode.objects.select_related("cycle").order_by("cycle__year", "order"))
