@@ -185,7 +185,7 @@ def test_pace_linear_in_months_and_direction_lower() -> None:
         current={"fai": [50.0, 49.0]},
         targets={"fai": [120.0, 120.0]},
     )
-    assert res.numbers["share_pct"][0] == pytest.approx(500.0 / 12.0, rel=1e-15)
+    assert res.details(0)["share_pct"] == pytest.approx(500.0 / 12.0, rel=1e-15)
     assert res.numbers["expected"].tolist() == [50.0, 50.0]
     assert res.flagged.tolist() == [False, True]
     # a ceiling (e.g. energy use): ahead of the allowed pace is the adverse side

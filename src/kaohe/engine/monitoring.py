@@ -603,9 +603,12 @@ class _Groups:
 def _group(values: FloatArray, codes: IntArray, ngroups: int) -> tuple[_Groups, IntArray]:
     valid = np.isfinite(values)
     key = np.where(valid, values, np.inf)
-    # sort by value, then stably by category: each category's values end up contiguous and sorted
-    order = np.argsort(key, kind="stable")
-    order = order[np.argsort(codes[order], kind="stable")]
+    # sort by value, then stably by category: each category's values end up contiguous and
+    # sorted. The value sort need not be stable (tied values are equal, so the sorted values do
+    # not depend on the unit order); the category sort is a radix sort on small integer codes.
+    order = np.argsort(key)
+    small = codes.astype(np.uint16) if ngroups <= 65536 else codes
+    order = order[np.argsort(small[order], kind="stable")]
     counts = np.bincount(codes, minlength=ngroups)
     starts = np.zeros(ngroups, dtype=np.intp)
     np.cumsum(counts[:-1], out=starts[1:])
@@ -713,6 +716,7 @@ class RuleResult:
             )
         elif isinstance(rule, PaceRule):
             out["node"], out["tolerance"] = self.frame.node, rule.tolerance
+            out["share_pct"] = _share(rule, self.frame) * 100.0
         elif isinstance(rule, PeerOutlierRule):
             out["k"] = rule.k
         elif isinstance(rule, HBRule):
@@ -862,7 +866,7 @@ def _threshold(rule: ThresholdRule, frame: MonitoringFrame) -> RuleResult:
         flagged |= x < rule.min
     if rule.max is not None:
         flagged |= x > rule.max
-    return _result(rule, frame, flagged, reasons, {"value": x.copy()})
+    return _result(rule, frame, flagged, reasons, {"value": x})
 
 
 def _drop(rule: DropRule, frame: MonitoringFrame) -> RuleResult:
@@ -882,7 +886,7 @@ def _drop(rule: DropRule, frame: MonitoringFrame) -> RuleResult:
         frame,
         flagged,
         reasons,
-        {"value": x.copy(), "base": base.copy(), "change_pct": change},
+        {"value": x, "base": base, "change_pct": change},
     )
 
 
@@ -919,9 +923,8 @@ def _pace(rule: PaceRule, frame: MonitoringFrame) -> RuleResult:
     else:
         flagged = x > expected + tol * np.abs(expected)
     numbers = {
-        "value": x.copy(),
-        "target": target.copy(),
-        "share_pct": np.full(len(x), share * 100.0),
+        "value": x,
+        "target": target,
         "expected": expected,
         "gap_pct": gap,
     }
@@ -964,7 +967,7 @@ def _peer_outlier(rule: PeerOutlierRule, frame: MonitoringFrame) -> RuleResult:
         )
     z = np.where(valid, z, np.nan)
     flagged = _tail(z, -rule.k, rule.k, rule.tail)
-    numbers = {"value": x.copy(), "median": med, "mad": mad, "z": z}
+    numbers = {"value": x, "median": med, "mad": mad, "z": z}
     return _result(rule, frame, flagged, reasons, numbers)
 
 
@@ -1000,8 +1003,8 @@ def _hb(rule: HBRule, frame: MonitoringFrame) -> RuleResult:
         upper = (q2 + rule.C * d3)[codes]
     flagged = _tail(effect, lower, upper, rule.tail)
     numbers = {
-        "value": x.copy(),
-        "previous": prev.copy(),
+        "value": x,
+        "previous": prev,
         "ratio": ratio,
         "median_ratio": med_r,
         "effect": effect,
@@ -1038,7 +1041,7 @@ def _cross_check(rule: CrossCheckRule, frame: MonitoringFrame) -> RuleResult:
     # a condition that holds is trusted even with a missing operand (coalesce() may cover it);
     # one that fails with a missing operand cannot be told from a comparison with NaN
     reasons.add(missing & ~ok, "missing operand")
-    numbers: dict[str, FloatArray] = {f"operand:{name}": env[name].copy() for name in operands}
+    numbers: dict[str, FloatArray] = {f"operand:{name}": env[name] for name in operands}
     tree = expr.tree
     if isinstance(tree, Binary) and tree.op in COMPARISONS:
         # the two sides of a top-level comparison, side by side for the person checking
@@ -1067,8 +1070,3 @@ def evaluate_rules(rules: Iterable[Rule], frame: MonitoringFrame) -> MonitoringR
     """
     results = tuple(_KERNELS[rule.kind](rule, frame) for rule in rules)
     return MonitoringResult(units=frame.units, results=results)
-
-
-def load_rules(data: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> tuple[Rule, ...]:
-    """Alias of :func:`parse_rules`, for symmetry with ``load_scheme``."""
-    return parse_rules(data)
