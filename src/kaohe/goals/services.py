@@ -284,7 +284,15 @@ def _write_targets_and_milestones(
             else:
                 title, due, done = (*item, False)[:3]
             if isinstance(due, str):
-                due = dt.date.fromisoformat(due)
+                try:
+                    due = dt.date.fromisoformat(due)
+                except ValueError:
+                    raise ValidationError(
+                        {
+                            "milestones": _("“%(value)s” is not a date (YYYY-MM-DD).")
+                            % {"value": due}
+                        }
+                    ) from None
             rows.append(GoalMilestone(goal=goal, title=title, due_date=due, done=bool(done)))
         for row in rows:
             row.full_clean(exclude=["goal"])
