@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from kaohe.core.api import ScopedReadOnlyViewSet
+from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet
 from kaohe.goals import review, services
 from kaohe.goals.models import (
     Goal,
@@ -410,7 +410,7 @@ class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
     serializer_class = TargetSuggestionSerializer
     filterset_fields = {"unit__code": ["exact"], "cycle__year": ["exact"], "state": ["exact"]}
 
-    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def accept(self, request: Request, pk: str | None = None) -> Response:
         decided = self.call_service(
             services.accept_suggestion, self.get_object(), acting_user=request.user
