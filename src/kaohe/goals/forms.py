@@ -56,8 +56,12 @@ class GoalForm(forms.ModelForm):
                 required=False,
                 max_digits=20,
                 decimal_places=4,
-                initial=current.get(node.pk),
+                initial=current[node.pk].normalize() if node.pk in current else None,
             )
+        for name in ("target_value", "benchmark_value"):
+            value = getattr(goal, name, None)
+            if value is not None:
+                self.initial[name] = value.normalize()
         if goal is not None:
             self.fields["milestones"].initial = "\n".join(
                 f"{m.due_date.isoformat()} {m.title}" for m in goal.milestones.all()

@@ -164,9 +164,9 @@ class Goal(TimeStampedModel):
     goal_set = models.ForeignKey(GoalSet, on_delete=models.CASCADE, related_name="goals")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default="key")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=250, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    title_zh = models.CharField(_("goal (Chinese)"), max_length=200)
+    title_en = models.CharField(_("goal (English)"), max_length=250, blank=True)
+    description = models.TextField(_("what the goal covers"), blank=True)
     indicator = models.ForeignKey(
         "indicators.Indicator",
         null=True,

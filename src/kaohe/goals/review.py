@@ -153,7 +153,12 @@ class GoalDiff:
     rows: list[tuple[str, Any, Any, bool]]
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, field: str = "") -> str:
+    from kaohe.goals.models import Goal
+
+    choices = {"kind": Goal.Kind, "direction": Goal.Direction}.get(field)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
     if value is None or value == "" or value == {} or value == []:
         return "—"
     if isinstance(value, dict):
@@ -175,8 +180,8 @@ def diff_snapshots(a: dict[str, Any], b: dict[str, Any]) -> list[GoalDiff]:
         old, new = before.get(goal_id), after.get(goal_id)
         rows = []
         for field, label in DIFF_FIELDS:
-            left = _show(old.get(field)) if old is not None else ""
-            right = _show(new.get(field)) if new is not None else ""
+            left = _show(old.get(field), field) if old is not None else ""
+            right = _show(new.get(field), field) if new is not None else ""
             rows.append((str(label), left, right, left != right))
         if old is None:
             status = "added"
