@@ -391,3 +391,12 @@ def _filled_plain(data: bytes, edit: Callable[[Worksheet], None]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def test_formatted_but_empty_rows_far_below_do_not_count() -> None:
+    def edit(ws: Worksheet) -> None:
+        ws["C60000"].number_format = "0.00"  # a styled, empty cell: ws.max_row becomes 60,000
+        ws["Z60000"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+
+    parsed = parse(filled(edit), max_rows=3)
+    assert len(parsed.rows) == 6 and parsed.indicators == ("gdp", "firms", "party")

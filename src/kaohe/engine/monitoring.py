@@ -38,6 +38,26 @@ import numpy.typing as npt
 from .errors import DataError, EngineError, ExprError
 from .expr import COMPARISONS, Binary, Expression, Node, _names, compile_expr
 
+__all__ = [
+    "DEFAULT_MESSAGES",
+    "CrossCheckRule",
+    "DropRule",
+    "Finding",
+    "HBRule",
+    "Messages",
+    "MonitoringFrame",
+    "MonitoringResult",
+    "PaceRule",
+    "PeerOutlierRule",
+    "Rule",
+    "RuleError",
+    "RuleResult",
+    "ThresholdRule",
+    "evaluate_rules",
+    "parse_rule",
+    "parse_rules",
+]
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]

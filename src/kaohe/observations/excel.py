@@ -35,6 +35,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.errors import BatchRejected, RowError
 
+__all__ = [
+    "DATA_SHEET",
+    "INSTRUCTIONS_SHEET",
+    "PERIOD_CELL",
+    "IndicatorSpec",
+    "ParsedUpload",
+    "UploadRow",
+    "build_template",
+    "indicator_spec",
+    "parse_upload",
+    "safe_text",
+    "unsafe_text",
+]
+
 DATA_SHEET = "数据填报"
 INSTRUCTIONS_SHEET = "说明"
 PERIOD_CELL = "B1"
@@ -473,7 +487,16 @@ def parse_upload(
             f"the workbook has no sheet named {DATA_SHEET!r} (sheets: {', '.join(wb.sheetnames)})",
         )
     ws: Worksheet = wb[DATA_SHEET]
-    n_data_rows = max(0, ws.max_row - FIRST_DATA_ROW + 1)
+    # openpyxl's max_row/max_column count formatted but empty cells (a styled row 60,000 is
+    # common); look at the cells that hold something instead. `_cells` holds only the cells
+    # present in the file, so this is linear in the file, not in the sheet's nominal size.
+    last_row = FIRST_DATA_ROW - 1
+    valued_columns: set[int] = set()
+    for (r, c), cell in ws._cells.items():
+        if r >= FIRST_DATA_ROW and cell.value is not None and str(cell.value).strip() != "":
+            last_row = max(last_row, r)
+            valued_columns.add(c)
+    n_data_rows = last_row - FIRST_DATA_ROW + 1
     if n_data_rows > max_rows:
         raise _reject(
             "file",
@@ -508,7 +531,7 @@ def parse_upload(
             errors.add(rng.min_row, rng.coord, "merged cells are not allowed in the data area")
 
     # the header row: indicator codes from column C to the last non-empty cell
-    max_col = ws.max_column
+    max_col = max([FIRST_VALUE_COLUMN - 1, *valued_columns, *_header_columns(ws)])
     columns: list[tuple[int, str, IndicatorSpec | None]] = []
     seen_codes: dict[str, str] = {}
     for c in range(FIRST_VALUE_COLUMN, max_col + 1):
@@ -523,11 +546,7 @@ def parse_upload(
             )
             continue
         if cell.value is None or str(cell.value).strip() == "":
-            has_values = any(
-                ws.cell(row=r, column=c).value not in (None, "")
-                for r in range(FIRST_DATA_ROW, ws.max_row + 1)
-            )
-            if has_values:
+            if c in valued_columns:
                 errors.add(HEADER_ROW, letter, f"column {letter} has values but no indicator code")
             continue
         code = _text(cell.value)
@@ -558,7 +577,7 @@ def parse_upload(
     rows: list[UploadRow] = []
     unit_rows: dict[str, int] = {}
     unit_order: list[str] = []
-    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
+    for r in range(FIRST_DATA_ROW, last_row + 1):
         key = ws.cell(row=r, column=1)
         values = [(c, code, spec, ws.cell(row=r, column=c)) for c, code, spec in columns]
         filled = [v for v in values if v[3].value is not None and str(v[3].value).strip() != ""]
@@ -626,6 +645,15 @@ def parse_upload(
         units=tuple(unit_order),
         rows=tuple(rows),
     )
+
+
+def _header_columns(ws: Worksheet) -> list[int]:
+    """Columns whose header cell holds something (see the note on `_cells` above)."""
+    return [
+        c
+        for (r, c), cell in ws._cells.items()
+        if r == HEADER_ROW and cell.value is not None and str(cell.value).strip() != ""
+    ]
 
 
 def _number(value: Any) -> float | None:
