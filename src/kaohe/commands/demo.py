@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {login.username:<14} {login.role:<14} {login.description}")
     else:
         print("    admin, office, committee, reviewer, leader, d01_reporter, d02_reporter,")
-        print("    d01_head, tjj_reporter, expert, auditor, staff")
+        print("    d01_head, tjj_reporter, expert, auditor, staff (and the goal-review logins)")
     print(flush=True)
     if args.no_serve:
         return 0

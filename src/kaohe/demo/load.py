@@ -19,6 +19,7 @@ from kaohe.core.roles import Role
 from kaohe.demo.evaluation import evaluation_values
 from kaohe.demo.generate import generate_demo_city
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
+from kaohe.goals.demo import load_goals_demo
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring.services import save_rule
@@ -424,4 +425,6 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         _monitoring_rules(admin)
         _observations(city, admin)
         _scoring_runs(admin)
-        return _demo_users(admin, units, city)
+        logins = _demo_users(admin, units, city)
+        logins += load_goals_demo(admin)
+        return logins
