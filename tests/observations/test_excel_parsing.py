@@ -400,3 +400,17 @@ def test_formatted_but_empty_rows_far_below_do_not_count() -> None:
 
     parsed = parse(filled(edit), max_rows=3)
     assert len(parsed.rows) == 6 and parsed.indicators == ("gdp", "firms", "party")
+
+
+def test_errors_come_in_row_order() -> None:
+    def edit(ws: Worksheet) -> None:
+        ws.merge_cells("C5:D5")
+        ws["D2"] = "nope"
+        ws["C4"] = "x"
+
+    assert rejected(filled(edit)) == [
+        RowError(2, "D", "unknown indicator code", "nope"),
+        RowError(2, "header", "indicator column missing from the header", "firms"),
+        RowError(4, "C", "text in number cell C4", "x"),
+        RowError(5, "C5:D5", "merged cells are not allowed in the data area"),
+    ]

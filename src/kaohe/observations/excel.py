@@ -374,10 +374,13 @@ class _Errors:
             self.dropped += 1
 
     def final(self) -> list[RowError]:
+        # row order (stable, so a row's errors stay in column order): merged ranges are
+        # checked before the header, but a person reads the list top to bottom
+        items = sorted(self.items, key=lambda e: e.row)
         if self.dropped:
             more = f"{self.dropped} more error(s) not listed (only the first {self.cap} are)"
-            return [*self.items, RowError(0, "file", more)]
-        return list(self.items)
+            return [*items, RowError(0, "file", more)]
+        return items
 
 
 def _shown(value: Any) -> str:
