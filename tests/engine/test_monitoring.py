@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -600,3 +601,26 @@ def test_unit_order_does_not_change_the_verdicts(
         }
 
     assert verdicts(np.arange(n)) == verdicts(perm)
+
+
+def test_hb_against_last_year_and_the_documented_rule_set_parses() -> None:
+    res = run(
+        {"id": "hb", "kind": "hb", "indicator": "x", "U": 0, "against": "last_year"},
+        current={"x": HB_CUR},
+        previous={"x": [1.0] * 7},  # not read
+        last_year={"x": HB_PREV},
+    )
+    assert res.flagged.tolist() == [True, False, False, False, False, False, True]
+    assert (res.details(0)["previous"], res.details(0)["value"]) == (100.0, 90.0)
+    yaml = pytest.importorskip("yaml")
+    doc = (Path(__file__).parents[2] / "docs" / "monitoring.md").read_text(encoding="utf-8")
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    rules = parse_rules(yaml.safe_load(block))
+    assert [(r.id, r.kind, r.severity) for r in rules] == [
+        ("rd-floor", "threshold", "serious"),
+        ("revenue-drop", "drop", "warning"),
+        ("fai-pace", "pace", "warning"),
+        ("gdp-peers", "peer_outlier", "warning"),
+        ("industry-output-hb", "hb", "warning"),
+        ("tax-le-fiscal", "cross_check", "serious"),
+    ]
