@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from kaohe.engine.monitoring import (
     evaluate_rules,
     parse_rule,
     parse_rules,
+    rule_to_mapping,
 )
 
 NAN = math.nan
@@ -624,3 +626,24 @@ def test_hb_against_last_year_and_the_documented_rule_set_parses() -> None:
         ("industry-output-hb", "hb", "warning"),
         ("tax-le-fiscal", "cross_check", "serious"),
     ]
+
+
+def test_rules_round_trip_through_plain_mappings() -> None:
+    rules = parse_rules(
+        [
+            {"id": "t", "kind": "threshold", "indicator": "gdp", "min": 1},
+            {"id": "d", "kind": "drop", "indicator": "gdp", "percent": 5, "direction": "lower"},
+            {"id": "p", "kind": "pace", "indicator": "fai", "share": {"H1": 0.4, "Y": 1}},
+            {"id": "q", "kind": "pace", "indicator": "fai", "tolerance": 2},
+            {"id": "o", "kind": "peer_outlier", "indicator": "gdp", "tail": "lower"},
+            {"id": "h", "kind": "hb", "indicator": "gdp", "U": 0.3, "against": "last_year"},
+            {"id": "c", "kind": "cross_check", "expression": "a <= b",
+             "message": {"en": "{unit}: {left} > {right}"}},
+        ]
+    )  # fmt: skip
+    mappings = [rule_to_mapping(r) for r in rules]
+    assert mappings[0] == {"id": "t", "kind": "threshold", "severity": "warning",
+                           "indicator": "gdp", "min": 1.0}  # fmt: skip
+    assert mappings[6]["message"] == {"en": "{unit}: {left} > {right}"}
+    assert json.loads(json.dumps(mappings)) == mappings
+    assert parse_rules(mappings) == rules

@@ -56,6 +56,7 @@ __all__ = [
     "evaluate_rules",
     "parse_rule",
     "parse_rules",
+    "rule_to_mapping",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -489,6 +490,45 @@ def parse_rules(data: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> tuple[
         seen.add(rule.id)
         rules.append(rule)
     return tuple(rules)
+
+
+def rule_to_mapping(rule: Rule) -> dict[str, Any]:
+    """The plain mapping of `rule` (JSON/YAML-ready): ``parse_rule`` of it gives `rule` back.
+
+    Defaults are written out, except messages equal to the built-in ones.
+    """
+    out: dict[str, Any] = {"id": rule.id, "kind": rule.kind, "severity": rule.severity}
+    if isinstance(rule, CrossCheckRule):
+        out["expression"] = rule.expression.source
+    else:
+        out["indicator"] = rule.indicator
+    if isinstance(rule, ThresholdRule):
+        out.update({k: v for k, v in (("min", rule.min), ("max", rule.max)) if v is not None})
+    elif isinstance(rule, DropRule):
+        out.update(percent=rule.percent, against=rule.against, direction=rule.direction)
+    elif isinstance(rule, PaceRule):
+        share: Any = dict(rule.shares) if rule.shares is not None else "linear"
+        out.update(share=share, tolerance=rule.tolerance, direction=rule.direction)
+    elif isinstance(rule, PeerOutlierRule):
+        out.update(k=rule.k, min_peers=rule.min_peers, tail=rule.tail)
+    elif isinstance(rule, HBRule):
+        out.update(
+            against=rule.against,
+            U=rule.U,
+            A=rule.A,
+            C=rule.C,
+            min_peers=rule.min_peers,
+            tail=rule.tail,
+        )
+    default = DEFAULT_MESSAGES[rule.kind]
+    message = {
+        lang: getattr(rule.messages, lang)
+        for lang in ("zh", "en")
+        if getattr(rule.messages, lang) != getattr(default, lang)
+    }
+    if message:
+        out["message"] = message
+    return out
 
 
 # --- the input frame -----------------------------------------------------------------------
