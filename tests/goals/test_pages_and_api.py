@@ -273,3 +273,9 @@ def test_the_target_pages_draw_history_band_and_target(gw):  # type: ignore[no-u
     assert d1.post(f"/api/v1/target-suggestions/{suggestion.pk}/accept/").status_code == 403
     english = d1.get("/goals/targets/D01/?cycle=2025", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Grew 7.2% a year" in english and "近3年年均增长7.2%" not in english
+
+
+def test_a_goal_shows_itself_in_each_version_with_the_comments(gw, two_sets):  # type: ignore[no-untyped-def]
+    goal = two_sets["D01"].goals.get(kind="key", order=1)
+    page = client_for(gw.users["d1_reporter"]).get(f"/goals/goals/{goal.pk}/").content.decode()
+    assert page.count("<td>v") == 2 and "补充" in page and "再补充" in page

@@ -397,3 +397,21 @@ def test_decomposition_needs_approval_and_shares_adding_up_to_100(gw):  # type: 
     ]
     assert events_after(mark) == [EventType.GOAL_DECOMPOSED]
     assert goal.share_total == Decimal("100.00")
+
+
+def test_the_reminder_command_sends_as_the_office(gw):  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    u = gw.users
+    fill_portfolio(gw.goal_set, u["tjj_head"])
+    services.submit_goal_set(gw.goal_set, acting_user=u["tjj_head"])
+    services.set_review_deadline(
+        gw.cycle, acting_user=u["office"], level="office", due_date=dt.date(2025, 3, 1)
+    )
+    out = StringIO()
+    call_command("send_goal_reminders", "--as", "office", stdout=out)
+    assert out.getvalue() == "1 reminder(s) sent for 2025.\n"
+    with pytest.raises(PermissionDenied):
+        call_command("send_goal_reminders", "--as", "d1_reporter", stdout=out)

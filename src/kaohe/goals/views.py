@@ -4,6 +4,7 @@ in-app notifications. Views fetch through `.restrict()` and write through the se
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from django.contrib import messages
@@ -331,6 +332,11 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(Goal), object_id=str(goal.pk)
     ).select_related("acting_user")
+    across_versions = []
+    for version in goal.goal_set.versions.order_by("number"):
+        frozen = next((g for g in version.snapshot["goals"] if g["id"] == goal.pk), None)
+        across_versions.append({"version": version, "goal": frozen})
+    comments = goal.goal_set.actions.select_related("actor", "version").order_by("at", "id")
     return render(
         request,
         "goals/goal_detail.html",
@@ -343,6 +349,8 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "divisions": divisions if can_decompose else [],
             "posts": posts if can_decompose else [],
             "history": history,
+            "across_versions": across_versions,
+            "comments": comments,
         },
     )
 
@@ -501,9 +509,22 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("unit__code")
     )
+    mase: dict[str, list[float]] = {}
+    for code, value in (
+        TargetSuggestion.objects.restrict(request.user)
+        .filter(cycle=cycle, backtest_mase__isnull=False)
+        .values_list("unit__code", "backtest_mase")
+    ):
+        mase.setdefault(code, []).append(value)
     english = (request.LANGUAGE_CODE or "").startswith("en")
     rows = [
-        {**row, "name": (row["unit__name_en"] if english else "") or row["unit__name_zh"]}
+        {
+            **row,
+            "name": (row["unit__name_en"] if english else "") or row["unit__name_zh"],
+            "median_mase": statistics.median(mase[row["unit__code"]])
+            if mase.get(row["unit__code"])
+            else None,
+        }
         for row in counts
     ]
     return render(
