@@ -515,7 +515,8 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         .filter(cycle=cycle, backtest_mase__isnull=False)
         .values_list("unit__code", "backtest_mase")
     ):
-        mase.setdefault(code, []).append(value)
+        if value is not None:
+            mase.setdefault(code, []).append(value)
     english = (request.LANGUAGE_CODE or "").startswith("en")
     rows = [
         {
