@@ -647,3 +647,29 @@ def test_rules_round_trip_through_plain_mappings() -> None:
     assert mappings[6]["message"] == {"en": "{unit}: {left} > {right}"}
     assert json.loads(json.dumps(mappings)) == mappings
     assert parse_rules(mappings) == rules
+
+
+def test_every_kind_on_no_units_and_on_all_missing_values() -> None:
+    rules = parse_rules(
+        [
+            {"id": "t", "kind": "threshold", "indicator": "x", "max": 1},
+            {"id": "d", "kind": "drop", "indicator": "x", "percent": 1},
+            {"id": "p", "kind": "pace", "indicator": "x"},
+            {"id": "o", "kind": "peer_outlier", "indicator": "x"},
+            {"id": "h", "kind": "hb", "indicator": "x"},
+            {"id": "c", "kind": "cross_check", "expression": "x <= 1"},
+        ]
+    )
+    empty = evaluate_rules(rules, MonitoringFrame.build(units=[], current={"x": []}, node="Q1"))
+    assert [r.flagged.shape for r in empty.results] == [(0,)] * 6 and empty.findings == ()
+    frame = MonitoringFrame.build(
+        units=["a", "b", "c"],
+        current={"x": [NAN] * 3},
+        previous={"x": [1.0, 2.0, 3.0]},
+        targets={"x": [4.0, 4.0, 4.0]},
+        node="Q1",
+    )
+    result = evaluate_rules(rules, frame)
+    assert [r.insufficient.tolist() for r in result.results] == [[True] * 3] * 6
+    assert not result.any_flagged.any()
+    assert {r.details(0)["reason"] for r in result.results} == {"missing value", "missing operand"}

@@ -660,7 +660,7 @@ class _Groups:
         return np.add.reduceat(values_in_sorted_order, self.starts)
 
 
-def _group(values: FloatArray, codes: IntArray, ngroups: int) -> tuple[_Groups, IntArray]:
+def _group(values: FloatArray, codes: IntArray, ngroups: int) -> _Groups:
     valid = np.isfinite(values)
     key = np.where(valid, values, np.inf)
     # sort by value, then stably by category: each category's values end up contiguous and
@@ -673,7 +673,7 @@ def _group(values: FloatArray, codes: IntArray, ngroups: int) -> tuple[_Groups, 
     starts = np.zeros(ngroups, dtype=np.intp)
     np.cumsum(counts[:-1], out=starts[1:])
     n_valid = np.bincount(codes[valid], minlength=ngroups).astype(np.intp)
-    return _Groups(key[order], starts, n_valid), order
+    return _Groups(key[order], starts, n_valid)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -692,11 +692,12 @@ class _Num(float):
 def _fmt(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "—"
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    if abs(x) >= 1e6:
+    if abs(x) >= 1e15:
         return f"{x:.4g}"
+    if x == int(x):
+        return str(int(x))
     # four significant digits below 100 (HB effects and bounds are small), two decimals above
+    # (amounts: 1234567.5, never 1.235e+06)
     return f"{x:.4g}" if abs(x) < 100 else f"{x:.2f}".rstrip("0").rstrip(".")
 
 
@@ -1005,14 +1006,14 @@ def _peer_outlier(rule: PeerOutlierRule, frame: MonitoringFrame) -> RuleResult:
     valid = np.isfinite(x)
     reasons = _Reasons(len(x))
     reasons.add(~valid, "missing value")
-    groups, _ = _group(x, codes, ngroups)
+    groups = _group(x, codes, ngroups)
     reasons.add(
         groups.n_valid[codes] < rule.min_peers,
         f"fewer than {rule.min_peers} peers with a value in the category",
     )
     med = groups.quantile(0.5)[codes]
     dev = np.abs(x - med)
-    dev_groups, _ = _group(dev, codes, ngroups)
+    dev_groups = _group(dev, codes, ngroups)
     mad = dev_groups.quantile(0.5)[codes]
     # MAD = 0 (over half the peers share one value): fall back on the mean absolute deviation,
     # scaled by 1.253314 (= sqrt(pi/2), its consistency constant for the normal) as Iglewicz
@@ -1043,7 +1044,7 @@ def _hb(rule: HBRule, frame: MonitoringFrame) -> RuleResult:
     usable = ~reasons.any
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(usable, x / prev, np.nan)
-        ratio_groups, _ = _group(ratio, codes, ngroups)
+        ratio_groups = _group(ratio, codes, ngroups)
         reasons.add(
             ratio_groups.n_valid[codes] < rule.min_peers,
             f"fewer than {rule.min_peers} peers with both values in the category",
@@ -1053,7 +1054,7 @@ def _hb(rule: HBRule, frame: MonitoringFrame) -> RuleResult:
         s = np.where(ratio < med_r, 1.0 - med_r / ratio, ratio / med_r - 1.0)
         # the size term lets larger units weigh more: a doubling of 1 is less than of 1,000
         effect = s * np.maximum(x, prev) ** rule.U
-        effect_groups, _ = _group(effect, codes, ngroups)
+        effect_groups = _group(effect, codes, ngroups)
         q1 = effect_groups.quantile(0.25)
         q2 = effect_groups.quantile(0.5)
         q3 = effect_groups.quantile(0.75)
