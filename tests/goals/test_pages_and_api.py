@@ -279,3 +279,31 @@ def test_a_goal_shows_itself_in_each_version_with_the_comments(gw, two_sets):  #
     goal = two_sets["D01"].goals.get(kind="key", order=1)
     page = client_for(gw.users["d1_reporter"]).get(f"/goals/goals/{goal.pk}/").content.decode()
     assert page.count("<td>v") == 2 and "补充" in page and "再补充" in page
+
+
+def test_goals_are_drafted_through_the_api_only_in_scope(gw, two_sets):  # type: ignore[no-untyped-def]
+    client = client_for(gw.users["d1_reporter"])
+    own, other = two_sets["D01"], two_sets["D02"]
+    body = {
+        "kind": "key",
+        "title_zh": "新增目标",
+        "target_value": "10",
+        "targets": {"Q1": "2", "Y": "10"},
+        "milestones": [{"title": "启动", "due_date": "2025-03-31"}],
+    }
+    created = client.post(
+        "/api/v1/goals/", {**body, "goal_set": own.pk}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    assert created.json()["targets"] == {"2025Q1": "2", "2025Y": "10"}
+    assert created.json()["milestones"] == [
+        {"due_date": "2025-03-31", "title": "启动", "done": False}
+    ]
+    answers = [
+        client.post(
+            "/api/v1/goals/", {**body, "goal_set": pk}, content_type="application/json"
+        ).json()
+        for pk in (other.pk, 999999)
+    ]
+    assert answers == [{"goal_set": ["unknown goal set"]}] * 2
+    assert other.goals.count() == 6

@@ -29,7 +29,8 @@ from kaohe.units.models import Post, Unit, visible_units
 
 
 class GoalSerializer(serializers.ModelSerializer):
-    goal_set = serializers.PrimaryKeyRelatedField(queryset=GoalSet.objects.all())
+    # An id, looked up within the caller's scope by the view (so no existence is revealed).
+    goal_set = serializers.IntegerField()
     indicator = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Indicator.objects.active(),
@@ -308,7 +309,7 @@ class GoalViewSet(ScopedReadOnlyViewSet):
         payload = GoalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        goal_set = GoalSet.objects.restrict(request.user).filter(pk=data["goal_set"].pk).first()
+        goal_set = GoalSet.objects.restrict(request.user).filter(pk=data["goal_set"]).first()
         if goal_set is None:
             return Response({"goal_set": ["unknown goal set"]}, status=status.HTTP_400_BAD_REQUEST)
         goal = self.call_service(
