@@ -48,7 +48,7 @@ def test_a_portfolio_walks_the_four_levels_with_one_return(live_server, monkeypa
     if not GoalSet.objects.exists():  # until load_demo calls load_goals_demo itself
         load_goals_demo(get_user_model().objects.get(username="admin"))
     goal_set = GoalSet.objects.get(unit__code="DEPT_SWJ", cycle__year=2026)
-    url = f"/goals/sets/{goal_set.pk}/"
+    url = f"/goals/portfolios/{goal_set.pk}/"
     base = live_server.url
     with browser() as chromium:
         head = sign_in(chromium, base, "swj_head")

@@ -43,11 +43,11 @@ def two_sets(gw):  # type: ignore[no-untyped-def]
 def urls_of(gs) -> list[str]:  # type: ignore[no-untyped-def]
     goal = gs.goals.first()
     return [
-        f"/goals/sets/{gs.pk}/",
-        f"/goals/sets/{gs.pk}/compare/?a=1&b=2",
-        f"/goals/sets/{gs.pk}/goals/add/",
-        f"/goals/goals/{goal.pk}/",
-        f"/goals/goals/{goal.pk}/edit/",
+        f"/goals/portfolios/{gs.pk}/",
+        f"/goals/portfolios/{gs.pk}/compare/?a=1&b=2",
+        f"/goals/portfolios/{gs.pk}/goals/add/",
+        f"/goals/portfolios/goals/{goal.pk}/",
+        f"/goals/portfolios/goals/{goal.pk}/edit/",
         f"/api/v1/goal-sets/{gs.pk}/",
         f"/api/v1/goal-sets/{gs.pk}/versions/",
         f"/api/v1/goal-sets/{gs.pk}/diff/?a=1&b=2",
@@ -60,7 +60,7 @@ def test_a_reporter_reaches_its_own_goals_and_gets_404_on_another_units(gw, two_
     own, other = urls_of(two_sets["D01"]), urls_of(two_sets["D02"])
     assert [client.get(url).status_code for url in own] == [200] * len(own)
     assert [client.get(url).status_code for url in other] == [404] * len(other)
-    listing = client.get("/goals/?cycle=2025").content.decode()
+    listing = client.get("/goals/portfolios/?cycle=2025").content.decode()
     assert "东区" in listing and "西区" not in listing
     api = client.get("/api/v1/goal-sets/").json()["results"]
     assert [row["unit"] for row in api] == ["D01"]
@@ -73,14 +73,17 @@ def test_a_reporter_cannot_act_on_another_units_goals(gw, two_sets):  # type: ig
     events, actions = AuditEvent.objects.count(), ReviewAction.objects.count()
     posts = [
         (
-            f"/goals/sets/{other.pk}/goals/add/",
+            f"/goals/portfolios/{other.pk}/goals/add/",
             {"kind": "key", "title_zh": "入侵", "target_value": "1"},
         ),
-        (f"/goals/sets/{other.pk}/submit/", {}),
-        (f"/goals/sets/{other.pk}/decide/", {"decision": "approve"}),
-        (f"/goals/goals/{goal.pk}/edit/", {"kind": "key", "title_zh": "改", "target_value": "1"}),
-        (f"/goals/goals/{goal.pk}/remove/", {}),
-        (f"/goals/goals/{goal.pk}/decompose/", {}),
+        (f"/goals/portfolios/{other.pk}/submit/", {}),
+        (f"/goals/portfolios/{other.pk}/decide/", {"decision": "approve"}),
+        (
+            f"/goals/portfolios/goals/{goal.pk}/edit/",
+            {"kind": "key", "title_zh": "改", "target_value": "1"},
+        ),
+        (f"/goals/portfolios/goals/{goal.pk}/remove/", {}),
+        (f"/goals/portfolios/goals/{goal.pk}/decompose/", {}),
         (f"/api/v1/goal-sets/{other.pk}/submit/", {}),
         (f"/api/v1/goal-sets/{other.pk}/approve/", {}),
         (f"/api/v1/goal-sets/{other.pk}/return/", {"comment": "x"}),
@@ -114,15 +117,15 @@ def test_reviewers_see_submitted_portfolios_of_every_unit_but_not_drafts(gw, two
         acting_user=gw.users["d1_head"],
     )
     client = client_for(gw.users["reviewer"])
-    assert client.get(f"/goals/sets/{two_sets['D02'].pk}/").status_code == 200
-    assert client.get(f"/goals/sets/{draft.pk}/").status_code == 404
-    assert client.get(f"/goals/sets/{gw.goal_set.pk}/").status_code == 200  # its own unit
+    assert client.get(f"/goals/portfolios/{two_sets['D02'].pk}/").status_code == 200
+    assert client.get(f"/goals/portfolios/{draft.pk}/").status_code == 404
+    assert client.get(f"/goals/portfolios/{gw.goal_set.pk}/").status_code == 200  # its own unit
 
 
 def test_the_page_refuses_an_excellence_goal_below_its_benchmark(gw):  # type: ignore[no-untyped-def]
     client = client_for(gw.users["stats_reporter"])
     response = client.post(
-        f"/goals/sets/{gw.goal_set.pk}/goals/add/",
+        f"/goals/portfolios/{gw.goal_set.pk}/goals/add/",
         {
             "kind": "excellence",
             "title_zh": "数据发布及时率",
@@ -143,7 +146,7 @@ def test_the_page_refuses_an_excellence_goal_below_its_benchmark(gw):  # type: i
     )
     assert Goal.objects.count() == 0
     response = client.post(
-        f"/goals/sets/{gw.goal_set.pk}/goals/add/",
+        f"/goals/portfolios/{gw.goal_set.pk}/goals/add/",
         {
             "kind": "excellence",
             "title_zh": "数据发布及时率",
@@ -213,18 +216,22 @@ def test_pages_of_the_walk_render_for_each_role(gw):  # type: ignore[no-untyped-
     services.submit_goal_set(gw.goal_set, acting_user=u["tjj_head"])
     office = client_for(u["office"])
     inbox = office.get("/goals/inbox/").content.decode()
-    assert f"/goals/sets/{gw.goal_set.pk}/" in inbox
-    assert 'id="decision-form"' in office.get(f"/goals/sets/{gw.goal_set.pk}/").content.decode()
-    reviewer_page = client_for(u["reviewer"]).get(f"/goals/sets/{gw.goal_set.pk}/").content.decode()
+    assert f"/goals/portfolios/{gw.goal_set.pk}/" in inbox
+    assert (
+        'id="decision-form"' in office.get(f"/goals/portfolios/{gw.goal_set.pk}/").content.decode()
+    )
+    reviewer_page = (
+        client_for(u["reviewer"]).get(f"/goals/portfolios/{gw.goal_set.pk}/").content.decode()
+    )
     assert 'id="decision-form"' not in reviewer_page
-    assert office.get("/goals/rules/?cycle=2025").status_code == 200
-    assert client_for(u["tjj_head"]).get("/goals/rules/").status_code == 403
+    assert office.get("/goals/portfolios/rules/?cycle=2025").status_code == 200
+    assert client_for(u["tjj_head"]).get("/goals/portfolios/rules/").status_code == 403
     page = office.get("/goals/notifications/").content.decode()
     assert "Statistics Bureau" in page or "统计局" in page
     assert office.post("/goals/notifications/").status_code == 302
     assert Notification.objects.unread_for(u["office"]).count() == 0
     response = office.post(
-        f"/goals/sets/{gw.goal_set.pk}/decide/", {"decision": "approve", "comment": "好"}
+        f"/goals/portfolios/{gw.goal_set.pk}/decide/", {"decision": "approve", "comment": "好"}
     )
     assert response.status_code == 302
     assert GoalSet.objects.get(pk=gw.goal_set.pk).level == "comprehensive"
@@ -277,7 +284,11 @@ def test_the_target_pages_draw_history_band_and_target(gw):  # type: ignore[no-u
 
 def test_a_goal_shows_itself_in_each_version_with_the_comments(gw, two_sets):  # type: ignore[no-untyped-def]
     goal = two_sets["D01"].goals.get(kind="key", order=1)
-    page = client_for(gw.users["d1_reporter"]).get(f"/goals/goals/{goal.pk}/").content.decode()
+    page = (
+        client_for(gw.users["d1_reporter"])
+        .get(f"/goals/portfolios/goals/{goal.pk}/")
+        .content.decode()
+    )
     assert page.count("<td>v") == 2 and "补充" in page and "再补充" in page
 
 

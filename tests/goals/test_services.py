@@ -203,7 +203,7 @@ def test_the_four_level_walk_with_one_return(gw):  # type: ignore[no-untyped-def
         "Goals of Statistics Bureau (2025 annual assessment) wait for your review at the level: "
         "Comprehensive departments. Due 2025-03-10."
     )
-    assert note.link == f"/goals/sets/{gs.pk}/"
+    assert note.link == f"/goals/portfolios/{gs.pk}/"
 
     services.return_goal_set_for_revision(gs, acting_user=u["reviewer"], comment="创优目标对标偏低")
     gs.refresh_from_db()

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -604,7 +605,8 @@ def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
         TargetSuggestion.objects.restrict(request.user).select_related("unit", "cycle"), pk=pk
     )
     back = redirect(
-        f"/goals/targets/{suggestion.unit.code}/?cycle={suggestion.cycle.year}#s-{suggestion.pk}"
+        reverse("goals:suggestion_unit", args=[suggestion.unit.code])
+        + f"?cycle={suggestion.cycle.year}#s-{suggestion.pk}"
     )
     form = SuggestionDecisionForm(request.POST)
     if not form.is_valid():

@@ -1,5 +1,5 @@
 """manage.py send_goal_reminders: remind each review level of goal portfolios due or overdue
-(run daily, e.g. from cron; the office can also press the button on /goals/rules/)."""
+(run daily, e.g. from cron; the office can also press the button on /goals/portfolios/rules/)."""
 
 from typing import Any
 
