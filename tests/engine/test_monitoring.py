@@ -321,8 +321,13 @@ def test_hb_size_term_and_a_floor_on_the_spread() -> None:
     assert res.flagged.tolist() == [False] * 5 + [True]
 
 
-def test_hb_matches_a_direct_transcription_of_the_method_per_category() -> None:
-    """Against the published recipe written plainly (per category, numpy quantiles)."""
+@pytest.mark.parametrize("layout", ["three balanced categories", "one big and 60 single units"])
+def test_hb_matches_a_direct_transcription_of_the_method_per_category(layout: str) -> None:
+    """Against the published recipe written plainly (per category, numpy quantiles).
+
+    The second layout makes the padded (category × largest category) table too big, so the
+    grouped statistics take the other path (argsort by value, radix sort by category).
+    """
     rng = np.random.default_rng(7)
     n = 300
     prev = rng.lognormal(4, 1, n)
@@ -330,7 +335,14 @@ def test_hb_matches_a_direct_transcription_of_the_method_per_category() -> None:
     cur[:6] *= [3.0, 0.2, 5.0, 1.0, 1.0, 1.0]
     prev[6] = NAN
     cur[7] = -1.0
-    cats = np.array(["A", "B", "C"])[rng.integers(0, 3, n)]
+    if layout == "three balanced categories":
+        cats = np.array(["A", "B", "C"])[rng.integers(0, 3, n)]
+    else:
+        cats = np.array(["A"] * 240 + [f"s{i}" for i in range(60)])
+        rng.shuffle(cats)
+    frame = MonitoringFrame.build(units=[str(i) for i in range(n)], categories=cats.tolist(),
+                                  current={"x": cur})  # fmt: skip
+    assert (frame.group_slots[0] is None) == (layout != "three balanced categories")
     res = run(
         {"id": "hb", "kind": "hb", "indicator": "x", "U": 0.4, "C": 7},
         units=[f"u{i}" for i in range(n)],
@@ -339,8 +351,10 @@ def test_hb_matches_a_direct_transcription_of_the_method_per_category() -> None:
         previous={"x": prev},
     )
     expected = np.zeros(n, dtype=bool)
-    for cat in "ABC":
+    for cat in sorted(set(cats.tolist())):
         idx = np.flatnonzero((cats == cat) & (cur > 0) & (prev > 0) & np.isfinite(prev))
+        if len(idx) < 5:
+            continue  # too few peers: insufficient data, never flagged
         r = cur[idx] / prev[idx]
         med = np.median(r)
         s = np.where(r < med, 1 - med / r, r / med - 1)
@@ -349,7 +363,7 @@ def test_hb_matches_a_direct_transcription_of_the_method_per_category() -> None:
         d1, d3 = max(q2 - q1, abs(0.05 * q2)), max(q3 - q2, abs(0.05 * q2))
         expected[idx] = (e < q2 - 7 * d1) | (e > q2 + 7 * d3)
     assert res.flagged.tolist() == expected.tolist()
-    assert res.flagged[[0, 1, 2]].tolist() == [True, True, True]
+    assert res.flagged[[0, 1, 2]].tolist() == [cats[i] in "ABC" for i in (0, 1, 2)]
     assert res.insufficient[[6, 7]].tolist() == [True, True]
     assert res.details(7)["reason"] == "the HB test needs positive values at both times"
 
@@ -553,7 +567,7 @@ def test_monitoring_result_orders_findings_by_severity() -> None:
         result["nope"]
 
 
-# --- property: the order of the units does not matter --------------------------------------
+# --- property: neither the order of the units nor the sorting path matters -------------------
 
 ALL_KINDS = parse_rules(
     [
@@ -584,7 +598,9 @@ def test_unit_order_does_not_change_the_verdicts(
     units = [f"u{i}" for i in range(n)]
     perm = np.random.default_rng(seed).permutation(n)
 
-    def verdicts(order: np.ndarray) -> dict[str, dict[str, tuple[bool, bool]]]:
+    def verdicts(
+        order: np.ndarray, *, padded: bool = True
+    ) -> dict[str, dict[str, tuple[bool, bool]]]:
         frame = MonitoringFrame.build(
             units=[units[i] for i in order],
             categories=[cats[i] for i in order],
@@ -593,6 +609,9 @@ def test_unit_order_does_not_change_the_verdicts(
             targets={"x": np.full(n, 150.0)},
             node="H1",
         )
+        if not padded:
+            # take the path used for very unequal categories (argsort + radix sort)
+            frame.__dict__["group_slots"] = (None, 0)
         result = evaluate_rules(ALL_KINDS, frame)
         return {
             res.rule.id: {
@@ -602,7 +621,7 @@ def test_unit_order_does_not_change_the_verdicts(
             for res in result.results
         }
 
-    assert verdicts(np.arange(n)) == verdicts(perm)
+    assert verdicts(np.arange(n)) == verdicts(perm) == verdicts(perm, padded=False)
 
 
 def test_hb_against_last_year_and_the_documented_rule_set_parses() -> None:

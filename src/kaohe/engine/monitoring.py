@@ -616,6 +616,27 @@ class MonitoringFrame:
         labels, codes = np.unique(np.asarray(self.categories, dtype=object), return_inverse=True)
         return codes.astype(np.intp).reshape(-1), len(labels)
 
+    @cached_property
+    def group_slots(self) -> tuple[IntArray | None, int]:
+        """Where each unit goes in a (category × largest category) table, and its width.
+
+        None when that table would hold more than 4× the units (very unequal categories);
+        the grouped statistics then sort by value and category instead.
+        """
+        codes, ngroups = self.category_codes
+        n = len(codes)
+        counts = np.bincount(codes, minlength=ngroups)
+        width = int(counts.max()) if ngroups else 0
+        if ngroups * width > 4 * n + 1024:
+            return None, width
+        order = np.argsort(codes, kind="stable")
+        starts = np.zeros(ngroups, dtype=np.intp)
+        np.cumsum(counts[:-1], out=starts[1:])
+        sorted_codes = codes[order]
+        dest = np.empty(n, dtype=np.intp)
+        dest[order] = sorted_codes * width + (np.arange(n) - starts[sorted_codes])
+        return dest, width
+
     def series(self, which: str, code: str) -> FloatArray:
         """One array: ``current``/``previous``/``last_year``/``targets``; absent → all NaN."""
         arrays: Mapping[str, FloatArray] = getattr(self, which)
@@ -660,19 +681,29 @@ class _Groups:
         return np.add.reduceat(values_in_sorted_order, self.starts)
 
 
-def _group(values: FloatArray, codes: IntArray, ngroups: int) -> _Groups:
+def _group(values: FloatArray, frame: MonitoringFrame) -> _Groups:
+    """Sort `values` within each category of `frame` (non-finite values last)."""
+    codes, ngroups = frame.category_codes
     valid = np.isfinite(values)
     key = np.where(valid, values, np.inf)
-    # sort by value, then stably by category: each category's values end up contiguous and
-    # sorted. The value sort need not be stable (tied values are equal, so the sorted values do
-    # not depend on the unit order); the category sort is a radix sort on small integer codes.
+    n_valid = np.bincount(codes[valid], minlength=ngroups).astype(np.intp)
+    dest, width = frame.group_slots
+    if dest is not None:
+        # padded layout: one row per category, +inf filler after its units; a plain sort of
+        # each row (no argsort, no gather) is several times faster than a grouped argsort
+        buf = np.full(ngroups * width, np.inf)
+        buf[dest] = key
+        buf.reshape(ngroups, width).sort(axis=1)
+        return _Groups(buf, np.arange(ngroups, dtype=np.intp) * width, n_valid)
+    # very unequal categories would make the padded table too big: sort by value, then stably
+    # by category. The value sort need not be stable (tied values are equal, so the sorted
+    # values do not depend on the unit order); the category sort is a radix sort.
     order = np.argsort(key)
     small = codes.astype(np.uint16) if ngroups <= 65536 else codes
     order = order[np.argsort(small[order], kind="stable")]
     counts = np.bincount(codes, minlength=ngroups)
     starts = np.zeros(ngroups, dtype=np.intp)
     np.cumsum(counts[:-1], out=starts[1:])
-    n_valid = np.bincount(codes[valid], minlength=ngroups).astype(np.intp)
     return _Groups(key[order], starts, n_valid)
 
 
@@ -1002,18 +1033,18 @@ def _tail(score: FloatArray, low: FloatArray | float, high: FloatArray | float, 
 
 def _peer_outlier(rule: PeerOutlierRule, frame: MonitoringFrame) -> RuleResult:
     x = frame.series("current", rule.indicator)
-    codes, ngroups = frame.category_codes
+    codes = frame.category_codes[0]
     valid = np.isfinite(x)
     reasons = _Reasons(len(x))
     reasons.add(~valid, "missing value")
-    groups = _group(x, codes, ngroups)
+    groups = _group(x, frame)
     reasons.add(
         groups.n_valid[codes] < rule.min_peers,
         f"fewer than {rule.min_peers} peers with a value in the category",
     )
     med = groups.quantile(0.5)[codes]
     dev = np.abs(x - med)
-    dev_groups = _group(dev, codes, ngroups)
+    dev_groups = _group(dev, frame)
     mad = dev_groups.quantile(0.5)[codes]
     # MAD = 0 (over half the peers share one value): fall back on the mean absolute deviation,
     # scaled by 1.253314 (= sqrt(pi/2), its consistency constant for the normal) as Iglewicz
@@ -1036,7 +1067,7 @@ def _hb(rule: HBRule, frame: MonitoringFrame) -> RuleResult:
     x = frame.series("current", rule.indicator)
     which = "previous" if rule.against == "previous" else "last_year"
     prev = frame.series(which, rule.indicator)
-    codes, ngroups = frame.category_codes
+    codes = frame.category_codes[0]
     reasons = _Reasons(len(x))
     reasons.add(~np.isfinite(x), "missing value")
     reasons.add(~np.isfinite(prev), f"missing value of {_WORDS['en'][rule.against]}")
@@ -1044,7 +1075,7 @@ def _hb(rule: HBRule, frame: MonitoringFrame) -> RuleResult:
     usable = ~reasons.any
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(usable, x / prev, np.nan)
-        ratio_groups = _group(ratio, codes, ngroups)
+        ratio_groups = _group(ratio, frame)
         reasons.add(
             ratio_groups.n_valid[codes] < rule.min_peers,
             f"fewer than {rule.min_peers} peers with both values in the category",
@@ -1054,7 +1085,7 @@ def _hb(rule: HBRule, frame: MonitoringFrame) -> RuleResult:
         s = np.where(ratio < med_r, 1.0 - med_r / ratio, ratio / med_r - 1.0)
         # the size term lets larger units weigh more: a doubling of 1 is less than of 1,000
         effect = s * np.maximum(x, prev) ** rule.U
-        effect_groups = _group(effect, codes, ngroups)
+        effect_groups = _group(effect, frame)
         q1 = effect_groups.quantile(0.25)
         q2 = effect_groups.quantile(0.5)
         q3 = effect_groups.quantile(0.75)
