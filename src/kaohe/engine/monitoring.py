@@ -17,7 +17,7 @@ A rule is an immutable dataclass parsed from a plain mapping (so rules live in J
 plus the previous node, the same node last year and the targets) and returns a
 :class:`MonitoringResult`: per rule, read-only boolean arrays of flagged units and of units with
 insufficient data, the numbers behind each verdict, and zh/en messages for the flagged units.
-Every kernel works on whole arrays; grouped statistics use one sort per rule, never a Python loop
+Every kernel works on whole arrays; grouped statistics sort within categories, never a Python loop
 over units. Missing values (NaN) are never flagged: they are reported as insufficient data.
 """
 
@@ -1157,8 +1157,8 @@ _KERNELS: dict[str, Any] = {
 def evaluate_rules(rules: Iterable[Rule], frame: MonitoringFrame) -> MonitoringResult:
     """Evaluate every rule on every unit of `frame`; raises DataError for an absent indicator.
 
-    Loops run over rules only; each rule is a handful of whole-array numpy operations (plus one
-    or two sorts for the rules within a category).
+    Loops run over rules only; each rule is a handful of whole-array numpy operations (plus two
+    sorts for the rules within a category).
     """
     results = tuple(_KERNELS[rule.kind](rule, frame) for rule in rules)
     return MonitoringResult(units=frame.units, results=results)
