@@ -414,3 +414,14 @@ def test_errors_come_in_row_order() -> None:
         RowError(4, "C", "text in number cell C4", "x"),
         RowError(5, "C5:D5", "merged cells are not allowed in the data area"),
     ]
+
+
+def test_empty_file_and_zip_encryption() -> None:
+    assert rejected(b"") == [RowError(0, "file", "the file is empty")]
+    data = bytearray(filled())
+    # set the "encrypted" bit of the first central-directory entry (what zip tools write)
+    at = data.index(b"PK\x01\x02") + 8
+    data[at] |= 0x1
+    assert rejected(bytes(data)) == [
+        RowError(0, "file", "an encrypted zip archive, not an .xlsx workbook")
+    ]
