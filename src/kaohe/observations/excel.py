@@ -240,7 +240,7 @@ def build_template(
         raise ValueError("duplicate unit codes")
 
     wb = Workbook()
-    ws: Worksheet = wb.active  # type: ignore[assignment]
+    ws: Worksheet = wb.active
     ws.title = DATA_SHEET
     notes: Worksheet = wb.create_sheet(INSTRUCTIONS_SHEET)
 
