@@ -7,4 +7,5 @@ app_name = "observations"
 urlpatterns = [
     path("<int:pk>/history/", views.observation_history, name="history"),
     path("units/<slug:code>/", views.unit_data, name="unit_data"),
+    path("upload/", views.upload, name="upload"),
 ]

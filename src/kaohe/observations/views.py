@@ -166,3 +166,54 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
             "client_key": uuid.uuid4().hex,
         },
     )
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """Download the template for a period; upload it filled in. A refused file lists every
+    problem by row and column and stores nothing."""
+    from kaohe.observations.upload import ingest_upload, template_for, template_scope
+    from kaohe.schemes.models import Cycle
+
+    nodes = list(
+        TimeNode.objects.exclude(cycle__state=Cycle.State.CLOSED)
+        .select_related("cycle")
+        .order_by("cycle__year", "order")
+    )
+    period = request.GET.get("period") or request.POST.get("period") or ""
+    node = next((n for n in nodes if n.period == period), None)
+    scope = template_scope(request.user)
+    if request.method == "GET" and node is not None and request.GET.get("template"):
+        response = HttpResponse(
+            template_for(request.user, node),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="kaohe-{node.period}.xlsx"'
+        return response
+    context: dict[str, Any] = {"nodes": nodes, "node": node, "scope": scope}
+    if request.method == "POST":
+        upload_file = request.FILES.get("file")
+        if node is None or upload_file is None:
+            context["errors"] = [
+                {"row": "", "field": "file", "rule": _("Choose a period and a file."), "value": ""}
+            ]
+        else:
+            try:
+                result = ingest_upload(
+                    upload_file.read(),
+                    user=request.user,
+                    node=node,
+                    file_name=upload_file.name or "",
+                    reason=request.POST.get("reason", "").strip(),
+                )
+            except BatchRejected as exc:
+                context["errors"] = [
+                    {"row": e.row, "field": e.field, "rule": e.rule, "value": e.value}
+                    for e in exc.errors
+                ]
+            else:
+                context["batch"] = result.batch
+                context["duplicate"] = result.duplicate
+        if request.headers.get("HX-Request"):
+            return render(request, "observations/_upload_result.html", context)
+    return render(request, "observations/upload.html", context)

@@ -54,6 +54,11 @@ NAV = (
         frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER}),
     ),
     NavItem(
+        "observations:upload",
+        _("Data upload"),
+        frozenset({R.OFFICE_ADMIN, R.UNIT_HEAD, R.REPORTER}),
+    ),
+    NavItem(
         "monitoring:board",
         _("Warnings"),
         frozenset(

@@ -1,0 +1,85 @@
+"""The Excel door through the page: template per responsible department, a refused file names
+every bad cell and stores nothing, a corrected file goes through the pipeline, twice is once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import load_workbook
+
+from kaohe.observations.excel import DATA_SHEET
+from kaohe.observations.models import IngestionBatch, Observation
+
+pytestmark = pytest.mark.django_db
+
+
+def statistics_bureau(world):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(world.users["stats_reporter"])
+    return client
+
+
+def filled_template(client, values):  # type: ignore[no-untyped-def]
+    response = client.get("/observations/upload/?period=2025Q3&template=1")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook[DATA_SHEET]
+    header = {cell.value: cell.column for cell in sheet[2] if cell.value}
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(4, sheet.max_row + 1)}
+    for (unit, code), value in values.items():
+        sheet.cell(row=rows[unit], column=header[code], value=value)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue(), header, rows
+
+
+def upload(client, data, name="tjj-2025Q3.xlsx"):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/observations/upload/",
+        {"period": "2025Q3", "file": SimpleUploadedFile(name, data)},
+    )
+
+
+def test_one_wrong_cell_refuses_the_file_then_the_fixed_file_goes_in(world):  # type: ignore[no-untyped-def]
+    client = statistics_bureau(world)
+    values = {("D01", "gdp"): 1900.5, ("D02", "gdp"): "一千四", ("D01", "gdp_growth"): 7.1}
+    data, header, _ = filled_template(client, values)
+    assert set(header) >= {"gdp", "gdp_growth", "fiscal_revenue", "tax_revenue"}
+    refused = upload(client, data).content.decode()
+    assert "nothing was saved" in refused or "未保存" in refused
+    assert "一千四" in refused
+    assert not Observation.objects.filter(time_node__period="2025Q3").exists()
+    assert not IngestionBatch.objects.exists()
+    values[("D02", "gdp")] = 1400
+    fixed, _, _ = filled_template(client, values)
+    accepted = upload(client, fixed)
+    assert accepted.status_code == 200
+    batch = IngestionBatch.objects.get()
+    assert (batch.source, batch.created, batch.file_name) == ("excel", 3, "tjj-2025Q3.xlsx")
+    assert (
+        Observation.objects.get(
+            unit=world.d2, indicator__code="gdp", time_node__period="2025Q3"
+        ).value
+        == 1400
+    )
+    upload(client, fixed)  # the same file again changes nothing
+    assert IngestionBatch.objects.count() == 1
+
+
+def test_a_non_excel_file_is_refused_clearly(world):  # type: ignore[no-untyped-def]
+    client = statistics_bureau(world)
+    page = upload(client, b"unit,gdp\nD01,1\n", name="values.xlsx").content.decode()
+    assert "xlsx" in page.lower()
+    assert not IngestionBatch.objects.exists()
+
+
+def test_a_unit_reporter_gets_its_own_unit_only(world):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(world.users["d1_reporter"])
+    response = client.get("/observations/upload/?period=2025Q3&template=1")
+    sheet = load_workbook(io.BytesIO(response.content))[DATA_SHEET]
+    units = [sheet.cell(row=r, column=1).value for r in range(4, sheet.max_row + 1)]
+    assert [u for u in units if u] == ["D01"]
