@@ -3,6 +3,8 @@
 from .errors import DataError, EngineError, ExprError, SchemeError
 from .evaluate import EvaluationResult, InputTable, evaluate
 from .expr import Expression, compile_expr
+from .monitoring import MonitoringFrame, MonitoringResult, RuleError, evaluate_rules, parse_rules
+from .provisional import ProvisionalResult, provisional_standing
 from .robustness import RobustnessResult, assess_robustness
 from .scheme import Scheme, SchemeChange, diff_schemes, dump_scheme, load_scheme
 
@@ -13,7 +15,11 @@ __all__ = [
     "ExprError",
     "Expression",
     "InputTable",
+    "MonitoringFrame",
+    "MonitoringResult",
+    "ProvisionalResult",
     "RobustnessResult",
+    "RuleError",
     "Scheme",
     "SchemeChange",
     "SchemeError",
@@ -22,5 +28,8 @@ __all__ = [
     "diff_schemes",
     "dump_scheme",
     "evaluate",
+    "evaluate_rules",
     "load_scheme",
+    "parse_rules",
+    "provisional_standing",
 ]
