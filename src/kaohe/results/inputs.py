@@ -10,7 +10,8 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -48,9 +49,17 @@ def _split(code: str) -> tuple[str, str | None]:
     return base, period or None
 
 
+class _Version(NamedTuple):
+    """The parts of an observation version a snapshot reads."""
+
+    pk: int
+    value: Decimal | None
+    text: str
+
+
 def _latest_versions(
     units: list[Unit], indicators: list[Indicator], nodes: list[TimeNode], moment: dt.datetime
-) -> dict[tuple[int, int, int], ObservationVersion]:
+) -> dict[tuple[int, int, int], _Version]:
     """The newest version recorded at or before `moment` of every (unit, indicator, node)."""
     rows = (
         ObservationVersion.objects.filter(
@@ -59,14 +68,18 @@ def _latest_versions(
             observation__time_node__in=nodes,
             recorded_at__lte=moment,
         )
-        .select_related("observation")
         .order_by("observation_id", "number")
+        .values_list(
+            "observation__unit_id",
+            "observation__indicator_id",
+            "observation__time_node_id",
+            "pk",
+            "value",
+            "text",
+        )
     )
-    latest: dict[tuple[int, int, int], ObservationVersion] = {}
-    for version in rows:
-        o = version.observation
-        latest[(o.unit_id, o.indicator_id, o.time_node_id)] = version
-    return latest
+    # ascending version numbers: the last one written per slot is the newest
+    return {(u, i, n): _Version(pk, value, text) for u, i, n, pk, value, text in rows}
 
 
 def build_snapshot(
