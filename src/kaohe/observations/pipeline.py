@@ -1,8 +1,8 @@
 """The one ingestion pipeline every door calls (form, Excel, CSV, API, stream):
 
 validate the batch → store new versions → recompute derived values → evaluate monitoring
-rules → raise or resolve warnings → (after commit) publish an event for live pages and other
-systems. It works on the whole batch at once."""
+rules → raise or resolve warnings → refresh provisional standings → (after commit) publish an
+event for live pages and other systems. It works on the whole batch at once."""
 
 from __future__ import annotations
 
@@ -112,6 +112,7 @@ def _ingest(
         [*stored.observations, *derived], acting_user=acting_user, batch=batch
     )
     batch.warnings_raised, batch.warnings_resolved = raised, resolved
+    _refresh_provisional([*stored.observations, *derived], batch=batch)
     batch.save()
     return IngestResult(batch, duplicate=False, errors=tuple(errors))
 
@@ -125,6 +126,23 @@ def _monitor(observations: Sequence[Any], *, acting_user: Any, batch: Any) -> tu
     from kaohe.monitoring.services import evaluate_after_ingest
 
     return evaluate_after_ingest(observations, acting_user=acting_user, batch=batch)
+
+
+def _refresh_provisional(observations: Sequence[Any], *, batch: Any) -> None:
+    """Recompute the provisional standings the changed values feed (when results is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("kaohe.results") or not observations:
+        return
+    from kaohe.indicators.models import Indicator
+    from kaohe.results.provisional import refresh_provisional
+
+    codes = set(
+        Indicator.objects.filter(pk__in={o.indicator_id for o in observations}).values_list(
+            "code", flat=True
+        )
+    )
+    refresh_provisional({o.time_node_id for o in observations}, changed_codes=codes, batch=batch)
 
 
 def publish_batch_event(batch: IngestionBatch) -> None:

@@ -10,9 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaohe.core.api import ReasonSerializer, ServiceCallMixin
+from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet, ServiceCallMixin
 from kaohe.results import selectors, services
-from kaohe.results.models import ScoringRun, UnitResult
+from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
 
 
@@ -132,3 +132,47 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
 
             raise NotFound
         return Response({**UnitResultSerializer(result).data, "explanation": result.explanation})
+
+
+class ProvisionalStandingSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    cycle = serializers.IntegerField(source="scheme_version.scheme.cycle.year", read_only=True)
+    scheme = serializers.CharField(source="scheme_version.scheme.code", read_only=True)
+
+    class Meta:
+        model = ProvisionalStanding
+        fields = [
+            "unit",
+            "cycle",
+            "scheme",
+            "category_code",
+            "node_code",
+            "score",
+            "rank",
+            "coverage",
+            "missing",
+            "computed_at",
+            "batch",
+        ]
+
+
+class ProvisionalStandingViewSet(ScopedReadOnlyViewSet):
+    """Where each unit stands so far this year (refreshed by every accepted batch); a unit's
+    users see their own unit. Filters: `category`, `unit`, `cycle`."""
+
+    queryset = ProvisionalStanding.objects.select_related(
+        "unit", "scheme_version__scheme__cycle"
+    ).order_by("scheme_version_id", "category_code", "rank", "unit__code")
+    serializer_class = ProvisionalStandingSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        rows = super().get_queryset()
+        params = self.request.query_params
+        if params.get("category"):
+            rows = rows.filter(category_code=params["category"])
+        if params.get("unit"):
+            rows = rows.filter(unit__code=params["unit"])
+        if params.get("cycle", "").isdigit():
+            rows = rows.filter(scheme_version__scheme__cycle__year=int(params["cycle"]))
+        return rows

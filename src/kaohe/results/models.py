@@ -148,3 +148,46 @@ class RunInput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.unit_id}/{self.code}"
+
+
+class ProvisionalStanding(models.Model):
+    """A unit's provisional score and rank under a scheme, as of the latest accepted batch.
+
+    A cache recomputed by the ingestion pipeline from the current values (see
+    results/provisional.py): it decides nothing, so it is replaced, not versioned. Official
+    results are scoring runs."""
+
+    scheme_version = models.ForeignKey(
+        "schemes.SchemeVersion", on_delete=models.CASCADE, related_name="provisional"
+    )
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    category_code = models.CharField(_("category"), max_length=40)
+    node_code = models.CharField(_("as of period"), max_length=8)
+    score = models.FloatField(_("provisional score"), null=True)
+    rank = models.PositiveIntegerField(_("provisional rank"), null=True)
+    coverage = models.FloatField(_("share of points with data"), default=0.0)
+    missing = models.JSONField(_("items without a value"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed"))
+    batch = models.ForeignKey(
+        "observations.IngestionBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    scope_path: ClassVar[str] = "unit"
+    objects = ScopedManager["ProvisionalStanding"]()
+
+    class Meta:
+        verbose_name = _("provisional standing")
+        verbose_name_plural = _("provisional standings")
+        ordering = ["scheme_version", "category_code", "rank", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme_version", "unit"], name="one_provisional_standing_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_version_id}/{self.unit_id} {self.rank}"

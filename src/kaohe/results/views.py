@@ -9,11 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import condition, require_POST
 
 from kaohe.core import access
 from kaohe.core.roles import Action
@@ -21,7 +22,7 @@ from kaohe.observations.models import ObservationVersion
 from kaohe.results import selectors, services
 from kaohe.results.export import run_workbook
 from kaohe.results.forms import RunForm
-from kaohe.results.models import ScoringRun, UnitResult
+from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 from kaohe.web import charts
 
 GRADE_COLORS = {
@@ -254,4 +255,58 @@ def unit_result(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "trend": trend,
             "grade_names": _grade_names(run),
         },
+    )
+
+
+def _provisional_groups(request: HttpRequest) -> list[dict[str, Any]]:
+    """The standings the user may see, grouped by scheme and category, in rank order."""
+    rows = (
+        ProvisionalStanding.objects.restrict(request.user)
+        .select_related("unit", "scheme_version__scheme__cycle", "scheme_version__scheme__category")
+        .order_by("-scheme_version__scheme__cycle__year", "scheme_version_id", "category_code")
+    )
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    names: dict[int, dict[str, str]] = {}
+    for row in rows:
+        version = row.scheme_version
+        if version.pk not in names:
+            names[version.pk] = _node_names(version.document)
+        group = groups.setdefault(
+            (version.pk, row.category_code),
+            {
+                "scheme": version.scheme,
+                "category_code": row.category_code,
+                "node_code": row.node_code,
+                "computed_at": row.computed_at,
+                "coverage": row.coverage,
+                "rows": [],
+            },
+        )
+        row.missing_names = [names[version.pk].get(m, m) for m in row.missing]  # type: ignore[attr-defined]
+        group["rows"].append(row)
+    for group in groups.values():
+        group["rows"].sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
+        group["ranked"] = any(r.rank is not None for r in group["rows"])
+    return list(groups.values())
+
+
+def _provisional_etag(request: HttpRequest) -> str:
+    latest = ProvisionalStanding.objects.restrict(request.user).aggregate(
+        last=Max("computed_at"), n=Count("id")
+    )
+    return f'"{request.user.pk}-{latest["n"]}-{latest["last"]}-{get_language()}"'
+
+
+@login_required
+def provisional(request: HttpRequest) -> HttpResponse:
+    """Where every unit stands so far this year; refreshes by itself as batches arrive."""
+    return render(request, "results/provisional.html", {"groups": _provisional_groups(request)})
+
+
+@login_required
+@condition(etag_func=_provisional_etag)
+def provisional_rows(request: HttpRequest) -> HttpResponse:
+    """The standings alone, polled by htmx; 304 while nothing changed."""
+    return render(
+        request, "results/_provisional_rows.html", {"groups": _provisional_groups(request)}
     )

@@ -1,0 +1,118 @@
+"""Provisional standings: after each accepted batch, where every unit stands so far.
+
+For each cycle the batch touched (one that is under way), each scheme with a published version
+is evaluated on the current values at the cycle's latest period with data, and
+`engine.provisional_standing` scores the part of the scheme that has data. The rows are a
+cache replaced on every refresh, written inside the batch's transaction so that the batch, its
+warnings and the standings become visible together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from kaohe.engine import InputTable, evaluate, load_scheme, provisional_standing
+from kaohe.engine.expr import compile_expr
+from kaohe.indicators.models import Indicator
+from kaohe.observations.models import Observation
+from kaohe.results.inputs import build_snapshot
+from kaohe.results.models import ProvisionalStanding
+from kaohe.results.services import scheme_units
+from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
+
+LIVE_STATES = (Cycle.State.GOAL_SETTING, Cycle.State.IN_PROGRESS, Cycle.State.YEAR_END)
+
+
+def _indicator_codes(scheme: Any) -> set[str]:
+    """Indicator codes a scheme reads, through derived indicators' formulas too."""
+    bases = {code.partition("@")[0] for code in scheme.input_codes}
+    codes = set(bases)
+    for formula in (
+        Indicator.objects.filter(code__in=bases)
+        .exclude(formula="")
+        .values_list("formula", flat=True)
+    ):
+        codes |= compile_expr(formula, want="num").names
+    return codes
+
+
+def _as_of_node(cycle: Cycle, units: list[Any], codes: set[str]) -> TimeNode | None:
+    """The cycle's latest period with a fair share of the scheme's values: at least half as
+    many as the fullest period (a few early year-end figures do not make the year-end the
+    period to rank on)."""
+    counts = dict(
+        Observation.objects.filter(
+            unit__in=units, indicator__code__in=codes, time_node__cycle=cycle
+        )
+        .values_list("time_node_id")
+        .annotate(n=Count("id"))
+    )
+    if not counts:
+        return None
+    most = max(counts.values())
+    return (
+        TimeNode.objects.filter(pk__in=[pk for pk, n in counts.items() if 2 * n >= most])
+        .order_by("-order")
+        .first()
+    )
+
+
+def refresh_for_version(
+    version: SchemeVersion, *, batch: Any = None, changed_codes: set[str] | None = None
+) -> int:
+    """Recompute one scheme version's standings; returns the number of units ranked (0 and
+    nothing written when the scheme reads none of `changed_codes`)."""
+    scheme = load_scheme(version.document)
+    codes = _indicator_codes(scheme)
+    if changed_codes is not None and not changed_codes & codes:
+        return 0
+    cycle = version.scheme.cycle
+    units = scheme_units(version.scheme.category)
+    ProvisionalStanding.objects.filter(scheme_version__scheme=version.scheme).delete()
+    node = _as_of_node(cycle, units, codes)
+    if node is None:
+        return 0
+    now = timezone.now()
+    snapshot = build_snapshot(scheme, cycle, units, moment=now, node_code=node.code)
+    table = InputTable.build(
+        units=[u.code for u in units],
+        columns=snapshot.columns,
+        categories=[u.category.code if u.category else "" for u in units],
+        label_codes=scheme.label_codes,
+    )
+    standing = provisional_standing(evaluate(scheme, table))
+    leaves = [leaf.id for leaf in scheme.leaves]
+    rows = [
+        ProvisionalStanding(
+            scheme_version=version,
+            unit=unit,
+            category_code=standing.categories[i],
+            node_code=node.code,
+            score=None if standing.score[i] != standing.score[i] else float(standing.score[i]),
+            rank=None if standing.rank[i] != standing.rank[i] else int(standing.rank[i]),
+            coverage=float(standing.coverage[i]),
+            missing=[leaf for leaf in leaves if standing.missing[leaf][i]],
+            computed_at=now,
+            batch=batch,
+        )
+        for i, unit in enumerate(units)
+    ]
+    ProvisionalStanding.objects.bulk_create(rows)
+    return sum(r.rank is not None for r in rows)
+
+
+def refresh_provisional(
+    time_node_ids: Iterable[int], *, changed_codes: set[str] | None = None, batch: Any = None
+) -> int:
+    """Refresh the standings of every live cycle among these time nodes' cycles (the
+    pipeline's last step before commit); returns the units ranked."""
+    cycles = Cycle.objects.filter(time_nodes__in=set(time_node_ids), state__in=LIVE_STATES)
+    ranked = 0
+    for scheme_model in Scheme.objects.filter(cycle__in=cycles).select_related("cycle", "category"):
+        version = scheme_model.published_version
+        if version is not None:
+            ranked += refresh_for_version(version, batch=batch, changed_codes=changed_codes)
+    return ranked
