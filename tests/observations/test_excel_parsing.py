@@ -161,6 +161,18 @@ def test_round_trip_build_fill_parse() -> None:
     )
 
 
+def test_each_indicator_keeps_its_column_letter() -> None:
+    def gap(ws: Worksheet) -> None:
+        ws.move_range("E2:E6", cols=2)  # party moves to G; E and F stay empty
+
+    parsed = parse(filled(gap))
+    assert dict(zip(parsed.indicators, parsed.columns, strict=True)) == {
+        "gdp": "C",
+        "firms": "D",
+        "party": "G",
+    }
+
+
 def test_parse_without_expectations_accepts_any_codes_as_numbers() -> None:
     def no_labels(ws: Worksheet) -> None:
         ws["E4"] = ws["E6"] = None

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from kaohe.observations.excel import DATA_SHEET
 from kaohe.observations.models import IngestionBatch, Observation
@@ -83,3 +84,15 @@ def test_a_unit_reporter_gets_its_own_unit_only(world):  # type: ignore[no-untyp
     sheet = load_workbook(io.BytesIO(response.content))[DATA_SHEET]
     units = [sheet.cell(row=r, column=1).value for r in range(4, sheet.max_row + 1)]
     assert [u for u in units if u] == ["D01"]
+
+
+def test_a_pipeline_error_names_the_sheet_row_and_column(world):  # type: ignore[no-untyped-def]
+    """Range checks are the pipeline's, which numbers a batch's rows 1, 2, …; the page shows
+    them as the sheet's row and the indicator's column letter."""
+    client = statistics_bureau(world)
+    data, header, rows = filled_template(client, {("D01", "gdp"): 1, ("D02", "gdp"): -250})
+    response = upload(client, data)
+    errors = [(e["row"], e["field"], e["rule"], e["value"]) for e in response.context["errors"]]
+    letter = get_column_letter(header["gdp"])
+    assert errors == [(rows["D02"], letter, "below the lowest plausible value -100", "-250.0")]
+    assert not IngestionBatch.objects.exists()

@@ -21,7 +21,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
@@ -136,12 +136,15 @@ class UploadRow(NamedTuple):
 
 @dataclass(frozen=True)
 class ParsedUpload:
-    """An accepted upload: the period, the header's indicator codes and every non-empty value."""
+    """An accepted upload: the period, the header's indicator codes and every non-empty value.
+
+    `columns` holds the column letter of each indicator (to point at a cell later)."""
 
     period: str
     indicators: tuple[str, ...]
     units: tuple[str, ...]
     rows: tuple[UploadRow, ...]
+    columns: tuple[str, ...] = field(default=(), compare=False)
 
 
 # --- formula-injection safety -------------------------------------------------------------
@@ -647,6 +650,7 @@ def parse_upload(
         indicators=tuple(code for _, code, _ in columns),
         units=tuple(unit_order),
         rows=tuple(rows),
+        columns=tuple(get_column_letter(c) for c, _, _ in columns),
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kaohe.core import access
+from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
 from kaohe.observations.excel import IndicatorSpec, build_template, parse_upload
@@ -71,6 +73,33 @@ def template_for(user: Any, node: TimeNode) -> bytes:
     )
 
 
+def ingest_numbered(
+    rows: Sequence[ValueRow],
+    places: Sequence[tuple[int, Mapping[str, str]]],
+    **kwargs: Any,
+) -> IngestResult:
+    """`ingest` for rows read from a file. The pipeline numbers a batch's rows 1, 2, …; its
+    errors are renumbered to the file's rows: ``places[i]`` is batch row i + 1's row in the
+    file and how to rename the pipeline's field there (e.g. ``value`` → a column letter)."""
+    try:
+        return ingest(rows, **kwargs)
+    except BatchRejected as exc:
+        raise BatchRejected([_placed(e, places) for e in exc.errors]) from None
+
+
+def _placed(error: RowError, places: Sequence[tuple[int, Mapping[str, str]]]) -> RowError:
+    if not 1 <= error.row <= len(places):
+        return error  # row 0: the batch as a whole
+    row, fields = places[error.row - 1]
+    return RowError(row, fields.get(error.field, error.field), error.rule, error.value)
+
+
+def _client_key(kind: str, data: bytes, node: TimeNode, reason: str) -> str:
+    """The same file for the same period (and reason) is one batch, however often it is sent."""
+    digest = hashlib.sha256(data + node.period.encode() + reason.encode()).hexdigest()
+    return f"{kind}:{digest}"
+
+
 def ingest_upload(
     data: bytes, *, user: Any, node: TimeNode, file_name: str, reason: str = ""
 ) -> IngestResult:
@@ -87,11 +116,23 @@ def ingest_upload(
         ValueRow(row.unit_code, row.indicator_code, parsed.period, row.raw_value, reason=reason)
         for row in parsed.rows
     ]
-    digest = hashlib.sha256(data + node.period.encode() + reason.encode()).hexdigest()
-    return ingest(
+    letters = dict(zip(parsed.indicators, parsed.columns, strict=True))
+    places = [
+        (
+            row.row,
+            {
+                "unit": "A",
+                "indicator": letters[row.indicator_code],
+                "value": letters[row.indicator_code],
+            },
+        )
+        for row in parsed.rows
+    ]
+    return ingest_numbered(
         rows,
+        places,
         acting_user=user,
         source=Source.EXCEL,
-        client_key=f"xlsx:{digest}",
+        client_key=_client_key("xlsx", data, node, reason),
         file_name=file_name,
     )
