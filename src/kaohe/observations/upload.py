@@ -1,4 +1,5 @@
-"""The Excel door: which template a user gets, and an upload run through the one pipeline."""
+"""The Excel and CSV doors: which template a user gets, and an upload run through the one
+pipeline."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kaohe.core import access
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
+from kaohe.observations.csvfile import build_csv_template, parse_csv
 from kaohe.observations.excel import IndicatorSpec, build_template, parse_upload
 from kaohe.observations.models import Observation, Source
 from kaohe.observations.pipeline import IngestResult, ingest
@@ -68,6 +70,16 @@ def template_for(user: Any, node: TimeNode) -> bytes:
         title="澜城市考核数据报送",
         period=node.period,
         period_label=node.name_zh,
+        units=[(u.code, u.name_zh) for u in scope.units],
+        indicators=specs(scope.indicators),
+    )
+
+
+def csv_template_for(user: Any, node: TimeNode) -> bytes:
+    """The CSV template: one row per unit and indicator of the user's Excel template."""
+    scope = template_scope(user)
+    return build_csv_template(
+        period=node.period,
         units=[(u.code, u.name_zh) for u in scope.units],
         indicators=specs(scope.indicators),
     )
@@ -134,5 +146,38 @@ def ingest_upload(
         acting_user=user,
         source=Source.EXCEL,
         client_key=_client_key("xlsx", data, node, reason),
+        file_name=file_name,
+    )
+
+
+def ingest_csv_upload(
+    data: bytes, *, user: Any, node: TimeNode, file_name: str, reason: str = ""
+) -> IngestResult:
+    """Parse a CSV upload (refused whole with every problem named by its spreadsheet row) and
+    run its values through the pipeline, like `ingest_upload`. A row's own reason wins over
+    the page's."""
+    scope = template_scope(user)
+    parsed = parse_csv(
+        data,
+        expected_period=node.period,
+        indicators=specs(scope.indicators),
+        units=[u.code for u in scope.units],
+    )
+    rows = [
+        ValueRow(
+            row.unit_code,
+            row.indicator_code,
+            row.period,
+            row.raw_value,
+            reason=row.reason or reason,
+        )
+        for row in parsed.rows
+    ]
+    return ingest_numbered(
+        rows,
+        [(row.row, {}) for row in parsed.rows],
+        acting_user=user,
+        source=Source.CSV,
+        client_key=_client_key("csv", data, node, reason),
         file_name=file_name,
     )

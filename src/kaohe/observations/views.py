@@ -170,9 +170,16 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    """Download the template for a period; upload it filled in. A refused file lists every
-    problem by row and column and stores nothing."""
-    from kaohe.observations.upload import ingest_upload, template_for, template_scope
+    """Download the template for a period (Excel, or CSV with ``template=csv``); upload it
+    filled in (a ``.csv`` name is read as CSV, anything else as .xlsx). A refused file lists
+    every problem by row and column and stores nothing."""
+    from kaohe.observations.upload import (
+        csv_template_for,
+        ingest_csv_upload,
+        ingest_upload,
+        template_for,
+        template_scope,
+    )
     from kaohe.schemes.models import Cycle
 
     nodes = list(
@@ -183,6 +190,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period") or request.POST.get("period") or ""
     node = next((n for n in nodes if n.period == period), None)
     scope = template_scope(request.user)
+    if request.method == "GET" and node is not None and request.GET.get("template") == "csv":
+        response = HttpResponse(
+            csv_template_for(request.user, node), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="kaohe-{node.period}.csv"'
+        return response
     if request.method == "GET" and node is not None and request.GET.get("template"):
         response = HttpResponse(
             template_for(request.user, node),
@@ -198,12 +211,14 @@ def upload(request: HttpRequest) -> HttpResponse:
                 {"row": "", "field": "file", "rule": _("Choose a period and a file."), "value": ""}
             ]
         else:
+            name = upload_file.name or ""
+            ingest_file = ingest_csv_upload if name.lower().endswith(".csv") else ingest_upload
             try:
-                result = ingest_upload(
+                result = ingest_file(
                     upload_file.read(),
                     user=request.user,
                     node=node,
-                    file_name=upload_file.name or "",
+                    file_name=name,
                     reason=request.POST.get("reason", "").strip(),
                 )
             except BatchRejected as exc:
