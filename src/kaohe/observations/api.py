@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaohe.core.api import ScopedReadOnlyViewSet
 from kaohe.observations import services
+from kaohe.observations.csvfile import parse_csv
+from kaohe.observations.excel import MAX_BYTES
 from kaohe.observations.models import Observation, ObservationVersion, Source
-from kaohe.observations.pipeline import ingest
+from kaohe.observations.pipeline import IngestResult, ingest
+from kaohe.observations.upload import ingest_numbered
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -68,12 +72,47 @@ class BatchSerializer(serializers.Serializer):
     allow_partial = serializers.BooleanField(default=False)
 
 
+class CsvBodyParser(BaseParser):
+    """A ``text/csv`` body, handed on as ``{"csv": bytes}`` for
+    `kaohe.observations.csvfile.parse_csv` (read up to one byte past its size limit, which it
+    then reports)."""
+
+    media_type = "text/csv"
+
+    def parse(
+        self,
+        stream: IO[bytes] | None,
+        media_type: str | None = None,
+        parser_context: Any = None,
+    ) -> dict[str, bytes]:
+        return {"csv": stream.read(MAX_BYTES + 1) if stream is not None else b""}
+
+
+def ingest_csv_body(data: bytes, *, user: Any, client_key: str) -> IngestResult:
+    """A CSV body (the CSV door's format, each row naming its period) through the pipeline,
+    all or nothing; errors name the rows as a spreadsheet numbers them (header = 1)."""
+    parsed = parse_csv(data)
+    rows = [
+        services.ValueRow(r.unit_code, r.indicator_code, r.period, r.raw_value, reason=r.reason)
+        for r in parsed.rows
+    ]
+    return ingest_numbered(
+        rows,
+        [(r.row, {}) for r in parsed.rows],
+        acting_user=user,
+        source=Source.API,
+        client_key=client_key,
+    )
+
+
 class ObservationViewSet(ScopedReadOnlyViewSet):
     """Current values in scope, filterable by unit, indicator and period; POST records a batch
-    (all or nothing); `…/{id}/versions/` is the value's history."""
+    (all or nothing) as JSON or as a ``text/csv`` body; `…/{id}/versions/` is the value's
+    history."""
 
     queryset = Observation.objects.select_related("unit", "indicator", "time_node")
     serializer_class = ObservationSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser, CsvBodyParser]
     filterset_fields = {
         "unit__code": ["exact"],
         "indicator__code": ["exact"],
@@ -97,7 +136,15 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
 
     def create(self, request: Request) -> Response:
         """Record a batch through the ingestion pipeline. Idempotent by `client_key` (or the
-        `Idempotency-Key` header): a repeat answers 200 with the first result."""
+        `Idempotency-Key` header): a repeat answers 200 with the first result. A ``text/csv``
+        body holds the rows in the CSV door's format (key in the header; never partial)."""
+        body = request.data
+        if isinstance(body, dict) and isinstance(body.get("csv"), bytes):  # CsvBodyParser's
+            key = request.headers.get("Idempotency-Key", "")
+            result = self.call_service(
+                ingest_csv_body, body["csv"], user=request.user, client_key=key[:128]
+            )
+            return self._batch_response(result)
         payload = BatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -111,6 +158,9 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
             client_key=key[:128],
             allow_partial=data["allow_partial"],
         )
+        return self._batch_response(result)
+
+    def _batch_response(self, result: IngestResult) -> Response:
         return Response(
             {**result.batch.summary(), "duplicate": result.duplicate},
             status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED,
