@@ -18,7 +18,7 @@ import numpy as np
 from kaohe.engine.expr import compile_expr
 from kaohe.engine.scheme import Scheme
 from kaohe.indicators.models import Indicator, ValueType
-from kaohe.observations.models import ObservationVersion
+from kaohe.observations.models import Observation, ObservationVersion
 from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.units.models import Unit
 
@@ -50,9 +50,9 @@ def _split(code: str) -> tuple[str, str | None]:
 
 
 class _Version(NamedTuple):
-    """The parts of an observation version a snapshot reads."""
+    """The parts of an observation version a snapshot reads (no pk: the current value)."""
 
-    pk: int
+    pk: int | None
     value: Decimal | None
     text: str
 
@@ -82,10 +82,26 @@ def _latest_versions(
     return {(u, i, n): _Version(pk, value, text) for u, i, n, pk, value, text in rows}
 
 
+def _current_values(
+    units: list[Unit], indicators: list[Indicator], nodes: list[TimeNode]
+) -> dict[tuple[int, int, int], _Version]:
+    """The current value of every slot (the observation row), without its version."""
+    rows = Observation.objects.filter(
+        unit__in=units, indicator__in=indicators, time_node__in=nodes, version_count__gt=0
+    ).values_list("unit_id", "indicator_id", "time_node_id", "value", "text")
+    return {(u, i, n): _Version(None, value, text) for u, i, n, value, text in rows}
+
+
 def build_snapshot(
-    scheme: Scheme, cycle: Cycle, units: list[Unit], *, moment: dt.datetime, node_code: str
+    scheme: Scheme,
+    cycle: Cycle,
+    units: list[Unit],
+    *,
+    moment: dt.datetime | None,
+    node_code: str,
 ) -> Snapshot:
-    """Read every input the scheme needs for these units, as of `moment`."""
+    """Read every input the scheme needs for these units, as of `moment` (None: the current
+    values, without naming their versions — for provisional standings)."""
     nodes = {n.code: n for n in cycle.time_nodes.all()}
     codes = list(scheme.input_codes)
     wanted = {_split(c)[0] for c in codes}
@@ -101,7 +117,11 @@ def build_snapshot(
             found = Indicator.objects.filter(code=name).first()
             if found is not None:
                 indicators[name] = found
-    latest = _latest_versions(units, list(indicators.values()), list(nodes.values()), moment)
+    latest = (
+        _latest_versions(units, list(indicators.values()), list(nodes.values()), moment)
+        if moment is not None
+        else _current_values(units, list(indicators.values()), list(nodes.values()))
+    )
     cells: dict[tuple[str, str], Cell] = {}
     columns: dict[str, Any] = {}
     missing = sorted(wanted - indicators.keys())

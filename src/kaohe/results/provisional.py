@@ -21,7 +21,7 @@ from kaohe.observations.models import Observation
 from kaohe.results.inputs import build_snapshot
 from kaohe.results.models import ProvisionalStanding
 from kaohe.results.services import scheme_units
-from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
+from kaohe.schemes.models import Cycle, SchemeVersion, TimeNode
 
 LIVE_STATES = (Cycle.State.GOAL_SETTING, Cycle.State.IN_PROGRESS, Cycle.State.YEAR_END)
 
@@ -65,7 +65,7 @@ def refresh_for_version(
 ) -> int:
     """Recompute one scheme version's standings; returns the number of units ranked (0 and
     nothing written when the scheme reads none of `changed_codes`)."""
-    scheme = load_scheme(version.document)
+    scheme = _scheme_of(version)
     codes = _indicator_codes(scheme)
     if changed_codes is not None and not changed_codes & codes:
         return 0
@@ -76,7 +76,7 @@ def refresh_for_version(
     if node is None:
         return 0
     now = timezone.now()
-    snapshot = build_snapshot(scheme, cycle, units, moment=now, node_code=node.code)
+    snapshot = build_snapshot(scheme, cycle, units, moment=None, node_code=node.code)
     table = InputTable.build(
         units=[u.code for u in units],
         columns=snapshot.columns,
@@ -110,9 +110,30 @@ def refresh_provisional(
     """Refresh the standings of every live cycle among these time nodes' cycles (the
     pipeline's last step before commit); returns the units ranked."""
     cycles = Cycle.objects.filter(time_nodes__in=set(time_node_ids), state__in=LIVE_STATES)
-    ranked = 0
-    for scheme_model in Scheme.objects.filter(cycle__in=cycles).select_related("cycle", "category"):
-        version = scheme_model.published_version
-        if version is not None:
-            ranked += refresh_for_version(version, batch=batch, changed_codes=changed_codes)
-    return ranked
+    latest: dict[int, SchemeVersion] = {}
+    for version in (
+        SchemeVersion.objects.published()
+        .filter(scheme__cycle__in=cycles)
+        .select_related("scheme__cycle", "scheme__category")
+        .defer("document", "yaml_text")
+        .order_by("scheme_id", "-number")
+    ):
+        latest.setdefault(version.scheme_id, version)
+    return sum(
+        refresh_for_version(version, batch=batch, changed_codes=changed_codes)
+        for version in latest.values()
+    )
+
+
+_SCHEMES: dict[tuple[int, str], Any] = {}
+
+
+def _scheme_of(version: SchemeVersion) -> Any:
+    """The loaded scheme of a published version (immutable, so loaded once per process)."""
+    key = (version.pk, version.fingerprint)
+    scheme = _SCHEMES.get(key)
+    if scheme is None:
+        if len(_SCHEMES) > 64:
+            _SCHEMES.clear()
+        scheme = _SCHEMES[key] = load_scheme(version.document)
+    return scheme
