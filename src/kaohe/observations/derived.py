@@ -14,7 +14,7 @@ import numpy as np
 from kaohe.engine.expr import compile_expr
 from kaohe.indicators.models import Indicator
 from kaohe.observations.models import Observation, Source
-from kaohe.observations.services import CheckedRow, RecordResult, store_rows
+from kaohe.observations.services import CheckedRow, RecordResult, StoredObservation, store_rows
 from kaohe.schemes.models import TimeNode
 from kaohe.units.models import Unit
 
@@ -40,8 +40,8 @@ def _ordered(derived: list[Indicator]) -> list[Indicator]:
 
 
 def recompute_derived(
-    observations: Iterable[Observation], *, acting_user: Any, batch: Any = None
-) -> list[Observation]:
+    observations: Iterable[StoredObservation], *, acting_user: Any, batch: Any = None
+) -> list[StoredObservation]:
     """Recompute the derived indicators affected by these changed observations; returns the
     derived observations that got a new version."""
     changed = list(observations)
@@ -54,7 +54,7 @@ def recompute_derived(
         )
     )
     derived = [d for d in Indicator.objects.active().exclude(formula="")]
-    written: list[Observation] = []
+    written: list[StoredObservation] = []
     units = Unit.objects.in_bulk({u for u, _ in slots})
     nodes = TimeNode.objects.in_bulk({n for _, n in slots})
     for indicator in _ordered(derived):

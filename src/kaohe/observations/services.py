@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kaohe.core import access, audit
@@ -15,11 +15,13 @@ from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator, ValueType
-from kaohe.observations.models import Observation, ObservationVersion, Source
+from kaohe.observations.bulk import BatchWriter
+from kaohe.observations.models import Observation, Source
 from kaohe.schemes.models import TimeNode
 from kaohe.units.models import Unit
 
 _MAX_ABS = Decimal("1e17")
+Key = tuple[int, int, int]  # (unit id, indicator id, time node id): one slot
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,29 @@ class ValueRow:
     reason: str = ""
 
 
+class StoredObservation(NamedTuple):
+    """A slot as a batch left it: what derived values, monitoring and provisional standings
+    read of the observations a batch changed (a model instance per row would cost more than
+    writing the row)."""
+
+    pk: int
+    unit_id: int
+    indicator_id: int
+    time_node_id: int
+    value: Decimal | None
+    text: str
+
+
 @dataclass
 class RecordResult:
-    """What a batch did: versions written, values unchanged (skipped), and the audit event."""
+    """What a batch did: versions written, values unchanged (skipped), the audit event, and
+    the observations that got a new version (one per version, in the order of the rows)."""
 
     created: int = 0
     corrected: int = 0
     unchanged: int = 0
     event_id: int | None = None
-    observations: list[Observation] = field(default_factory=list)
+    observations: list[StoredObservation] = field(default_factory=list)
 
     @property
     def observation_ids(self) -> list[int]:
@@ -190,93 +206,86 @@ def store_rows(
     """Write checked rows as new versions (must run inside the caller's transaction).
 
     A value equal to the current one is skipped; a changed value needs the row's reason unless
-    `require_reason` is off (derived values, whose reason is `automatic_reason`)."""
-    existing = {
-        (o.unit_id, o.indicator_id, o.time_node_id): o
-        for o in Observation.objects.select_for_update().filter(
-            unit__in={c.unit.pk for c in checked},
-            indicator__in={c.indicator.pk for c in checked},
-            time_node__in={c.node.pk for c in checked},
-        )
-    }
+    `require_reason` is off (derived values, whose reason is `automatic_reason`).
+
+    The batch is written in bulk (`bulk.BatchWriter`): new slots are inserted holding their
+    value and version 1 and their ids read back in one query, corrected slots are updated in
+    one statement, and the versions are inserted — never updated."""
+    keys = [(c.unit.pk, c.indicator.pk, c.node.pk) for c in checked]
+    existing = _current_slots(keys)
     if require_reason:
         missing_reason = [
             RowError(c.number, "reason", "changing a recorded value needs a reason", _shown(c))
-            for c in checked
-            if (current := existing.get((c.unit.pk, c.indicator.pk, c.node.pk))) is not None
-            and current.version_count
-            and (current.value, current.text) != (c.value, c.text)
+            for c, key in zip(checked, keys, strict=True)
+            if (current := existing.get(key)) is not None
+            and current[3]
+            and (current[1], current[2]) != (c.value, c.text)
             and not c.reason.strip()
         ]
         if missing_reason:
             raise BatchRejected(missing_reason)
     result = RecordResult()
-    new_slots = [
-        Observation(unit=c.unit, indicator=c.indicator, time_node=c.node)
-        for c in checked
-        if (c.unit.pk, c.indicator.pk, c.node.pk) not in existing
-    ]
-    if new_slots:
-        Observation.objects.bulk_create(new_slots)
-        for obs in Observation.objects.filter(
-            unit__in={o.unit_id for o in new_slots},
-            indicator__in={o.indicator_id for o in new_slots},
-            time_node__in={o.time_node_id for o in new_slots},
-        ):
-            existing.setdefault((obs.unit_id, obs.indicator_id, obs.time_node_id), obs)
-    units = {c.unit.pk for c in checked}
-    event = audit.record(
-        EventType.OBSERVATIONS_RECORDED,
-        acting_user=acting_user,
-        unit=checked[0].unit if len(units) == 1 else None,
-        extra={"source": source, "rows": len(checked)},
-    )
-    now = timezone.now()
-    versions: list[ObservationVersion] = []
-    touched: list[Observation] = []
+    # Every slot's state as the batch goes through it: [id (None: new), value, text, versions].
+    state: dict[Key, list[Any]] = {key: list(slot) for key, slot in existing.items()}
+    versions: list[tuple[Key, int, Decimal | None, str, str]] = []
     corrections: list[dict[str, Any]] = []
-    for c in checked:
-        obs = existing[(c.unit.pk, c.indicator.pk, c.node.pk)]
-        if obs.version_count and (obs.value, obs.text) == (c.value, c.text):
+    for c, key in zip(checked, keys, strict=True):
+        slot = state.get(key)
+        if slot is None:
+            slot = state[key] = [None, None, "", 0]
+        elif slot[3] and slot[1] == c.value and slot[2] == c.text:
             result.unchanged += 1
             continue
         reason = c.reason or automatic_reason
-        if obs.version_count:
+        if slot[3]:
             result.corrected += 1
             corrections.append(
                 {
                     "unit": c.unit.code,
                     "indicator": c.indicator.code,
                     "period": c.node.period,
-                    "before": str(obs.value) if obs.value is not None else obs.text,
+                    "before": str(slot[1]) if slot[1] is not None else slot[2],
                     "after": str(c.value) if c.value is not None else c.text,
                     "reason": reason,
                 }
             )
         else:
             result.created += 1
-        obs.version_count += 1
-        obs.value, obs.text = c.value, c.text
-        obs.updated_at = now
-        touched.append(obs)
-        versions.append(
-            ObservationVersion(
-                observation=obs,
-                number=obs.version_count,
-                value=c.value,
-                text=c.text,
-                source=source,
-                source_unit=source_unit,
-                sent_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-                recorded_at=now,
-                reason=reason,
-                event=event,
-                batch=batch,
-            )
-        )
-    ObservationVersion.objects.bulk_create(versions, batch_size=2000)
-    Observation.objects.bulk_update(
-        touched, ["value", "text", "version_count", "updated_at"], batch_size=2000
+        slot[1], slot[2], slot[3] = c.value, c.text, slot[3] + 1
+        versions.append((key, slot[3], c.value, c.text, reason))
+    writer = BatchWriter(connection)
+    now = timezone.now()
+    new = [(key, slot) for key, slot in state.items() if slot[0] is None]
+    if new:
+        writer.insert_slots([(*key, slot[1], slot[2], slot[3]) for key, slot in new], now)
+        ids = _slot_ids([key for key, _ in new])
+        for key, slot in new:
+            slot[0] = ids[key]
+    units = {key[0] for key in keys}
+    event = audit.record(
+        EventType.OBSERVATIONS_RECORDED,
+        acting_user=acting_user,
+        unit=checked[0].unit if len(units) == 1 else None,
+        extra={"source": source, "rows": len(checked)},
+    )
+    sender = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
+    source_unit_id = source_unit.pk if source_unit is not None else None
+    batch_id = batch.pk if batch is not None else None
+    writer.insert_versions(
+        [
+            (state[key][0], number, value, text, source, source_unit_id, sender, reason,
+             event.pk, batch_id)
+            for key, number, value, text, reason in versions
+        ],
+        now,
+    )  # fmt: skip
+    writer.update_slots(
+        [
+            (slot[0], slot[1], slot[2], slot[3])
+            for key, slot in state.items()
+            if key in existing and slot[3] != existing[key][3]
+        ],
+        now,
     )
     summary = {
         "source": source,
@@ -290,7 +299,11 @@ def store_rows(
     # completed here, in the same transaction (the append-only guard is for later edits).
     type(event).objects.filter(pk=event.pk).update(extra_data=summary)
     result.event_id = event.pk
-    result.observations = touched
+    result.observations = [
+        StoredObservation(slot[0], *key, slot[1], slot[2])
+        for key, *_ in versions
+        if (slot := state[key])
+    ]
     if corrections and require_reason:
         audit.record(
             EventType.OBSERVATION_CORRECTED,
@@ -299,6 +312,37 @@ def store_rows(
             reason="; ".join(sorted({c["reason"] for c in corrections})),
         )
     return result
+
+
+def _current_slots(keys: Sequence[Key]) -> dict[Key, tuple[int, Decimal | None, str, int]]:
+    """(id, value, text, versions) of the slots that exist among `keys`, locked for the
+    transaction (PostgreSQL; SQLite's transaction holds the write lock already)."""
+    rows = (
+        Observation.objects.select_for_update()
+        .filter(
+            unit__in={k[0] for k in keys},
+            indicator__in={k[1] for k in keys},
+            time_node__in={k[2] for k in keys},
+        )
+        .order_by()
+        .values_list("unit_id", "indicator_id", "time_node_id", "pk", "value", "text",
+                     "version_count")
+    )  # fmt: skip
+    return {(u, i, n): (pk, value, text, count) for u, i, n, pk, value, text, count in rows}
+
+
+def _slot_ids(keys: Sequence[Key]) -> dict[Key, int]:
+    """The ids of slots just inserted, in one query."""
+    rows = (
+        Observation.objects.filter(
+            unit__in={k[0] for k in keys},
+            indicator__in={k[1] for k in keys},
+            time_node__in={k[2] for k in keys},
+        )
+        .order_by()
+        .values_list("unit_id", "indicator_id", "time_node_id", "pk")
+    )
+    return {(u, i, n): pk for u, i, n, pk in rows}
 
 
 def _shown(row: CheckedRow) -> str:
