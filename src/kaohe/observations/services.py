@@ -64,33 +64,54 @@ class RecordResult:
         return [o.pk for o in self.observations]
 
 
-def _parse_value(raw: Any, indicator: Indicator) -> tuple[Decimal | None, str, str | None]:
-    """(number, text, error rule or None)."""
+_SIX_PLACES = Decimal("0.000001")
+
+
+def _limits(indicator: Indicator) -> tuple[Decimal | None, Decimal | None]:
+    """The plausible range of an indicator's values, as decimals."""
+    low, high = indicator.min_value, indicator.max_value
+    return (
+        None if low is None else Decimal(str(low)),
+        None if high is None else Decimal(str(high)),
+    )
+
+
+def _parse_value(
+    raw: Any,
+    indicator: Indicator,
+    limits: tuple[Decimal | None, Decimal | None] | None = None,
+) -> tuple[Decimal | None, str, str | None]:
+    """(number, text, error rule or None); `limits` are `_limits(indicator)` if known."""
     if indicator.value_type == ValueType.GRADE:
         text = str(raw).strip() if raw is not None else ""
         if not text:
             return None, "", "a graded value is required"
         return None, text[:40], None
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    kind = type(raw)
+    if kind is int or kind is float:  # str() of a number has no spaces or group commas
+        shown = str(raw)
+    elif raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, "", "a value is required"
-    if isinstance(raw, bool):
+    elif isinstance(raw, bool):
         return None, "", "must be a number"
+    else:
+        shown = str(raw).strip().replace(",", "")
     try:
-        number = Decimal(str(raw).strip().replace(",", ""))
+        number = Decimal(shown)
     except InvalidOperation:
         return None, "", "must be a number"
     if not number.is_finite() or abs(number) >= _MAX_ABS:
         return None, "", "must be a finite number below 10^17"
-    number = number.quantize(Decimal("0.000001"))
-    if indicator.min_value is not None and number < Decimal(str(indicator.min_value)):
+    number = number.quantize(_SIX_PLACES)
+    low, high = _limits(indicator) if limits is None else limits
+    if low is not None and number < low:
         return None, "", f"below the lowest plausible value {indicator.min_value:g}"
-    if indicator.max_value is not None and number > Decimal(str(indicator.max_value)):
+    if high is not None and number > high:
         return None, "", f"above the highest plausible value {indicator.max_value:g}"
     return number, "", None
 
 
-@dataclass(frozen=True)
-class CheckedRow:
+class CheckedRow(NamedTuple):
     """A row that passed validation, resolved to its objects."""
 
     number: int
@@ -109,7 +130,10 @@ def check_rows(
 
     Checks: known assessed unit, active basic indicator, existing period, no duplicate slot,
     the sender may report the unit (or is the indicator's responsible department), a locked
-    period needs a reason, the value parses and is within the plausible range."""
+    period needs a reason, the value parses and is within the plausible range.
+
+    A row that passes takes one pass of cheap tests; only a row that fails goes through
+    `_row_errors`, which names every problem."""
     if not rows:
         return [], [RowError(0, "rows", "the batch is empty")]
     units = {u.code: u for u in Unit.objects.filter(code__in={r.unit for r in rows})}
@@ -127,70 +151,96 @@ def check_rows(
     }
     scope = access.unit_scope(acting_user, Action.REPORT)
     responsible = access.responsible_unit_ids(acting_user, Action.REPORT)
+    # The indicators this sender may send (active, basic unless allowed) and their limits.
+    sendable = {
+        code: _limits(i)
+        for code, i in indicators.items()
+        if i.status == Indicator.Status.ACTIVE and (allow_derived or not i.is_derived)
+    }
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
     checked: list[CheckedRow] = []
+    append = checked.append
     for number, row in enumerate(rows, start=1):
-        row_errors: list[RowError] = []
+        first = seen.setdefault((row.unit, row.indicator, row.period), number)
         unit = units.get(row.unit)
         indicator = indicators.get(row.indicator)
         node = nodes.get(row.period)
-        if unit is None:
-            row_errors.append(RowError(number, "unit", "unknown unit code", row.unit))
-        elif not unit.is_assessed:
-            row_errors.append(RowError(number, "unit", "not an assessed unit", row.unit))
-        if indicator is None:
-            row_errors.append(
-                RowError(number, "indicator", "unknown indicator code", row.indicator)
+        if (
+            first == number
+            and unit is not None
+            and indicator is not None
+            and node is not None
+            and unit.is_assessed
+            and row.indicator in sendable
+            and (unit.pk in scope or indicator.responsible_department_id in responsible)
+            and (not node.locked or row.reason.strip())
+        ):
+            value, text, rule = _parse_value(row.value, indicator, sendable[row.indicator])
+            if rule is None:
+                append(CheckedRow(number, row.reason, unit, indicator, node, value, text))
+                continue
+        errors += _row_errors(
+            number, row, unit, indicator, node, first, scope, responsible, allow_derived
+        )
+    return checked, errors
+
+
+def _row_errors(
+    number: int,
+    row: ValueRow,
+    unit: Unit | None,
+    indicator: Indicator | None,
+    node: TimeNode | None,
+    first: int,
+    scope: Any,
+    responsible: Any,
+    allow_derived: bool,
+) -> list[RowError]:
+    """Every problem of one row (`first`: the number of the first row with its slot)."""
+    row_errors: list[RowError] = []
+    if unit is None:
+        row_errors.append(RowError(number, "unit", "unknown unit code", row.unit))
+    elif not unit.is_assessed:
+        row_errors.append(RowError(number, "unit", "not an assessed unit", row.unit))
+    if indicator is None:
+        row_errors.append(RowError(number, "indicator", "unknown indicator code", row.indicator))
+    elif indicator.status != Indicator.Status.ACTIVE:
+        row_errors.append(
+            RowError(number, "indicator", "not an active catalogue indicator", row.indicator)
+        )
+    elif indicator.is_derived and not allow_derived:
+        row_errors.append(
+            RowError(
+                number, "indicator", "derived indicators are computed, not sent", row.indicator
             )
-        elif indicator.status != Indicator.Status.ACTIVE:
+        )
+    if node is None:
+        row_errors.append(RowError(number, "period", "no such time node in any cycle", row.period))
+    if first != number:
+        row_errors.append(
+            RowError(number, "period", f"duplicate of row {first} in this batch", row.period)
+        )
+    if unit is not None and indicator is not None and node is not None and not row_errors:
+        allowed = unit.pk in scope or indicator.responsible_department_id in responsible
+        if not allowed:
             row_errors.append(
-                RowError(number, "indicator", "not an active catalogue indicator", row.indicator)
-            )
-        elif indicator.is_derived and not allow_derived:
-            row_errors.append(
-                RowError(
-                    number, "indicator", "derived indicators are computed, not sent", row.indicator
-                )
-            )
-        if node is None:
-            row_errors.append(
-                RowError(number, "period", "no such time node in any cycle", row.period)
-            )
-        key = (row.unit, row.indicator, row.period)
-        if key in seen:
-            row_errors.append(
-                RowError(
-                    number, "period", f"duplicate of row {seen[key]} in this batch", row.period
-                )
+                RowError(number, "unit", "you may not report values for this unit", row.unit)
             )
         else:
-            seen[key] = number
-        if unit is not None and indicator is not None and node is not None and not row_errors:
-            allowed = unit.pk in scope or indicator.responsible_department_id in responsible
-            if not allowed:
+            if node.locked and not row.reason.strip():
                 row_errors.append(
-                    RowError(number, "unit", "you may not report values for this unit", row.unit)
+                    RowError(
+                        number,
+                        "period",
+                        "the period is locked: a correction needs a reason",
+                        row.period,
+                    )
                 )
-            else:
-                if node.locked and not row.reason.strip():
-                    row_errors.append(
-                        RowError(
-                            number,
-                            "period",
-                            "the period is locked: a correction needs a reason",
-                            row.period,
-                        )
-                    )
-                value, text, rule = _parse_value(row.value, indicator)
-                if rule is not None:
-                    row_errors.append(RowError(number, "value", rule, str(row.value)))
-                elif not row_errors:
-                    checked.append(
-                        CheckedRow(number, row.reason, unit, indicator, node, value, text)
-                    )
-        errors.extend(row_errors)
-    return checked, errors
+            rule = _parse_value(row.value, indicator)[2]
+            if rule is not None:
+                row_errors.append(RowError(number, "value", rule, str(row.value)))
+    return row_errors
 
 
 def store_rows(
