@@ -692,3 +692,19 @@ def test_every_kind_on_no_units_and_on_all_missing_values() -> None:
     assert [r.insufficient.tolist() for r in result.results] == [[True] * 3] * 6
     assert not result.any_flagged.any()
     assert {r.details(0)["reason"] for r in result.results} == {"missing value", "missing operand"}
+
+
+def test_messages_name_indicators_when_given_labels() -> None:
+    frame = MonitoringFrame.build(
+        units=["a"],
+        current={"tax": np.array([12.0]), "fiscal": np.array([10.0])},
+        node="Q1",
+    )
+    rule = parse_rule({"id": "c", "kind": "cross_check", "expression": "tax <= fiscal"})
+    verdict = evaluate_rules([rule], frame)["c"]
+    labels = {"tax": "税收收入", "fiscal": "财政收入"}
+    assert (
+        verdict.message(0, "zh", labels)
+        == "a：未通过印证规则 税收收入 <= 财政收入：财政收入 = 10, 税收收入 = 12"
+    )
+    assert verdict.message(0, "zh") == "a：未通过印证规则 tax <= fiscal：fiscal = 10, tax = 12"

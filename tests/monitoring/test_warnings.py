@@ -63,9 +63,13 @@ def test_an_inflated_figure_is_caught_on_arrival(world, rules):  # type: ignore[
         "serious",
     )
     assert warning.details["operands"] == {"fiscal_revenue": 100.0, "tax_revenue": 118.0}
+    # messages name the indicators (the test catalogue's English names are upper-case codes)
     assert warning.message_en == (
-        "东区 fails the cross-check tax_revenue <= fiscal_revenue: "
-        "fiscal_revenue = 100, tax_revenue = 118"
+        "东区 fails the cross-check TAX_REVENUE <= FISCAL_REVENUE: "
+        "FISCAL_REVENUE = 100, TAX_REVENUE = 118"
+    )
+    assert warning.message_zh == (
+        "东区：未通过印证规则 税收收入 <= 一般公共预算收入：一般公共预算收入 = 100, 税收收入 = 118"
     )
     assert warning.raised_by_batch == result.batch
     notified = Notification.objects.filter(user=world.users["d1_reporter"])

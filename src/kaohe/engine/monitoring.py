@@ -59,6 +59,8 @@ __all__ = [
     "rule_to_mapping",
 ]
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
@@ -822,11 +824,16 @@ class RuleResult:
             out["operands"] = ops
         return out
 
-    def message(self, index: int, lang: Literal["zh", "en"]) -> str:
-        """The plain-language message for unit ``index`` in ``lang``."""
-        return self._format(index, lang, self.details(index))
+    def message(
+        self, index: int, lang: Literal["zh", "en"], labels: Mapping[str, str] | None = None
+    ) -> str:
+        """The plain-language message for unit ``index`` in ``lang``; ``labels`` names the
+        indicators (code → name in that language; a code without a label stays a code)."""
+        return self._format(index, lang, self.details(index), labels or {})
 
-    def _format(self, index: int, lang: str, det: Mapping[str, Any]) -> str:
+    def _format(
+        self, index: int, lang: str, det: Mapping[str, Any], labels: Mapping[str, str]
+    ) -> str:
         rule = self.rule
         words = _WORDS[lang]
         unit = self.frame.units[index]
@@ -834,7 +841,7 @@ class RuleResult:
             "unit": unit,
             "name": self.frame.names[index] if self.frame.names else unit,
             "category": self.frame.categories[index],
-            "indicator": rule.indicator,
+            "indicator": labels.get(rule.indicator, rule.indicator),
             "rule": rule.id,
             "severity": rule.severity,
         }
@@ -850,7 +857,13 @@ class RuleResult:
         if isinstance(rule, DropRule | HBRule):
             ctx["against"] = words[rule.against]
         if isinstance(rule, CrossCheckRule):
-            ctx["operands"] = ", ".join(f"{k} = {_fmt(v)}" for k, v in det["operands"].items())
+            ctx["operands"] = ", ".join(
+                f"{labels.get(k, k)} = {_fmt(v)}" for k, v in det["operands"].items()
+            )
+            if labels:
+                ctx["expression"] = _IDENTIFIER.sub(
+                    lambda m: labels.get(m.group(0), m.group(0)), str(det["expression"])
+                )
         template = getattr(rule.messages, lang)
         return str(template.format(**ctx))
 
@@ -868,8 +881,8 @@ class RuleResult:
                     unit=self.frame.units[i],
                     index=int(i),
                     details=MappingProxyType(det),
-                    message_zh=self._format(int(i), "zh", det),
-                    message_en=self._format(int(i), "en", det),
+                    message_zh=self._format(int(i), "zh", det, {}),
+                    message_en=self._format(int(i), "en", det, {}),
                 )
             )
         return tuple(out)

@@ -135,6 +135,11 @@ def evaluate_node(
     }
     raised = resolved = 0
     now = timezone.now()
+    names = Indicator.objects.filter(code__in=codes).values_list("code", "name_zh", "name_en")
+    labels = {
+        "zh": {code: zh for code, zh, _en in names},
+        "en": {code: en or zh for code, zh, en in names},
+    }
     for model, _rule in rules:
         verdict = result[model.code]
         for i in np.flatnonzero(verdict.flagged):
@@ -147,8 +152,8 @@ def evaluate_node(
                 time_node=node,
                 severity=model.severity,
                 details=verdict.details(int(i)),
-                message_zh=verdict.message(int(i), "zh"),
-                message_en=verdict.message(int(i), "en"),
+                message_zh=verdict.message(int(i), "zh", labels["zh"]),
+                message_en=verdict.message(int(i), "en", labels["en"]),
                 raised_by_batch=batch,
             )
             raised += 1
