@@ -19,6 +19,16 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", _("serious")
 
 
+RULE_KINDS = {
+    "threshold": _("threshold"),
+    "drop": _("drop against an earlier period"),
+    "pace": _("behind the target's pace"),
+    "peer_outlier": _("outlier among peers"),
+    "hb": _("implausible change (Hidiroglou–Berthelot)"),
+    "cross_check": _("cross-check"),
+}
+
+
 class MonitoringRule(BilingualNameMixin, TimeStampedModel):
     """One rule: `spec` is the engine's rule mapping (kind, indicator or expression, limits)."""
 
@@ -37,6 +47,10 @@ class MonitoringRule(BilingualNameMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return str(RULE_KINDS.get(self.kind, self.kind))
 
 
 class WarningQuerySet(models.QuerySet["Warning"]):

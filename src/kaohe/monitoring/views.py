@@ -19,7 +19,7 @@ from kaohe.core.models import AuditEvent
 from kaohe.core.roles import Action
 from kaohe.monitoring import services
 from kaohe.monitoring.forms import AnswerForm, DecisionForm, RuleForm
-from kaohe.monitoring.models import MonitoringRule, Severity, Warning
+from kaohe.monitoring.models import RULE_KINDS, MonitoringRule, Severity, Warning
 
 
 def _filtered(request: HttpRequest) -> tuple[QuerySet[Warning], dict[str, str]]:
@@ -66,7 +66,10 @@ def board(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "states": Warning.State.choices,
             "severities": Severity.choices,
-            "kinds": sorted(set(MonitoringRule.objects.values_list("kind", flat=True))),
+            "kinds": [
+                (kind, RULE_KINDS.get(kind, kind))
+                for kind in sorted(set(MonitoringRule.objects.values_list("kind", flat=True)))
+            ],
             "query": request.GET.urlencode(),
         },
     )
