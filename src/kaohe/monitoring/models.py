@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -109,6 +109,14 @@ class Warning(TimeStampedModel):
     scope_path: ClassVar[str] = "unit"
     objects = ScopedManager["Warning"]()
     board = WarningQuerySet.as_manager()
+
+    @classmethod
+    def extra_scope_q(cls, user: Any, action: str) -> Q | None:
+        """A sender (e.g. a responsible department reporting for every district) sees the
+        warnings its own batches raised; answering them stays with the unit."""
+        if action != "view" or not getattr(user, "is_authenticated", False):
+            return None
+        return Q(raised_by_batch__sender=user)
 
     class Meta:
         verbose_name = _("warning")
