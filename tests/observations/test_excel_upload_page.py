@@ -96,3 +96,40 @@ def test_a_pipeline_error_names_the_sheet_row_and_column(world):  # type: ignore
     letter = get_column_letter(header["gdp"])
     assert errors == [(rows["D02"], letter, "below the lowest plausible value -100", "-250.0")]
     assert not IngestionBatch.objects.exists()
+
+
+def test_the_accepted_file_shows_values_growth_and_warnings_at_once(world):  # type: ignore[no-untyped-def]
+    from kaohe.monitoring.services import save_rule
+    from kaohe.observations.pipeline import ingest
+    from kaohe.observations.services import ValueRow
+    from kaohe.schemes import services as scheme_services
+
+    save_rule(
+        acting_user=world.admin,
+        code="tax_within_fiscal",
+        name_zh="税收不超过财政收入",
+        name_en="Tax within fiscal revenue",
+        spec={"kind": "cross_check", "expression": "tax_revenue <= fiscal_revenue"},
+    )
+    last_year = scheme_services.create_cycle(acting_user=world.admin, year=2024)
+    assert last_year.time_nodes.filter(period="2024Q3").exists()
+    ingest([ValueRow("D01", "gdp", "2024Q3", "1000")], acting_user=world.admin, source="import")
+    client = statistics_bureau(world)
+    values = {("D01", "fiscal_revenue"): 100, ("D01", "tax_revenue"): 118, ("D01", "gdp"): 1900}
+    data, _, _ = filled_template(client, values)
+    response = client.post(
+        "/observations/upload/",
+        {"period": "2025Q3", "file": SimpleUploadedFile("tjj.xlsx", data)},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = response.content.decode()
+    assert "Tax within" not in page  # the message, not the rule name, is shown
+    assert "fails the cross-check" in page  # the warning raised by this very file
+    assert page.count('class="batch-rows"') == 1
+    assert "税收占比" in page  # the derived share, recomputed on arrival
+    assert ">90.0<" in page  # GDP 1900 against 1000 a year earlier: +90.0 %
+    # the statistics bureau sees the warning its file raised, but answering is the district's
+    warning = response.context["warnings"][0]
+    detail = client.get(f"/monitoring/warnings/{warning.pk}/")
+    assert detail.status_code == 200

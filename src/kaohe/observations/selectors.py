@@ -53,3 +53,52 @@ def periods_with_values(user: Any, *, code: str | None = None) -> list[str]:
     if code is not None:
         queryset = queryset.filter(time_node__code=code)
     return sorted(set(queryset.values_list("time_node__period", flat=True).distinct()))
+
+
+def batch_rows(user: Any, batch: Any, *, limit: int = 500) -> list[dict[str, Any]]:
+    """What a batch stored, as the sender may see it: each value (derived ones included) with
+    the same period last year and the year-on-year change, in row order."""
+    from kaohe.observations.models import ObservationVersion
+
+    versions = list(
+        ObservationVersion.objects.restrict(user)
+        .filter(batch=batch)
+        .select_related("observation__unit", "observation__indicator", "observation__time_node")
+        .order_by("observation__unit__code", "observation__indicator__code", "pk")[:limit]
+    )
+    last_year = {
+        f"{int(p[:4]) - 1}{p[4:]}"
+        for p in {v.observation.time_node.period for v in versions}
+        if p[:4].isdigit()
+    }
+    grid = {
+        (u, i, period): value
+        for u, i, period, value in Observation.objects.filter(
+            unit__in={v.observation.unit_id for v in versions},
+            indicator__in={v.observation.indicator_id for v in versions},
+            time_node__period__in=last_year,
+        ).values_list("unit_id", "indicator_id", "time_node__period", "value")
+    }
+    rows = []
+    for v in versions:
+        o = v.observation
+        period = o.time_node.period
+        base = grid.get((o.unit_id, o.indicator_id, f"{int(period[:4]) - 1}{period[4:]}"))
+        change = (
+            (float(v.value) / float(base) - 1.0) * 100.0
+            if v.value is not None and base not in (None, 0)
+            else None
+        )
+        rows.append(
+            {
+                "unit": o.unit,
+                "indicator": o.indicator,
+                "period": o.time_node,
+                "value": v.value if v.value is not None else v.text,
+                "derived": v.source == "derived",
+                "correction": v.number > 1,
+                "last_year": base,
+                "change": change,
+            }
+        )
+    return rows

@@ -18,7 +18,7 @@ from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
 from kaohe.observations.models import Source
 from kaohe.observations.pipeline import ingest
-from kaohe.observations.selectors import value_grid, visible_observations
+from kaohe.observations.selectors import batch_rows, value_grid, visible_observations
 from kaohe.observations.services import ValueRow
 from kaohe.schemes.models import TimeNode
 from kaohe.units.models import Unit
@@ -227,8 +227,16 @@ def upload(request: HttpRequest) -> HttpResponse:
                     for e in exc.errors
                 ]
             else:
+                from kaohe.monitoring.models import Warning
+
                 context["batch"] = result.batch
                 context["duplicate"] = result.duplicate
+                context["rows"] = batch_rows(request.user, result.batch)
+                context["warnings"] = (
+                    Warning.objects.restrict(request.user)
+                    .filter(raised_by_batch=result.batch)
+                    .select_related("unit", "time_node")
+                )
         if request.headers.get("HX-Request"):
             return render(request, "observations/_upload_result.html", context)
     return render(request, "observations/upload.html", context)
