@@ -59,6 +59,8 @@ class BatchWriter:
         return self.connection.ops.adapt_datetimefield_value(when)
 
     def _insert(self, table: str, columns: list[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:  # e.g. a batch sent twice: every value unchanged, no version to write
+            return
         names = ", ".join(columns)
         with self.connection.cursor() as cursor:
             if self.copy:
