@@ -43,6 +43,7 @@ class EventType(IntEnum):
     # observations (5xx)
     OBSERVATIONS_RECORDED = 501
     OBSERVATION_CORRECTED = 502
+    EVIDENCE_ATTACHED = 503
     # results (6xx)
     SCORING_RUN_CREATED = 601
     SCORING_RUN_PUBLISHED = 602
@@ -109,6 +110,7 @@ _LABELS = {
     EventType.SCHEME_VERSION_PUBLISHED: _("scheme version published"),
     EventType.OBSERVATIONS_RECORDED: _("values recorded"),
     EventType.OBSERVATION_CORRECTED: _("value corrected"),
+    EventType.EVIDENCE_ATTACHED: _("evidence attached"),
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
     EventType.MONITORING_RULE_SAVED: _("monitoring rule saved"),

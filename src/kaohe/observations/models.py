@@ -203,3 +203,40 @@ class ObservationVersion(models.Model):
     @classmethod
     def extra_scope_q(cls, user: Any, action: str) -> Q | None:
         return _observation_extra_scope(user, action, "observation__indicator")
+
+
+def _evidence_path(instance: Evidence, filename: str) -> str:
+    # content-addressed: the stored name says nothing about the unit and cannot collide
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{instance.sha256[:2]}/{instance.sha256}.{suffix}"
+
+
+class Evidence(models.Model):
+    """A supporting document sent with a batch (a statistical bulletin, a tax office's letter,
+    a signed correction request). Every value version of the batch keeps it. Never changed."""
+
+    batch = models.ForeignKey(IngestionBatch, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["batch", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Evidence files are never changed; send a new one")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Evidence files are never deleted")

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.observations.derived import recompute_derived
+from kaohe.observations.evidence import EvidenceFile, check_evidence, store_evidence
 from kaohe.observations.models import IngestionBatch, Source
 from kaohe.observations.services import ValueRow, check_rows, store_rows
 from kaohe.units.models import Unit
@@ -49,12 +50,16 @@ def ingest(
     source_unit: Unit | None = None,
     allow_partial: bool = False,
     file_name: str = "",
+    evidence: Sequence[EvidenceFile] = (),
 ) -> IngestResult:
     """Run a batch through the pipeline. All or nothing unless `allow_partial` (then the bad
     rows are left out and listed in the batch). A repeated client key returns the first result
-    and writes nothing."""
+    and writes nothing. `evidence` files are checked first and kept with the batch."""
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
+    evidence_errors = check_evidence(evidence)
+    if evidence_errors:
+        raise BatchRejected(evidence_errors)
     sender = acting_user if getattr(acting_user, "is_authenticated", False) else None
     earlier = _previous(sender, client_key)
     if earlier is not None:
@@ -64,6 +69,8 @@ def ingest(
             result = _ingest(
                 rows, acting_user, source, client_key, source_unit, allow_partial, file_name
             )
+            if evidence:
+                store_evidence(result.batch, evidence, acting_user=acting_user)
     except IntegrityError:
         # Two deliveries with one key raced; the other one won and holds the result.
         earlier = _previous(sender, client_key)

@@ -1,0 +1,112 @@
+"""Evidence files: supporting documents sent with a batch through any door.
+
+A file is checked before anything is stored (count, size, an allowed type whose content matches
+its name — a renamed program is refused), then stored content-addressed under MEDIA_ROOT
+inside the batch's transaction with an audit event. Files are served only through a scoped
+view, never as public media."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from kaohe.core import audit
+from kaohe.core.errors import RowError
+from kaohe.core.events import EventType
+from kaohe.observations.models import Evidence, IngestionBatch
+
+MAX_FILES = 10
+MAX_BYTES = 20 * 1024 * 1024
+
+_ZIP = b"PK\x03\x04"
+# extension → accepted leading bytes (None: text, checked by decoding)
+SIGNATURES: dict[str, tuple[bytes, ...] | None] = {
+    "pdf": (b"%PDF-",),
+    "ofd": (_ZIP,),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "xlsx": (_ZIP,),
+    "docx": (_ZIP,),
+    "zip": (_ZIP,),
+    "csv": None,
+    "txt": None,
+}
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file as received: its name and bytes."""
+
+    name: str
+    data: bytes
+
+
+def _is_text(data: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "\x00" not in text
+    return False
+
+
+def check_evidence(files: Sequence[EvidenceFile]) -> list[RowError]:
+    """Every problem with the files, each naming the file (field "evidence")."""
+    errors: list[RowError] = []
+    if len(files) > MAX_FILES:
+        errors.append(RowError(0, "evidence", f"at most {MAX_FILES} evidence files per batch"))
+    for f in files:
+        name = f.name.replace("\\", "/").rsplit("/", 1)[-1]
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if not f.data:
+            errors.append(RowError(0, "evidence", "the file is empty", name))
+        elif len(f.data) > MAX_BYTES:
+            errors.append(
+                RowError(0, "evidence", f"larger than {MAX_BYTES // (1024 * 1024)} MB", name)
+            )
+        elif suffix not in SIGNATURES:
+            allowed = ", ".join(sorted(SIGNATURES))
+            errors.append(RowError(0, "evidence", f"not an accepted type ({allowed})", name))
+        else:
+            signatures = SIGNATURES[suffix]
+            ok = _is_text(f.data) if signatures is None else f.data.startswith(signatures)
+            if not ok:
+                errors.append(RowError(0, "evidence", f"the content is not a .{suffix} file", name))
+    return errors
+
+
+def store_evidence(
+    batch: IngestionBatch, files: Sequence[EvidenceFile], *, acting_user: Any
+) -> list[Evidence]:
+    """Store checked files for the batch (inside the caller's transaction), with one audit
+    event naming them. A file left on disk by a rolled-back batch is harmless: names are the
+    content's hash."""
+    stored = []
+    for f in files:
+        digest = hashlib.sha256(f.data).hexdigest()
+        name = f.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+        evidence = Evidence(
+            batch=batch,
+            name=name,
+            size=len(f.data),
+            sha256=digest,
+            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        evidence.file.save(name, ContentFile(f.data), save=False)
+        evidence.save()
+        stored.append(evidence)
+    if stored:
+        audit.record(
+            EventType.EVIDENCE_ATTACHED,
+            acting_user=acting_user,
+            obj=batch,
+            unit=batch.source_unit,
+            extra={"batch": batch.pk, "files": [[e.name, e.sha256, e.size] for e in stored]},
+        )
+    return stored
