@@ -16,6 +16,7 @@ from kaohe.observations.models import IngestionBatch, Observation, ObservationVe
 pytestmark = pytest.mark.django_db
 
 HEADER = "unit,indicator,period,value,reason\r\n"
+ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def login(world, username="stats_reporter"):  # type: ignore[no-untyped-def]
@@ -42,10 +43,11 @@ def filled(table, values):  # type: ignore[no-untyped-def]
     return out.getvalue().encode("utf-8-sig")
 
 
-def upload(client, data, name="tjj-2025Q3.csv", reason=""):  # type: ignore[no-untyped-def]
+def upload(client, data, name="tjj-2025Q3.csv", reason="", **headers):  # type: ignore[no-untyped-def]
     return client.post(
         "/observations/upload/",
         {"period": "2025Q3", "file": SimpleUploadedFile(name, data), "reason": reason},
+        **headers,
     )
 
 
@@ -105,7 +107,7 @@ def test_one_wrong_cell_is_named_and_nothing_is_stored(world):  # type: ignore[n
     data = filled(table, {("D01", "gdp"): "1900.5", ("D02", "gdp"): "=1+2"})
     row = 1 + next(i for i, r in enumerate(table) if r[:3:2] == ["D02", "gdp"])
     before = counts()
-    response = upload(client, data)
+    response = upload(client, data, **ENGLISH)
     [(shown_row, field, rule, value)] = error_rows(response)
     assert (shown_row, field, value) == (row, "value", "=1+2")
     assert rule.startswith("not a number")
@@ -125,8 +127,10 @@ def test_a_pipeline_error_names_the_csv_row(world):  # type: ignore[no-untyped-d
         + "D02,gdp,2025Q3,-250,\r\n"  # the world's indicators have a minimum of -100
     ).encode()
     before = counts()
-    errors = error_rows(upload(client, data))
+    errors = error_rows(upload(client, data, **ENGLISH))
     assert errors == [(5, "value", "below the lowest plausible value -100", "-250")]
+    errors = error_rows(upload(client, data))  # the Chinese interface, the default
+    assert errors == [(5, "数值", "低于合理下限-100", "-250")]
     assert counts() == before
 
 
@@ -149,7 +153,7 @@ def test_binary_junk_named_csv_is_refused_clearly(world):  # type: ignore[no-unt
     client = login(world)
     before = counts()
     junk = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
-    response = upload(client, junk, name="values.csv")
+    response = upload(client, junk, name="values.csv", **ENGLISH)
     assert error_rows(response) == [
         (0, "file", "not a text file (it holds binary data): save the sheet as CSV", "")
     ]
@@ -159,9 +163,11 @@ def test_binary_junk_named_csv_is_refused_clearly(world):  # type: ignore[no-unt
 def test_a_missing_header_column_is_refused_clearly(world):  # type: ignore[no-untyped-def]
     client = login(world)
     before = counts()
-    response = upload(client, b"unit,indicator,value\r\nD01,gdp,1\r\n")
+    response = upload(client, b"unit,indicator,value\r\nD01,gdp,1\r\n", **ENGLISH)
     assert error_rows(response) == [(1, "header", "required column missing", "period")]
     assert "required column missing" in response.content.decode()
+    page = upload(client, b"unit,indicator,value\r\nD01,gdp,1\r\n").content.decode()
+    assert "缺少必填列" in page and "required column missing" not in page
     assert counts() == before
 
 
@@ -169,7 +175,7 @@ def test_a_district_reporter_cannot_store_another_districts_values(world):  # ty
     client = login(world, "d1_reporter")
     before = counts()
     data = (HEADER + "D01,gdp,2025Q3,1900,\r\nD02,gdp,2025Q3,1,\r\n").encode()
-    response = upload(client, data)
+    response = upload(client, data, **ENGLISH)
     assert error_rows(response) == [(3, "unit", "not one of the units of your template", "D02")]
     assert counts() == before
     assert not Observation.objects.filter(time_node__period="2025Q3").exists()

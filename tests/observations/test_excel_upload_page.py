@@ -37,10 +37,11 @@ def filled_template(client, values):  # type: ignore[no-untyped-def]
     return out.getvalue(), header, rows
 
 
-def upload(client, data, name="tjj-2025Q3.xlsx"):  # type: ignore[no-untyped-def]
+def upload(client, data, name="tjj-2025Q3.xlsx", **headers):  # type: ignore[no-untyped-def]
     return client.post(
         "/observations/upload/",
         {"period": "2025Q3", "file": SimpleUploadedFile(name, data)},
+        **headers,
     )
 
 
@@ -91,7 +92,7 @@ def test_a_pipeline_error_names_the_sheet_row_and_column(world):  # type: ignore
     them as the sheet's row and the indicator's column letter."""
     client = statistics_bureau(world)
     data, header, rows = filled_template(client, {("D01", "gdp"): 1, ("D02", "gdp"): -250})
-    response = upload(client, data)
+    response = upload(client, data, HTTP_ACCEPT_LANGUAGE="en")
     errors = [(e["row"], e["field"], e["rule"], e["value"]) for e in response.context["errors"]]
     letter = get_column_letter(header["gdp"])
     assert errors == [(rows["D02"], letter, "below the lowest plausible value -100", "-250.0")]
@@ -133,3 +134,28 @@ def test_the_accepted_file_shows_values_growth_and_warnings_at_once(world):  # t
     warning = response.context["warnings"][0]
     detail = client.get(f"/monitoring/warnings/{warning.pk}/")
     assert detail.status_code == 200
+
+
+def test_a_refused_file_is_explained_in_the_users_language(world):  # type: ignore[no-untyped-def]
+    """The parser's rule texts are English (the API keys on them); the page translates them."""
+    client = statistics_bureau(world)
+    data, header, rows = filled_template(client, {("D02", "gdp"): "一千四"})
+    cell = f"{get_column_letter(header['gdp'])}{rows['D02']}"
+    chinese = upload(client, data)  # no Accept-Language: the default, zh-hans
+    page = chinese.content.decode()
+    assert f"数值单元格{cell}中填写了文字" in page
+    assert "in number cell" not in page
+    [error] = chinese.context["errors"]
+    assert (error["row"], error["field"], error["value"]) == (rows["D02"], cell[0], "一千四")
+    english = upload(client, data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"text in number cell {cell}" in english
+    assert "数值单元格" not in english
+    assert not IngestionBatch.objects.exists()
+
+
+def test_a_refused_csv_row_names_its_fields_in_chinese(world):  # type: ignore[no-untyped-def]
+    client = statistics_bureau(world)
+    data = b"unit,indicator,period,value\r\nD09,gdp,2025Q3,1\r\n"
+    response = upload(client, data, name="values.csv")
+    errors = [(e["row"], e["field"], e["rule"], e["value"]) for e in response.context["errors"]]
+    assert errors == [(2, "单位", "不是您模板中的单位", "D09")]

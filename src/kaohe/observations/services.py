@@ -15,6 +15,7 @@ from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator, ValueType
+from kaohe.observations import messages as rules
 from kaohe.observations.bulk import BatchWriter
 from kaohe.observations.models import Observation, Source
 from kaohe.schemes.models import TimeNode
@@ -85,29 +86,29 @@ def _parse_value(
     if indicator.value_type == ValueType.GRADE:
         text = str(raw).strip() if raw is not None else ""
         if not text:
-            return None, "", "a graded value is required"
+            return None, "", rules.GRADE_REQUIRED
         return None, text[:40], None
     kind = type(raw)
     if kind is int or kind is float:  # str() of a number has no spaces or group commas
         shown = str(raw)
     elif raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, "", "a value is required"
+        return None, "", rules.VALUE_REQUIRED
     elif isinstance(raw, bool):
-        return None, "", "must be a number"
+        return None, "", rules.NOT_A_NUMBER
     else:
         shown = str(raw).strip().replace(",", "")
     try:
         number = Decimal(shown)
     except InvalidOperation:
-        return None, "", "must be a number"
+        return None, "", rules.NOT_A_NUMBER
     if not number.is_finite() or abs(number) >= _MAX_ABS:
-        return None, "", "must be a finite number below 10^17"
+        return None, "", rules.NOT_FINITE
     number = number.quantize(_SIX_PLACES)
     low, high = _limits(indicator) if limits is None else limits
     if low is not None and number < low:
-        return None, "", f"below the lowest plausible value {indicator.min_value:g}"
+        return None, "", rules.BELOW_MIN % {"min": format(indicator.min_value, "g")}
     if high is not None and number > high:
-        return None, "", f"above the highest plausible value {indicator.max_value:g}"
+        return None, "", rules.ABOVE_MAX % {"max": format(indicator.max_value, "g")}
     return number, "", None
 
 
@@ -135,7 +136,7 @@ def check_rows(
     A row that passes takes one pass of cheap tests; only a row that fails goes through
     `_row_errors`, which names every problem."""
     if not rows:
-        return [], [RowError(0, "rows", "the batch is empty")]
+        return [], [RowError(0, "rows", rules.BATCH_EMPTY)]
     units = {u.code: u for u in Unit.objects.filter(code__in={r.unit for r in rows})}
     indicators = {
         i.code: i
@@ -200,40 +201,32 @@ def _row_errors(
     """Every problem of one row (`first`: the number of the first row with its slot)."""
     row_errors: list[RowError] = []
     if unit is None:
-        row_errors.append(RowError(number, "unit", "unknown unit code", row.unit))
+        row_errors.append(RowError(number, "unit", rules.UNKNOWN_UNIT, row.unit))
     elif not unit.is_assessed:
-        row_errors.append(RowError(number, "unit", "not an assessed unit", row.unit))
+        row_errors.append(RowError(number, "unit", rules.NOT_ASSESSED, row.unit))
     if indicator is None:
-        row_errors.append(RowError(number, "indicator", "unknown indicator code", row.indicator))
+        row_errors.append(RowError(number, "indicator", rules.UNKNOWN_INDICATOR, row.indicator))
     elif indicator.status != Indicator.Status.ACTIVE:
-        row_errors.append(
-            RowError(number, "indicator", "not an active catalogue indicator", row.indicator)
-        )
+        row_errors.append(RowError(number, "indicator", rules.NOT_ACTIVE, row.indicator))
     elif indicator.is_derived and not allow_derived:
-        row_errors.append(
-            RowError(
-                number, "indicator", "derived indicators are computed, not sent", row.indicator
-            )
-        )
+        row_errors.append(RowError(number, "indicator", rules.DERIVED_NOT_SENT, row.indicator))
     if node is None:
-        row_errors.append(RowError(number, "period", "no such time node in any cycle", row.period))
+        row_errors.append(RowError(number, "period", rules.NO_SUCH_PERIOD, row.period))
     if first != number:
         row_errors.append(
-            RowError(number, "period", f"duplicate of row {first} in this batch", row.period)
+            RowError(number, "period", rules.DUPLICATE_IN_BATCH % {"row": first}, row.period)
         )
     if unit is not None and indicator is not None and node is not None and not row_errors:
         allowed = unit.pk in scope or indicator.responsible_department_id in responsible
         if not allowed:
-            row_errors.append(
-                RowError(number, "unit", "you may not report values for this unit", row.unit)
-            )
+            row_errors.append(RowError(number, "unit", rules.NOT_YOUR_UNIT, row.unit))
         else:
             if node.locked and not row.reason.strip():
                 row_errors.append(
                     RowError(
                         number,
                         "period",
-                        "the period is locked: a correction needs a reason",
+                        rules.LOCKED_NEEDS_REASON,
                         row.period,
                     )
                 )
@@ -265,7 +258,7 @@ def store_rows(
     existing = _current_slots(keys)
     if require_reason:
         missing_reason = [
-            RowError(c.number, "reason", "changing a recorded value needs a reason", _shown(c))
+            RowError(c.number, "reason", rules.CHANGE_NEEDS_REASON, _shown(c))
             for c, key in zip(checked, keys, strict=True)
             if (current := existing.get(key)) is not None
             and current[3]

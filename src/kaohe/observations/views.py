@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kaohe.core import access
-from kaohe.core.errors import BatchRejected
+from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
+from kaohe.observations.messages import localize_error, localize_rule
 from kaohe.observations.models import Source
 from kaohe.observations.pipeline import ingest
 from kaohe.observations.selectors import batch_rows, value_grid, visible_observations
@@ -115,7 +116,7 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
         except BatchRejected as exc:
             for error in exc.errors:
                 code = rows[error.row - 1].indicator if 0 < error.row <= len(rows) else ""
-                errors.setdefault(code, []).append(_(error.rule))
+                errors.setdefault(code, []).append(localize_rule(error.rule))
             messages.error(request, _("Nothing was saved: correct the marked values."))
         else:
             batch = result.batch
@@ -208,7 +209,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         upload_file = request.FILES.get("file")
         if node is None or upload_file is None:
             context["errors"] = [
-                {"row": "", "field": "file", "rule": _("Choose a period and a file."), "value": ""}
+                {**localize_error(RowError(0, "file", _("Choose a period and a file."))), "row": ""}
             ]
         else:
             name = upload_file.name or ""
@@ -222,10 +223,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     reason=request.POST.get("reason", "").strip(),
                 )
             except BatchRejected as exc:
-                context["errors"] = [
-                    {"row": e.row, "field": e.field, "rule": e.rule, "value": e.value}
-                    for e in exc.errors
-                ]
+                context["errors"] = [localize_error(e) for e in exc.errors]
             else:
                 from kaohe.monitoring.models import Warning
 
