@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -42,6 +43,7 @@ class Snapshot:
     cells: dict[tuple[str, str], Cell]
     fingerprint: str
     missing_indicators: list[str]
+    node_code: str = ""
 
 
 def _split(code: str) -> tuple[str, str | None]:
@@ -98,10 +100,11 @@ def build_snapshot(
     units: list[Unit],
     *,
     moment: dt.datetime | None,
-    node_code: str,
+    node_code: str | None,
 ) -> Snapshot:
     """Read every input the scheme needs for these units, as of `moment` (None: the current
-    values, without naming their versions — for provisional standings)."""
+    values, without naming their versions — for provisional standings). `node_code` None picks
+    the latest period with a fair share of the values (`as_of_node`)."""
     nodes = {n.code: n for n in cycle.time_nodes.all()}
     codes = list(scheme.input_codes)
     wanted = {_split(c)[0] for c in codes}
@@ -122,6 +125,8 @@ def build_snapshot(
         if moment is not None
         else _current_values(units, list(indicators.values()), list(nodes.values()))
     )
+    if node_code is None:
+        node_code = as_of_node(list(nodes.values()), [n for (_u, _i, n) in latest])
     cells: dict[tuple[str, str], Cell] = {}
     columns: dict[str, Any] = {}
     missing = sorted(wanted - indicators.keys())
@@ -140,7 +145,7 @@ def build_snapshot(
 
     for code in codes:
         base, period = _split(code)
-        node = nodes.get(period or node_code)
+        node = nodes.get(period or node_code or "")
         indicator = indicators.get(base)
         if indicator is not None and base in formulas:
             expression = formulas[base]
@@ -173,13 +178,28 @@ def build_snapshot(
                 [np.nan if (x := cells[(u.code, code)].value) is None else x for u in units],
                 dtype=np.float64,
             )
-    fingerprint = hashlib.sha256(
-        json.dumps(
-            [
-                [unit, code, cell.version_id, cell.derived_from, cell.value, cell.text]
-                for (unit, code), cell in sorted(cells.items())
-            ],
-            separators=(",", ":"),
-        ).encode()
-    ).hexdigest()
-    return Snapshot(units, columns, cells, fingerprint, missing)
+    fingerprint = (
+        ""
+        if moment is None
+        else hashlib.sha256(
+            json.dumps(
+                [
+                    [unit, code, cell.version_id, cell.derived_from, cell.value, cell.text]
+                    for (unit, code), cell in sorted(cells.items())
+                ],
+                separators=(",", ":"),
+            ).encode()
+        ).hexdigest()
+    )
+    return Snapshot(units, columns, cells, fingerprint, missing, node_code or "")
+
+
+def as_of_node(nodes: list[TimeNode], value_nodes: list[int]) -> str | None:
+    """The latest period holding at least half as many of the values as the fullest one (a
+    few early year-end figures do not make the year-end the period to rank on)."""
+    counts = Counter(value_nodes)
+    if not counts:
+        return None
+    most = max(counts.values())
+    ready = [n for n in nodes if 2 * counts.get(n.pk, 0) >= most]
+    return max(ready, key=lambda n: n.order).code

@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 
 from kaohe.engine import InputTable, evaluate, load_scheme, provisional_standing
 from kaohe.engine.expr import compile_expr
 from kaohe.indicators.models import Indicator
-from kaohe.observations.models import Observation
 from kaohe.results.inputs import build_snapshot
 from kaohe.results.models import ProvisionalStanding
 from kaohe.results.services import scheme_units
-from kaohe.schemes.models import Cycle, SchemeVersion, TimeNode
+from kaohe.schemes.models import Cycle, SchemeVersion
 
 LIVE_STATES = (Cycle.State.GOAL_SETTING, Cycle.State.IN_PROGRESS, Cycle.State.YEAR_END)
 
@@ -39,27 +37,6 @@ def _indicator_codes(scheme: Any) -> set[str]:
     return codes
 
 
-def _as_of_node(cycle: Cycle, units: list[Any], codes: set[str]) -> TimeNode | None:
-    """The cycle's latest period with a fair share of the scheme's values: at least half as
-    many as the fullest period (a few early year-end figures do not make the year-end the
-    period to rank on)."""
-    counts = dict(
-        Observation.objects.filter(
-            unit__in=units, indicator__code__in=codes, time_node__cycle=cycle
-        )
-        .values_list("time_node_id")
-        .annotate(n=Count("id"))
-    )
-    if not counts:
-        return None
-    most = max(counts.values())
-    return (
-        TimeNode.objects.filter(pk__in=[pk for pk, n in counts.items() if 2 * n >= most])
-        .order_by("-order")
-        .first()
-    )
-
-
 def refresh_for_version(
     version: SchemeVersion, *, batch: Any = None, changed_codes: set[str] | None = None
 ) -> int:
@@ -72,11 +49,12 @@ def refresh_for_version(
     cycle = version.scheme.cycle
     units = scheme_units(version.scheme.category)
     ProvisionalStanding.objects.filter(scheme_version__scheme=version.scheme).delete()
-    node = _as_of_node(cycle, units, codes)
-    if node is None:
+    if not units:
         return 0
     now = timezone.now()
-    snapshot = build_snapshot(scheme, cycle, units, moment=None, node_code=node.code)
+    snapshot = build_snapshot(scheme, cycle, units, moment=None, node_code=None)
+    if not snapshot.node_code:
+        return 0
     table = InputTable.build(
         units=[u.code for u in units],
         columns=snapshot.columns,
@@ -90,7 +68,7 @@ def refresh_for_version(
             scheme_version=version,
             unit=unit,
             category_code=standing.categories[i],
-            node_code=node.code,
+            node_code=snapshot.node_code,
             score=None if standing.score[i] != standing.score[i] else float(standing.score[i]),
             rank=None if standing.rank[i] != standing.rank[i] else int(standing.rank[i]),
             coverage=float(standing.coverage[i]),
