@@ -196,6 +196,7 @@ def test_fields_are_named_and_column_letters_kept() -> None:
             "编码",
             "表头",
             "行",
+            "佐证材料",
             "数据行",
         ]
     with translation.override("en"):

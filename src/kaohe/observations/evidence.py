@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from kaohe.core import audit
 from kaohe.core.errors import RowError
 from kaohe.core.events import EventType
+from kaohe.observations import messages as m
 from kaohe.observations.models import Evidence, IngestionBatch
 
 MAX_FILES = 10
@@ -60,24 +61,24 @@ def check_evidence(files: Sequence[EvidenceFile]) -> list[RowError]:
     """Every problem with the files, each naming the file (field "evidence")."""
     errors: list[RowError] = []
     if len(files) > MAX_FILES:
-        errors.append(RowError(0, "evidence", f"at most {MAX_FILES} evidence files per batch"))
+        errors.append(RowError(0, "evidence", m.EVIDENCE_TOO_MANY % {"count": MAX_FILES}))
     for f in files:
         name = f.name.replace("\\", "/").rsplit("/", 1)[-1]
         suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if not f.data:
-            errors.append(RowError(0, "evidence", "the file is empty", name))
+            errors.append(RowError(0, "evidence", m.EVIDENCE_EMPTY, name))
         elif len(f.data) > MAX_BYTES:
-            errors.append(
-                RowError(0, "evidence", f"larger than {MAX_BYTES // (1024 * 1024)} MB", name)
-            )
+            too_large = m.EVIDENCE_TOO_LARGE % {"mb": MAX_BYTES // (1024 * 1024)}
+            errors.append(RowError(0, "evidence", too_large, name))
         elif suffix not in SIGNATURES:
             allowed = ", ".join(sorted(SIGNATURES))
-            errors.append(RowError(0, "evidence", f"not an accepted type ({allowed})", name))
+            errors.append(RowError(0, "evidence", m.EVIDENCE_TYPE % {"allowed": allowed}, name))
         else:
             signatures = SIGNATURES[suffix]
             ok = _is_text(f.data) if signatures is None else f.data.startswith(signatures)
             if not ok:
-                errors.append(RowError(0, "evidence", f"the content is not a .{suffix} file", name))
+                content = m.EVIDENCE_CONTENT % {"suffix": suffix}
+                errors.append(RowError(0, "evidence", content, name))
     return errors
 
 

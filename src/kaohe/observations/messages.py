@@ -43,6 +43,22 @@ BELOW_MIN = gettext_noop("below the lowest plausible value %(min)s")
 ABOVE_MAX = gettext_noop("above the highest plausible value %(max)s")
 CHANGE_NEEDS_REASON = gettext_noop("changing a recorded value needs a reason")
 
+# --- the rules for evidence files (kaohe.observations.evidence) -----------------------------
+
+EVIDENCE_TOO_MANY = gettext_noop("at most %(count)s evidence files per batch")
+EVIDENCE_EMPTY = gettext_noop("the evidence file is empty")
+EVIDENCE_TOO_LARGE = gettext_noop("larger than %(mb)s MB")
+EVIDENCE_TYPE = gettext_noop("not an accepted type (%(allowed)s)")
+EVIDENCE_CONTENT = gettext_noop("the content is not a .%(suffix)s file")
+
+EVIDENCE_RULES = (
+    EVIDENCE_TOO_MANY,
+    EVIDENCE_EMPTY,
+    EVIDENCE_TOO_LARGE,
+    EVIDENCE_TYPE,
+    EVIDENCE_CONTENT,
+)
+
 SERVICE_RULES = (
     BATCH_EMPTY,
     UNKNOWN_UNIT,
@@ -148,6 +164,7 @@ FIELDS: dict[str, Promise] = {
     "encoding": pgettext_lazy("upload field", "encoding"),
     "header": pgettext_lazy("upload field", "header"),
     "row": pgettext_lazy("upload field", "row"),
+    "evidence": pgettext_lazy("upload field", "evidence"),
     "rows": pgettext_lazy("upload field", "rows"),
 }
 
@@ -173,7 +190,9 @@ def _rule(template: str) -> Rule:
     return Rule(template, re.compile("".join(parts), re.DOTALL))
 
 
-RULES: tuple[Rule, ...] = tuple(_rule(t) for t in dict.fromkeys(SERVICE_RULES + PARSER_RULES))
+RULES: tuple[Rule, ...] = tuple(
+    _rule(t) for t in dict.fromkeys(SERVICE_RULES + EVIDENCE_RULES + PARSER_RULES)
+)
 
 
 def match_rule(text: str) -> tuple[str, dict[str, str]] | None:
