@@ -71,7 +71,7 @@ def test_evidence_is_kept_with_the_batch_and_audited(world, media):  # type: ign
     [
         ("report.pdf", b"MZ\x90\x00 a renamed program", "the content is not a .pdf file"),
         ("report.exe", b"MZ\x90\x00", "not an accepted type"),
-        ("empty.pdf", b"", "the file is empty"),
+        ("empty.pdf", b"", "the evidence file is empty"),
         ("notes.txt", b"\x00\x01\x02\xff\xfe", "the content is not a .txt file"),
     ],
 )
@@ -109,3 +109,67 @@ def test_history_links_the_file_and_only_those_in_scope_get_it(world):  # type: 
     assert "attachment" in download["Content-Disposition"]
     assert other.get(f"/observations/evidence/{evidence.pk}/").status_code == 404
     assert own.get(f"/observations/evidence/{evidence.pk + 99}/").status_code == 404
+
+
+def test_the_unit_form_takes_evidence_and_refuses_a_bad_file_whole(world):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(world.users["d1_reporter"])
+    refused = client.post(
+        "/observations/units/D01/?period=2025Q3",
+        {
+            "period": "2025Q3",
+            "value-gdp": "1300",
+            "evidence": SimpleUploadedFile("快报.pdf", b"MZ not a pdf"),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "快报.pdf" in refused.content.decode()
+    assert not Observation.objects.filter(time_node__period="2025Q3").exists()
+    assert not Evidence.objects.exists()
+    client.post(
+        "/observations/units/D01/?period=2025Q3",
+        {"period": "2025Q3", "value-gdp": "1300", "evidence": SimpleUploadedFile("快报.pdf", PDF)},
+    )
+    evidence = Evidence.objects.get()
+    assert evidence.batch.source == "form" and evidence.name == "快报.pdf"
+    assert Observation.objects.get(time_node__period="2025Q3").value == 1300
+
+
+def test_the_api_takes_evidence_beside_json_rows_and_lists_it(world):  # type: ignore[no-untyped-def]
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(world.users["d1_reporter"])
+    rows = [{"unit": "D01", "indicator": "gdp", "period": "2025Q3", "value": 1300}]
+    bad = client.post(
+        "/api/v1/observations/",
+        {"rows": json.dumps(rows), "evidence": SimpleUploadedFile("a.pdf", b"MZ")},
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "evidence"
+    assert not Evidence.objects.exists()
+    assert client.post("/api/v1/observations/", {"rows": "[oops"}).status_code == 400
+    good = client.post(
+        "/api/v1/observations/",
+        {
+            "rows": json.dumps(rows),
+            "client_key": "k1",
+            "evidence": SimpleUploadedFile("快报.pdf", PDF),
+        },
+    )
+    assert good.status_code == 201
+    observation = Observation.objects.get(time_node__period="2025Q3")
+    (version,) = client.get(f"/api/v1/observations/{observation.pk}/versions/").json()
+    (listed,) = version["evidence"]
+    evidence = Evidence.objects.get()
+    assert listed == {
+        "name": "快报.pdf",
+        "size": len(PDF),
+        "sha256": evidence.sha256,
+        "url": f"/observations/evidence/{evidence.pk}/",
+    }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import IO, Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,8 +17,9 @@ from rest_framework.response import Response
 from kaohe.core.api import ScopedReadOnlyViewSet
 from kaohe.observations import services
 from kaohe.observations.csvfile import parse_csv
+from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.excel import MAX_BYTES
-from kaohe.observations.models import Observation, ObservationVersion, Source
+from kaohe.observations.models import Evidence, Observation, ObservationVersion, Source
 from kaohe.observations.pipeline import IngestResult, ingest
 from kaohe.observations.upload import ingest_numbered
 
@@ -42,6 +46,20 @@ class ObservationSerializer(serializers.ModelSerializer):
 class ObservationVersionSerializer(serializers.ModelSerializer):
     sent_by = serializers.CharField(source="sent_by.username", default=None)
     source_unit = serializers.CharField(source="source_unit.code", default=None)
+    evidence = serializers.SerializerMethodField()
+
+    def get_evidence(self, version: ObservationVersion) -> list[dict[str, Any]]:
+        if version.batch_id is None:
+            return []
+        return [
+            {
+                "name": e.name,
+                "size": e.size,
+                "sha256": e.sha256,
+                "url": reverse("observations:evidence", args=[e.pk]),
+            }
+            for e in Evidence.objects.filter(batch_id=version.batch_id)
+        ]
 
     class Meta:
         model = ObservationVersion
@@ -55,6 +73,7 @@ class ObservationVersionSerializer(serializers.ModelSerializer):
             "recorded_at",
             "reason",
             "event",
+            "evidence",
         ]
 
 
@@ -145,7 +164,23 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
                 ingest_csv_body, body["csv"], user=request.user, client_key=key[:128]
             )
             return self._batch_response(result)
-        payload = BatchSerializer(data=request.data)
+        evidence: list[EvidenceFile] = []
+        body = request.data
+        if (request.content_type or "").startswith("multipart/"):
+            # rows as a JSON text field beside the evidence files
+            try:
+                rows_in = json.loads(request.data.get("rows") or "null")
+            except ValueError:
+                raise ValidationError({"rows": ["must be a JSON list of rows"]}) from None
+            body = {
+                "rows": rows_in,
+                "client_key": request.data.get("client_key", ""),
+                "allow_partial": request.data.get("allow_partial", "false"),
+            }
+            evidence = [
+                EvidenceFile(f.name or "", f.read()) for f in request.FILES.getlist("evidence")
+            ]
+        payload = BatchSerializer(data=body)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         rows = [services.ValueRow(**row) for row in data["rows"]]
@@ -157,6 +192,7 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
             source=Source.API,
             client_key=key[:128],
             allow_partial=data["allow_partial"],
+            evidence=evidence,
         )
         return self._batch_response(result)
 

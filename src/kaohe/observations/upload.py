@@ -13,6 +13,7 @@ from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
 from kaohe.observations.csvfile import build_csv_template, parse_csv
+from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.excel import IndicatorSpec, build_template, parse_upload
 from kaohe.observations.models import Observation, Source
 from kaohe.observations.pipeline import IngestResult, ingest
@@ -106,14 +107,25 @@ def _placed(error: RowError, places: Sequence[tuple[int, Mapping[str, str]]]) ->
     return RowError(row, fields.get(error.field, error.field), error.rule, error.value)
 
 
-def _client_key(kind: str, data: bytes, node: TimeNode, reason: str) -> str:
-    """The same file for the same period (and reason) is one batch, however often it is sent."""
-    digest = hashlib.sha256(data + node.period.encode() + reason.encode()).hexdigest()
-    return f"{kind}:{digest}"
+def _client_key(
+    kind: str, data: bytes, node: TimeNode, reason: str, evidence: Sequence[EvidenceFile] = ()
+) -> str:
+    """The same file for the same period (reason and evidence) is one batch, however often it
+    is sent."""
+    digest = hashlib.sha256(data + node.period.encode() + reason.encode())
+    for f in evidence:
+        digest.update(hashlib.sha256(f.data).digest())
+    return f"{kind}:{digest.hexdigest()}"
 
 
 def ingest_upload(
-    data: bytes, *, user: Any, node: TimeNode, file_name: str, reason: str = ""
+    data: bytes,
+    *,
+    user: Any,
+    node: TimeNode,
+    file_name: str,
+    reason: str = "",
+    evidence: Sequence[EvidenceFile] = (),
 ) -> IngestResult:
     """Parse a filled template (refused whole with every problem named) and run its values
     through the pipeline. The same file sent twice is one batch (its hash is the client key)."""
@@ -145,13 +157,20 @@ def ingest_upload(
         places,
         acting_user=user,
         source=Source.EXCEL,
-        client_key=_client_key("xlsx", data, node, reason),
+        client_key=_client_key("xlsx", data, node, reason, evidence),
         file_name=file_name,
+        evidence=evidence,
     )
 
 
 def ingest_csv_upload(
-    data: bytes, *, user: Any, node: TimeNode, file_name: str, reason: str = ""
+    data: bytes,
+    *,
+    user: Any,
+    node: TimeNode,
+    file_name: str,
+    reason: str = "",
+    evidence: Sequence[EvidenceFile] = (),
 ) -> IngestResult:
     """Parse a CSV upload (refused whole with every problem named by its spreadsheet row) and
     run its values through the pipeline, like `ingest_upload`. A row's own reason wins over
@@ -178,6 +197,7 @@ def ingest_csv_upload(
         [(row.row, {}) for row in parsed.rows],
         acting_user=user,
         source=Source.CSV,
-        client_key=_client_key("csv", data, node, reason),
+        client_key=_client_key("csv", data, node, reason, evidence),
         file_name=file_name,
+        evidence=evidence,
     )

@@ -16,6 +16,7 @@ from kaohe.core import access
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
+from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.messages import localize_error, localize_rule
 from kaohe.observations.models import Source
 from kaohe.observations.pipeline import ingest
@@ -36,6 +37,11 @@ def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
         "observations/history.html",
         {"observation": observation, "versions": versions},
     )
+
+
+def _evidence_files(request: HttpRequest) -> list[EvidenceFile]:
+    """The evidence files sent with a form (checked by the pipeline)."""
+    return [EvidenceFile(f.name or "", f.read()) for f in request.FILES.getlist("evidence")]
 
 
 def _growth(now: float | None, base: float | None) -> float | None:
@@ -112,9 +118,13 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
                 acting_user=request.user,
                 source=Source.FORM,
                 client_key=request.POST.get("client_key", "")[:128],
+                evidence=_evidence_files(request),
             )
         except BatchRejected as exc:
             for error in exc.errors:
+                if error.field == "evidence":
+                    messages.error(request, f"{error.value}: {localize_rule(error.rule)}")
+                    continue
                 code = rows[error.row - 1].indicator if 0 < error.row <= len(rows) else ""
                 errors.setdefault(code, []).append(localize_rule(error.rule))
             messages.error(request, _("Nothing was saved: correct the marked values."))
@@ -221,6 +231,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     node=node,
                     file_name=name,
                     reason=request.POST.get("reason", "").strip(),
+                    evidence=_evidence_files(request),
                 )
             except BatchRejected as exc:
                 context["errors"] = [localize_error(e) for e in exc.errors]
