@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_POST
 
 from kaohe.core import access
 from kaohe.core.models import AuditEvent
 from kaohe.core.roles import Action
+from kaohe.indicators.models import Indicator
 from kaohe.monitoring import services
 from kaohe.monitoring.forms import AnswerForm, DecisionForm, RuleForm
 from kaohe.monitoring.models import RULE_KINDS, MonitoringRule, Severity, Warning
@@ -84,6 +86,18 @@ def board_rows(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/_rows.html", {"page": page})
 
 
+def _named(operands: dict[str, Any]) -> dict[str, Any]:
+    """A cross-check's operands keyed by the indicators' names in the reader's language."""
+    english = (get_language() or "").startswith("en")
+    names = {
+        code: (en if english and en else zh)
+        for code, zh, en in Indicator.objects.filter(code__in=operands).values_list(
+            "code", "name_zh", "name_en"
+        )
+    }
+    return {names.get(code, code): value for code, value in operands.items()}
+
+
 @login_required
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     warning = get_object_or_404(
@@ -104,7 +118,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "warning": warning,
             "figures": figures,
-            "operands": warning.details.get("operands") or {},
+            "operands": _named(warning.details.get("operands") or {}),
             "history": history.order_by("occurred_at"),
             "can_answer": can_answer,
             "can_decide": can_decide,
