@@ -53,3 +53,26 @@ def test_growth_against_last_year_and_scope(world):  # type: ignore[no-untyped-d
     assert signed_in(world.users["d2_reporter"]).get("/observations/units/D01/").status_code == 404
     read_only = signed_in(world.users["auditor"]).get("/observations/units/D01/?period=2026Q1")
     assert 'name="value-gdp"' not in read_only.content.decode()
+
+
+def test_progress_against_the_targets_pace(world):  # type: ignore[no-untyped-def]
+    from kaohe.indicators import services as indicators
+    from kaohe.observations.services import ValueRow, record_observations
+
+    indicators.create_indicator(
+        acting_user=world.admin,
+        code="fiscal_revenue_target",
+        name_zh="一般公共预算收入目标",
+        unit_zh="亿元",
+        responsible_department=world.dept,
+    )
+    record_observations(
+        [ValueRow("D01", "fiscal_revenue_target", "2025Y", 200)], acting_user=world.admin
+    )
+    page = signed_in(world.users["office"]).get("/observations/units/D01/?period=2025H1")
+    html = page.content.decode()
+    # fiscal revenue 95.2 by mid-year against a target of 200: 47.6 % done, the pace needs 50 %
+    import re
+
+    (span,) = re.findall(r"<span[^>]*>47\.6</span> <span[^>]*>/ 50</span>", html)
+    assert "color:var(--red)" in span  # behind the pace

@@ -44,6 +44,20 @@ def _evidence_files(request: HttpRequest) -> list[EvidenceFile]:
     return [EvidenceFile(f.name or "", f.read()) for f in request.FILES.getlist("evidence")]
 
 
+TARGET_SUFFIX = "_target"
+# Cumulative periods: the share of the year's target a steady pace has reached by each.
+PACE = {"Q1": 0.25, "H1": 0.5, "Q3": 0.75, "Y": 1.0}
+
+
+def _progress(value: float | None, target: float | None, node_code: str) -> dict[str, Any] | None:
+    """Progress against the year's target and the pace the period needs (percentages)."""
+    if value is None or not target or node_code not in PACE:
+        return None
+    done = value / target * 100
+    due = PACE[node_code] * 100
+    return {"done": done, "due": due, "behind": done < due}
+
+
 def _growth(now: float | None, base: float | None) -> float | None:
     if now is None or base is None or base == 0:
         return None
@@ -79,7 +93,8 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
         (n for n in nodes if n.cycle.year == node.cycle.year - 1 and n.code == node.code), None
     )
     indicators = list(Indicator.objects.visible_to(request.user).active().order_by("code"))
-    periods = [p.period for p in (node, previous, last_year) if p is not None]
+    year_end = next((n for n in nodes if n.cycle_id == node.cycle_id and n.code == "Y"), None)
+    periods = [p.period for p in (node, previous, last_year, year_end) if p is not None]
     grid = value_grid(
         request.user, indicators=[i.code for i in indicators], periods=periods, units=[unit.pk]
     )
@@ -151,10 +166,16 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
         year_ago = grid.get((unit.pk, indicator.code, last_year.period)) if last_year else None
         if value is None and not can_report:
             continue
+        target = (
+            grid.get((unit.pk, f"{indicator.code}{TARGET_SUFFIX}", year_end.period))
+            if year_end is not None and not indicator.code.endswith(TARGET_SUFFIX)
+            else None
+        )
         rows_out.append(
             {
                 "indicator": indicator,
                 "value": value,
+                "progress": _progress(value, target, node.code),
                 "previous": before,
                 "last_year": year_ago,
                 "vs_last_year": _growth(value, year_ago),
