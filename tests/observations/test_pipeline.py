@@ -106,3 +106,32 @@ def test_the_api_is_idempotent_by_key(world, client):  # type: ignore[no-untyped
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["duplicate"] is True and again.json()["batch"] == first.json()["batch"]
     assert ObservationVersion.objects.filter(observation__time_node__period="2025Q3").count() == 1
+
+
+def test_a_stated_unit_of_measure_must_be_the_catalogues(world):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["d1_reporter"])
+    row = {"unit": "D01", "indicator": "gdp", "period": "2025Q3", "value": 13000000}
+    wrong = client.post(
+        "/api/v1/observations/",
+        {"rows": [{**row, "unit_of_measure": "万元"}]},
+        content_type="application/json",
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"] == [
+        {
+            "row": 1,
+            "field": "unit_of_measure",
+            "rule": "the indicator is measured in 亿元",
+            "value": "万元",
+        }
+    ]
+    assert not Observation.objects.filter(time_node__period="2025Q3").exists()
+    right = client.post(
+        "/api/v1/observations/",
+        {"rows": [{**row, "value": 1300, "unit_of_measure": "亿元"}]},
+        content_type="application/json",
+    )
+    assert right.status_code == 201

@@ -197,6 +197,7 @@ def test_fields_are_named_and_column_letters_kept() -> None:
             "表头",
             "行",
             "佐证材料",
+            "计量单位",
             "数据行",
         ]
     with translation.override("en"):

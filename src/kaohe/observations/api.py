@@ -83,6 +83,9 @@ class ValueRowSerializer(serializers.Serializer):
     period = serializers.CharField(max_length=12)
     value = serializers.JSONField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    unit_of_measure = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40
+    )
 
 
 class BatchSerializer(serializers.Serializer):

@@ -42,6 +42,7 @@ NOT_FINITE = gettext_noop("must be a finite number below 10^17")
 BELOW_MIN = gettext_noop("below the lowest plausible value %(min)s")
 ABOVE_MAX = gettext_noop("above the highest plausible value %(max)s")
 CHANGE_NEEDS_REASON = gettext_noop("changing a recorded value needs a reason")
+WRONG_MEASURE = gettext_noop("the indicator is measured in %(expected)s")
 
 # --- the rules for evidence files (kaohe.observations.evidence) -----------------------------
 
@@ -77,6 +78,7 @@ SERVICE_RULES = (
     BELOW_MIN,
     ABOVE_MAX,
     CHANGE_NEEDS_REASON,
+    WRONG_MEASURE,
 )
 
 # --- the rules of the parsers (excel.py, csvfile.py: keep in step with their texts) ---------
@@ -165,6 +167,7 @@ FIELDS: dict[str, Promise] = {
     "header": pgettext_lazy("upload field", "header"),
     "row": pgettext_lazy("upload field", "row"),
     "evidence": pgettext_lazy("upload field", "evidence"),
+    "unit_of_measure": pgettext_lazy("upload field", "unit of measure"),
     "rows": pgettext_lazy("upload field", "rows"),
 }
 

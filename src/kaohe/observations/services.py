@@ -34,6 +34,12 @@ class ValueRow:
     period: str
     value: Any
     reason: str = ""
+    unit_of_measure: str = ""  # when given, it must be the catalogue's (Chinese or English)
+
+
+def _measure_ok(row: ValueRow, indicator: Indicator) -> bool:
+    given = row.unit_of_measure.strip().casefold()
+    return not given or given in {indicator.unit_zh.casefold(), indicator.unit_en.casefold()}
 
 
 class StoredObservation(NamedTuple):
@@ -176,6 +182,7 @@ def check_rows(
             and row.indicator in sendable
             and (unit.pk in scope or indicator.responsible_department_id in responsible)
             and (not node.locked or row.reason.strip())
+            and (not row.unit_of_measure or _measure_ok(row, indicator))
         ):
             value, text, rule = _parse_value(row.value, indicator, sendable[row.indicator])
             if rule is None:
@@ -210,6 +217,16 @@ def _row_errors(
         row_errors.append(RowError(number, "indicator", rules.NOT_ACTIVE, row.indicator))
     elif indicator.is_derived and not allow_derived:
         row_errors.append(RowError(number, "indicator", rules.DERIVED_NOT_SENT, row.indicator))
+    if indicator is not None and not _measure_ok(row, indicator):
+        expected = indicator.unit_zh or indicator.unit_en or "—"
+        row_errors.append(
+            RowError(
+                number,
+                "unit_of_measure",
+                rules.WRONG_MEASURE % {"expected": expected},
+                row.unit_of_measure,
+            )
+        )
     if node is None:
         row_errors.append(RowError(number, "period", rules.NO_SUCH_PERIOD, row.period))
     if first != number:
