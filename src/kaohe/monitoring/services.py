@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,53 +69,301 @@ def save_rule(
     return obj
 
 
-def _frame(node: TimeNode, codes: set[str]) -> tuple[MonitoringFrame, list[Unit]]:
-    """Every assessed unit's values at `node`, the previous node of its cycle, the same node
-    last year and the year's targets (`<code>_target` at the full-year node)."""
-    units = list(
+_PARSED: dict[tuple[str, str], Rule] = {}
+_PARSED_LIMIT = 4096
+
+
+def _parsed(model: MonitoringRule) -> Rule:
+    """`parse_rule_spec` of a stored rule, kept in this process by the rule's code and spec (a
+    changed spec is a new key, so a cached rule never goes stale; parsed rules are frozen)."""
+    key = (model.code, json.dumps(model.spec, sort_keys=True, default=str))
+    rule = _PARSED.get(key)
+    if rule is None:
+        rule = parse_rule_spec(model.code, model.spec)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = rule
+    return rule
+
+
+def _active_rules() -> list[tuple[MonitoringRule, Rule]]:
+    """The active rules (one query), each with its parsed form, in code order."""
+    return [(m, _parsed(m)) for m in MonitoringRule.objects.filter(active=True)]
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The ids of the nodes a node's frame reads besides its own (None: there is none)."""
+
+    previous: int | None
+    last_year: int | None
+    year_end: int | None
+
+
+def neighbour_nodes(nodes: Sequence[TimeNode]) -> dict[int, Neighbours]:
+    """For each node (its cycle loaded): the previous node of its cycle, the same node last
+    year and its cycle's full-year node, all found with one query."""
+    if not nodes:
+        return {}
+    rows = list(
+        TimeNode.objects.filter(
+            Q(cycle_id__in={n.cycle_id for n in nodes})
+            | Q(cycle__year__in={n.cycle.year - 1 for n in nodes}, code__in={n.code for n in nodes})
+        )
+        .order_by("order", "pk")
+        .values_list("pk", "cycle_id", "cycle__year", "code", "order")
+    )
+    out = {}
+    for node in nodes:
+        previous = last_year = year_end = None
+        for pk, cycle_id, year, code, order in rows:
+            if cycle_id == node.cycle_id:
+                if order < node.order:
+                    previous = pk  # ordered by order: the last one before the node wins
+                if code == "Y" and year_end is None:
+                    year_end = pk
+            elif year == node.cycle.year - 1 and code == node.code and last_year is None:
+                last_year = pk
+        out[node.pk] = Neighbours(previous, last_year, year_end)
+    return out
+
+
+def _assessed_units() -> list[Unit]:
+    return list(
         Unit.objects.filter(is_assessed=True, active=True)
         .select_related("category")
         .order_by("code")
     )
-    previous = (
-        TimeNode.objects.filter(cycle=node.cycle, order__lt=node.order).order_by("-order").first()
-    )
-    last_year = TimeNode.objects.filter(cycle__year=node.cycle.year - 1, code=node.code).first()
-    year_end = TimeNode.objects.filter(cycle=node.cycle, code="Y").first()
-    wanted = codes | {f"{c}{TARGET_SUFFIX}" for c in codes}
-    nodes = [n for n in (node, previous, last_year, year_end) if n is not None]
+
+
+def frames(
+    codes_by_node: Mapping[TimeNode, set[str]],
+) -> tuple[dict[int, MonitoringFrame], list[Unit]]:
+    """Every assessed unit's values at each node, the previous node of its cycle, the same node
+    last year and the year's targets (`<code>_target` at the full-year node), for all the nodes
+    at once: the units, the neighbouring nodes and the observations are one query each. The
+    nodes' cycles must be loaded. Frames are keyed by node id."""
+    units = _assessed_units()
+    nodes = list(codes_by_node)
+    neighbours = neighbour_nodes(nodes)
+    wanted = set().union(*codes_by_node.values())
+    wanted |= {f"{c}{TARGET_SUFFIX}" for c in wanted}
+    node_ids = {n.pk for n in nodes} | {
+        pk
+        for near in neighbours.values()
+        for pk in (near.previous, near.last_year, near.year_end)
+        if pk is not None
+    }
     rows = Observation.objects.filter(
-        indicator__code__in=wanted, time_node__in=nodes, unit__in=units
+        indicator__code__in=wanted,
+        time_node_id__in=node_ids,
+        unit__is_assessed=True,
+        unit__active=True,
     ).values_list("unit_id", "indicator__code", "time_node_id", "value")
     index = {u.pk: i for i, u in enumerate(units)}
     columns: dict[tuple[str, int], np.ndarray] = {}
     for unit_id, code, node_id, value in rows:
-        if value is not None:
+        i = index.get(unit_id)
+        if value is not None and i is not None:
             array = columns.setdefault((code, node_id), np.full(len(units), np.nan))
-            array[index[unit_id]] = float(value)
+            array[i] = float(value)
+    missing = np.full(len(units), np.nan)
 
-    def column(code: str, at: TimeNode | None) -> np.ndarray:
-        missing = np.full(len(units), np.nan)
-        return missing if at is None else columns.get((code, at.pk), missing)
+    def column(code: str, at: int | None) -> np.ndarray:
+        return missing if at is None else columns.get((code, at), missing)
 
-    frame = MonitoringFrame.build(
-        units=[u.code for u in units],
-        names=[u.name_zh for u in units],
-        categories=[u.category.code if u.category else "" for u in units],
-        current={c: column(c, node) for c in codes},
-        previous={c: column(c, previous) for c in codes},
-        last_year={c: column(c, last_year) for c in codes},
-        targets={c: column(f"{c}{TARGET_SUFFIX}", year_end) for c in codes},
-        node=node.code,
+    unit_codes = [u.code for u in units]
+    names = [u.name_zh for u in units]
+    categories = [u.category.code if u.category else "" for u in units]
+    out = {}
+    for node, codes in codes_by_node.items():
+        near = neighbours[node.pk]
+        out[node.pk] = MonitoringFrame.build(
+            units=unit_codes,
+            names=names,
+            categories=categories,
+            current={c: column(c, node.pk) for c in codes},
+            previous={c: column(c, near.previous) for c in codes},
+            last_year={c: column(c, near.last_year) for c in codes},
+            targets={c: column(f"{c}{TARGET_SUFFIX}", near.year_end) for c in codes},
+            node=node.code,
+        )
+    return out, units
+
+
+def _frame(node: TimeNode, codes: set[str]) -> tuple[MonitoringFrame, list[Unit]]:
+    """The frame of one node (see `frames`)."""
+    built, units = frames({node: codes})
+    return built[node.pk], units
+
+
+def _responsible_users(units: Iterable[Unit]) -> dict[int | None, list[Any]]:
+    """The reporters and heads of each unit (one query), by unit id."""
+    grants = (
+        Grant.objects.filter(
+            unit__in=list(units), role__in=[Role.REPORTER, Role.UNIT_HEAD], user__isnull=False
+        )
+        .select_related("user")
+        .order_by("pk")
     )
-    return frame, units
+    out: dict[int | None, list[Any]] = {}
+    for g in grants:
+        out.setdefault(g.unit_id, []).append(g.user)
+    return out
 
 
-def _responsible_users(unit: Unit) -> list[Any]:
-    grants = Grant.objects.filter(
-        unit=unit, role__in=[Role.REPORTER, Role.UNIT_HEAD], user__isnull=False
-    ).select_related("user")
-    return [g.user for g in grants]
+def _notifications(users: Iterable[Any], text: str, link: str) -> list[Notification]:
+    """The rows `Notification.objects.notify(users, text, link)` writes (once per user)."""
+    seen: set[int] = set()
+    rows = []
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(user=user, text=str(text)[:500], link=link))
+    return rows
+
+
+def _labels(codes: Iterable[str]) -> dict[str, dict[str, str]]:
+    names = Indicator.objects.filter(code__in=set(codes)).values_list("code", "name_zh", "name_en")
+    return {
+        "zh": {code: zh for code, zh, _en in names},
+        "en": {code: en or zh for code, zh, en in names},
+    }
+
+
+def _insert_warnings(warnings: list[Warning]) -> None:
+    if connection.features.can_return_rows_from_bulk_insert:
+        Warning.objects.bulk_create(warnings)
+    else:  # the links and audit events need the ids
+        for warning in warnings:
+            warning.save()
+
+
+def evaluate_nodes(
+    changes: Mapping[TimeNode, set[str] | None],
+    *,
+    acting_user: Any,
+    batch: Any = None,
+    rules: Sequence[tuple[MonitoringRule, Rule]] | None = None,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[int, int]:
+    """Run the active rules on several time nodes (their cycles loaded) at once — for each node
+    those reading one of its changed indicator codes, or all when its codes are None: raise a
+    warning where a rule fires, clear open ones where it no longer does. The same warnings,
+    audit events and notifications as evaluating the nodes one by one, in the same order, but
+    read and written in bulk. `rules` (from `_active_rules`) and `labels` (the indicators'
+    names, zh and en, by code) may be passed when the caller has them."""
+    if rules is None:
+        rules = _active_rules()
+    chosen: dict[TimeNode, list[tuple[MonitoringRule, Rule]]] = {}
+    for node, changed in changes.items():
+        picked = [(m, r) for m, r in rules if changed is None or rule_codes(r) & changed]
+        if picked:
+            chosen[node] = picked
+    if not chosen:
+        return 0, 0
+    codes_by_node = {
+        node: set().union(*(rule_codes(r) for _, r in picked)) for node, picked in chosen.items()
+    }
+    built, units = frames(codes_by_node)
+    if labels is None:
+        labels = _labels(set().union(*codes_by_node.values()))
+    active = {
+        (w.rule_id, w.unit_id, w.time_node_id): w
+        for w in Warning.board.active().filter(
+            time_node__in=list(chosen),
+            rule__in={m.pk for picked in chosen.values() for m, _ in picked},
+        )
+    }
+    raised: list[Warning] = []
+    closed: list[Warning] = []
+    entries: list[tuple[Warning, audit.Entry | None]] = []  # in the order of the events
+    now = timezone.now()
+    for node, picked in chosen.items():
+        codes = codes_by_node[node]
+        zh = {c: n for c, n in labels["zh"].items() if c in codes}
+        en = {c: n for c, n in labels["en"].items() if c in codes}
+        result = evaluate_rules([r for _, r in picked], built[node.pk])
+        for model, _rule in picked:
+            verdict = result[model.code]
+            for i in np.flatnonzero(verdict.flagged):
+                unit = units[int(i)]
+                if (model.pk, unit.pk, node.pk) in active:
+                    continue
+                warning = Warning(
+                    rule=model,
+                    unit=unit,
+                    time_node=node,
+                    severity=model.severity,
+                    details=verdict.details(int(i)),
+                    message_zh=verdict.message(int(i), "zh", zh),
+                    message_en=verdict.message(int(i), "en", en),
+                    raised_by_batch=batch,
+                )
+                raised.append(warning)
+                entries.append((warning, None))  # the event needs the warning's id
+            cleared = ~verdict.flagged & ~verdict.insufficient
+            for i in np.flatnonzero(cleared):
+                unit = units[int(i)]
+                current = active.get((model.pk, unit.pk, node.pk))
+                if current is None or current.state not in (S.OPEN, S.ACKNOWLEDGED):
+                    continue
+                current.rule, current.unit = model, unit  # already loaded
+                current.state, current.resolution, current.closed_at = (
+                    S.CLOSED,
+                    Warning.Resolution.CLEARED,
+                    now,
+                )
+                closed.append(current)
+                entries.append(
+                    (
+                        current,
+                        audit.Entry(
+                            EventType.WARNING_CLOSED,
+                            obj=current,
+                            unit=unit,
+                            extra={"resolution": "cleared"},
+                        ),
+                    )
+                )
+    if raised:
+        _insert_warnings(raised)
+    if closed:
+        Warning.objects.filter(pk__in=[w.pk for w in closed]).update(
+            state=S.CLOSED, resolution=Warning.Resolution.CLEARED, closed_at=now, updated_at=now
+        )
+    audit.record_many(
+        [
+            entry
+            or audit.Entry(
+                EventType.WARNING_RAISED,
+                obj=warning,
+                unit=warning.unit,
+                extra={
+                    "rule": warning.rule.code,
+                    "period": warning.time_node.period,
+                    "details": warning.details,
+                },
+            )
+            for warning, entry in entries
+        ],
+        acting_user=acting_user,
+    )
+    if raised:
+        users = _responsible_users({w.unit_id: w.unit for w in raised}.values())
+        Notification.objects.bulk_create(
+            [
+                row
+                for w in raised
+                for row in _notifications(
+                    users.get(w.unit_id, []),
+                    w.message_zh,
+                    reverse("monitoring:warning", args=[w.pk]),
+                )
+            ]
+        )
+    return len(raised), len(closed)
 
 
 def evaluate_node(
@@ -120,97 +371,37 @@ def evaluate_node(
 ) -> tuple[int, int]:
     """Run the active rules (those reading a changed indicator, or all) on one time node:
     raise a warning where a rule fires, clear open ones where it no longer does."""
-    stored = list(MonitoringRule.objects.filter(active=True))
-    rules = [(m, parse_rule_spec(m.code, m.spec)) for m in stored]
-    if changed_codes is not None:
-        rules = [(m, r) for m, r in rules if rule_codes(r) & changed_codes]
-    if not rules:
-        return 0, 0
-    codes = set().union(*(rule_codes(r) for _, r in rules))
-    frame, units = _frame(node, codes)
-    result = evaluate_rules([r for _, r in rules], frame)
-    active = {
-        (w.rule_id, w.unit_id): w
-        for w in Warning.board.active().filter(time_node=node, rule__in=[m for m, _ in rules])
-    }
-    raised = resolved = 0
-    now = timezone.now()
-    names = Indicator.objects.filter(code__in=codes).values_list("code", "name_zh", "name_en")
-    labels = {
-        "zh": {code: zh for code, zh, _en in names},
-        "en": {code: en or zh for code, zh, en in names},
-    }
-    for model, _rule in rules:
-        verdict = result[model.code]
-        for i in np.flatnonzero(verdict.flagged):
-            unit = units[int(i)]
-            if (model.pk, unit.pk) in active:
-                continue
-            warning = Warning.objects.create(
-                rule=model,
-                unit=unit,
-                time_node=node,
-                severity=model.severity,
-                details=verdict.details(int(i)),
-                message_zh=verdict.message(int(i), "zh", labels["zh"]),
-                message_en=verdict.message(int(i), "en", labels["en"]),
-                raised_by_batch=batch,
-            )
-            raised += 1
-            audit.record(
-                EventType.WARNING_RAISED,
-                acting_user=acting_user,
-                obj=warning,
-                unit=unit,
-                extra={"rule": model.code, "period": node.period, "details": warning.details},
-            )
-            Notification.objects.notify(
-                _responsible_users(unit),
-                warning.message_zh,
-                reverse("monitoring:warning", args=[warning.pk]),
-            )
-        cleared = ~verdict.flagged & ~verdict.insufficient
-        for i in np.flatnonzero(cleared):
-            current = active.get((model.pk, units[int(i)].pk))
-            if current is None or current.state not in (S.OPEN, S.ACKNOWLEDGED):
-                continue
-            current.state, current.resolution, current.closed_at = (
-                S.CLOSED,
-                Warning.Resolution.CLEARED,
-                now,
-            )
-            current.save(update_fields=["state", "resolution", "closed_at", "updated_at"])
-            resolved += 1
-            audit.record(
-                EventType.WARNING_CLOSED,
-                acting_user=acting_user,
-                obj=current,
-                unit=current.unit,
-                extra={"resolution": "cleared"},
-            )
-    return raised, resolved
+    return evaluate_nodes({node: changed_codes}, acting_user=acting_user, batch=batch)
 
 
 def evaluate_after_ingest(
     observations: Sequence[Observation], *, acting_user: Any, batch: Any = None
 ) -> tuple[int, int]:
-    """The pipeline's monitoring step: every time node touched (of a cycle not yet closed)."""
-    codes = dict(
-        Indicator.objects.filter(pk__in={o.indicator_id for o in observations}).values_list(
-            "pk", "code"
-        )
-    )
+    """The pipeline's monitoring step: every time node touched (of a cycle not yet closed), all
+    in one pass (`evaluate_nodes`)."""
+    rules = _active_rules()
+    if not rules:
+        return 0, 0
+    read = set().union(*(rule_codes(r) for _, r in rules))
+    indicators = Indicator.objects.filter(
+        Q(pk__in={o.indicator_id for o in observations}) | Q(code__in=read)
+    ).values_list("pk", "code", "name_zh", "name_en")
+    codes = {pk: code for pk, code, _zh, _en in indicators}
+    labels = {
+        "zh": {code: zh for _pk, code, zh, _en in indicators if code in read},
+        "en": {code: en or zh for _pk, code, zh, en in indicators if code in read},
+    }
     by_node: dict[int, set[str]] = {}
     for obs in observations:
         by_node.setdefault(obs.time_node_id, set()).add(codes[obs.indicator_id])
-    raised = resolved = 0
     nodes = TimeNode.objects.filter(pk__in=by_node).exclude(cycle__state=Cycle.State.CLOSED)
-    for node in nodes.select_related("cycle"):
-        r, c = evaluate_node(
-            node, acting_user=acting_user, changed_codes=by_node[node.pk], batch=batch
-        )
-        raised, resolved = raised + r, resolved + c
-    return raised, resolved
+    return evaluate_nodes(
+        {node: by_node[node.pk] for node in nodes.select_related("cycle")},
+        acting_user=acting_user,
+        batch=batch,
+        rules=rules,
+        labels=labels,
+    )
 
 
 def _transition(
