@@ -135,3 +135,37 @@ def test_a_stated_unit_of_measure_must_be_the_catalogues(world):  # type: ignore
         content_type="application/json",
     )
     assert right.status_code == 201
+
+
+def test_a_formula_reading_a_derived_indicator_sees_its_new_value(world):  # type: ignore[no-untyped-def]
+    from kaohe.core.events import EventType
+    from kaohe.core.models import AuditEvent
+    from kaohe.indicators import services as indicators
+
+    indicators.create_indicator(
+        acting_user=world.admin,
+        code="non_tax_share",
+        name_zh="非税收入占比",
+        unit_zh="%",
+        formula="100 - tax_share",
+        responsible_department=world.dept,
+    )
+    events = AuditEvent.objects.filter(event_type=EventType.OBSERVATIONS_RECORDED)
+    before = events.count()
+    result = pipeline.ingest(
+        [
+            ValueRow("D01", "fiscal_revenue", "2025Q3", "200"),
+            ValueRow("D01", "tax_revenue", "2025Q3", "150"),
+        ],
+        acting_user=world.admin,
+        source=Source.API,
+    )
+    assert result.batch.derived == 2
+    values = dict(
+        Observation.objects.filter(
+            time_node__period="2025Q3", indicator__formula__gt=""
+        ).values_list("indicator__code", "value")
+    )
+    assert values == {"tax_share": Decimal("75"), "non_tax_share": Decimal("25")}
+    # the batch's values and its derived values: one audit event each
+    assert events.count() == before + 2

@@ -2,7 +2,9 @@
 
 For every derived indicator whose formula reads a changed indicator, the formula is evaluated
 once over all touched (unit, time node) slots as arrays, and the results are stored as versions
-with source "derived" — so a derived value has a history like any other."""
+with source "derived" — so a derived value has a history like any other. All derived values of a
+batch are stored together (one audit event), a formula reading another derived indicator
+seeing its new value."""
 
 from __future__ import annotations
 
@@ -53,54 +55,66 @@ def recompute_derived(
             "code", flat=True
         )
     )
-    derived = [d for d in Indicator.objects.active().exclude(formula="")]
-    written: list[StoredObservation] = []
+    derived = _ordered([d for d in Indicator.objects.active().exclude(formula="")])
+    if not derived:
+        return []
+    expressions = {d.code: compile_expr(d.formula, want="num") for d in derived}
+    names = set().union(*(e.names for e in expressions.values()))
     units = Unit.objects.in_bulk({u for u, _ in slots})
     nodes = TimeNode.objects.in_bulk({n for _, n in slots})
-    for indicator in _ordered(derived):
-        expression = compile_expr(indicator.formula, want="num")
-        if not expression.names & changed_codes:
-            continue
-        current = Observation.objects.filter(
-            indicator__code__in=expression.names,
+    # one read of every formula input at the touched slots; derived results are written into
+    # the same grid so that a formula reading another derived indicator sees its new value
+    grid: dict[tuple[int, int, str], float] = {
+        (u, n, code): float(value)
+        for u, n, code, value in Observation.objects.filter(
+            indicator__code__in=names,
             unit__in={u for u, _ in slots},
             time_node__in={n for _, n in slots},
         ).values_list("unit_id", "time_node_id", "indicator__code", "value")
-        grid = {(u, n, code): value for u, n, code, value in current}
+        if value is not None
+    }
+    rows: list[CheckedRow] = []
+    for indicator in derived:
+        expression = expressions[indicator.code]
+        if not expression.names & changed_codes:
+            continue
         env = {
-            name: np.array(
-                [np.nan if (v := grid.get((u, n, name))) is None else float(v) for u, n in slots],
-                dtype=np.float64,
-            )
+            name: np.array([grid.get((u, n, name), np.nan) for u, n in slots], dtype=np.float64)
             for name in expression.names
         }
         values = np.asarray(expression.evaluate(env), dtype=np.float64)
-        rows = [
-            CheckedRow(
-                number=i + 1,
-                reason="",
-                unit=units[u],
-                indicator=indicator,
-                node=nodes[n],
-                value=_decimal(values[i]),
-                text="",
+        reason = f"recomputed from {', '.join(sorted(expression.names))}"
+        found = False
+        for i, (u, n) in enumerate(slots):
+            if not np.isfinite(values[i]):
+                continue
+            value = _decimal(values[i])
+            grid[(u, n, indicator.code)] = float(value)
+            rows.append(
+                CheckedRow(
+                    number=len(rows) + 1,
+                    reason=reason,
+                    unit=units[u],
+                    indicator=indicator,
+                    node=nodes[n],
+                    value=value,
+                    text="",
+                )
             )
-            for i, (u, n) in enumerate(slots)
-            if np.isfinite(values[i])
-        ]
-        if not rows:
-            continue
-        result: RecordResult = store_rows(
-            rows,
-            acting_user=acting_user,
-            source=Source.DERIVED,
-            batch=batch,
-            require_reason=False,
-            automatic_reason=f"recomputed from {', '.join(sorted(expression.names))}",
-        )
-        written.extend(result.observations)
-        changed_codes.add(indicator.code)
-    return written
+            found = True
+        if found:
+            changed_codes.add(indicator.code)
+    if not rows:
+        return []
+    result: RecordResult = store_rows(
+        rows,
+        acting_user=acting_user,
+        source=Source.DERIVED,
+        batch=batch,
+        require_reason=False,
+        automatic_reason="recomputed",
+    )
+    return list(result.observations)
 
 
 def _decimal(value: float) -> Any:
