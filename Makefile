@@ -36,7 +36,9 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_forecast.py
+	$(BIN)/python bench/bench_monitoring.py
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_freshness.py
 
 ## messages: refresh and compile the translation catalogues
 messages: $(STAMP)
