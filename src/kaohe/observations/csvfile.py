@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from kaohe.core.errors import BatchRejected, RowError
-from kaohe.observations.excel import (
+from kaohe.observations.excel import (  # the same error collecting as the Excel door
     MAX_BYTES,
     MAX_ERRORS,
     IndicatorLike,
+    _Errors,
+    _reject,
+    _shown,
     indicator_spec,
     safe_text,
     unsafe_text,
@@ -128,37 +131,6 @@ def build_csv_template(
 
 
 # --- the parser ---------------------------------------------------------------------------
-
-
-class _Errors:
-    """Collects RowErrors up to a cap; past it, one last entry says more were left out."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.items: list[RowError] = []
-        self.dropped = 0
-
-    def add(self, row: int, field: str, rule: str, value: Any = "") -> None:
-        if len(self.items) < self.cap:
-            self.items.append(RowError(row, field, rule, _shown(value)))
-        else:
-            self.dropped += 1
-
-    def final(self) -> list[RowError]:
-        items = sorted(self.items, key=lambda e: e.row)
-        if self.dropped:
-            more = f"{self.dropped} more error(s) not listed (only the first {self.cap} are)"
-            return [*items, RowError(0, "file", more)]
-        return items
-
-
-def _shown(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 80 else text[:77] + "…"
-
-
-def _reject(field: str, rule: str, value: Any = "") -> BatchRejected:
-    return BatchRejected([RowError(0, field, rule, _shown(value))])
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
