@@ -186,6 +186,10 @@ class NotificationManager(models.Manager["Notification"]):
     def notify(self, users: Any, text: str, link: str = "") -> list[Notification]:
         """Leave an in-app message for each user (once per user). Callers write it inside their
         own service transaction, so a refused action leaves no message behind."""
+        return self.bulk_create(self.build(users, text, link))
+
+    def build(self, users: Any, text: str, link: str = "") -> list[Notification]:
+        """The unsaved messages `notify` writes (for callers that write many at once)."""
         seen: set[int] = set()
         rows = []
         for user in users:
@@ -193,7 +197,7 @@ class NotificationManager(models.Manager["Notification"]):
                 continue
             seen.add(user.pk)
             rows.append(Notification(user=user, text=str(text)[:500], link=link))
-        return self.bulk_create(rows)
+        return rows
 
     def unread_for(self, user: Any) -> models.QuerySet[Notification]:
         return self.filter(user=user, read_at__isnull=True)

@@ -212,18 +212,6 @@ def _responsible_users(units: Iterable[Unit]) -> dict[int | None, list[Any]]:
     return out
 
 
-def _notifications(users: Iterable[Any], text: str, link: str) -> list[Notification]:
-    """The rows `Notification.objects.notify(users, text, link)` writes (once per user)."""
-    seen: set[int] = set()
-    rows = []
-    for user in users:
-        if user is None or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        rows.append(Notification(user=user, text=str(text)[:500], link=link))
-    return rows
-
-
 def _labels(codes: Iterable[str]) -> dict[str, dict[str, str]]:
     names = Indicator.objects.filter(code__in=set(codes)).values_list("code", "name_zh", "name_en")
     return {
@@ -356,7 +344,7 @@ def evaluate_nodes(
             [
                 row
                 for w in raised
-                for row in _notifications(
+                for row in Notification.objects.build(
                     users.get(w.unit_id, []),
                     w.message_zh,
                     reverse("monitoring:warning", args=[w.pk]),
