@@ -149,7 +149,7 @@ def test_pages_api_and_live_board(world, rules):  # type: ignore[no-untyped-def]
     page = client.get(f"/monitoring/warnings/{warning.pk}/").content.decode()
     assert "tax_revenue" in page and "118.0" in page
     cross = client.get("/monitoring/cross-checks/").content.decode()
-    assert "fiscal_revenue = 100.0" in cross
+    assert "一般公共预算收入 = 100.0" in cross  # the figures under their names
     rows = client.get("/monitoring/rows/")
     assert rows.status_code == 200
     unchanged = client.get("/monitoring/rows/", HTTP_IF_NONE_MATCH=rows["ETag"])

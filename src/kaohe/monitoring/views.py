@@ -86,15 +86,20 @@ def board_rows(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/_rows.html", {"page": page})
 
 
-def _named(operands: dict[str, Any]) -> dict[str, Any]:
-    """A cross-check's operands keyed by the indicators' names in the reader's language."""
+def _indicator_names(codes: set[str]) -> dict[str, str]:
+    """Indicator codes → names in the reader's language (one query)."""
     english = (get_language() or "").startswith("en")
-    names = {
+    return {
         code: (en if english and en else zh)
-        for code, zh, en in Indicator.objects.filter(code__in=operands).values_list(
+        for code, zh, en in Indicator.objects.filter(code__in=codes).values_list(
             "code", "name_zh", "name_en"
         )
     }
+
+
+def _named(operands: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
+    """A cross-check's operands keyed by the indicators' names in the reader's language."""
+    names = _indicator_names(set(operands)) if names is None else names
     return {names.get(code, code): value for code, value in operands.items()}
 
 
@@ -166,10 +171,15 @@ def cross_checks(request: HttpRequest) -> HttpResponse:
         .select_related("rule", "unit", "time_node")
         .order_by("state", "-created_at")
     )
-    rows = []
-    for warning in warnings[:200]:
-        operands = warning.details.get("operands") or {}
-        rows.append({"warning": warning, "operands": sorted(operands.items())})
+    shown = list(warnings[:200])
+    names = _indicator_names({code for w in shown for code in (w.details.get("operands") or {})})
+    rows = [
+        {
+            "warning": warning,
+            "operands": list(_named(warning.details.get("operands") or {}, names).items()),
+        }
+        for warning in shown
+    ]
     return render(request, "monitoring/cross_checks.html", {"rows": rows})
 
 
