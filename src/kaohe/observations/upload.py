@@ -4,7 +4,7 @@ pipeline."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +118,17 @@ def _client_key(
     return f"{kind}:{digest.hexdigest()}"
 
 
+def _parse_in_scope(parser: Callable[..., Any], data: bytes, user: Any, node: TimeNode) -> Any:
+    """Parse a file against the user's template: its units, its indicators, the period."""
+    scope = template_scope(user)
+    return parser(
+        data,
+        expected_period=node.period,
+        indicators=specs(scope.indicators),
+        units=[u.code for u in scope.units],
+    )
+
+
 def ingest_upload(
     data: bytes,
     *,
@@ -129,13 +140,7 @@ def ingest_upload(
 ) -> IngestResult:
     """Parse a filled template (refused whole with every problem named) and run its values
     through the pipeline. The same file sent twice is one batch (its hash is the client key)."""
-    scope = template_scope(user)
-    parsed = parse_upload(
-        data,
-        expected_period=node.period,
-        indicators=specs(scope.indicators),
-        units=[u.code for u in scope.units],
-    )
+    parsed = _parse_in_scope(parse_upload, data, user, node)
     rows = [
         ValueRow(row.unit_code, row.indicator_code, parsed.period, row.raw_value, reason=reason)
         for row in parsed.rows
@@ -175,13 +180,7 @@ def ingest_csv_upload(
     """Parse a CSV upload (refused whole with every problem named by its spreadsheet row) and
     run its values through the pipeline, like `ingest_upload`. A row's own reason wins over
     the page's."""
-    scope = template_scope(user)
-    parsed = parse_csv(
-        data,
-        expected_period=node.period,
-        indicators=specs(scope.indicators),
-        units=[u.code for u in scope.units],
-    )
+    parsed = _parse_in_scope(parse_csv, data, user, node)
     rows = [
         ValueRow(
             row.unit_code,
