@@ -16,7 +16,7 @@ from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.monitoring.models import Warning
 from kaohe.observations.excel import DATA_SHEET
 from kaohe.observations.models import IngestionBatch, Observation
-from kaohe.testing.browser import browser, screenshot
+from kaohe.testing.browser import browser, screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,13 +24,7 @@ PERIOD = "2026Y"
 
 
 def sign_in(chromium, base: str, username: str):  # type: ignore[no-untyped-def]
-    page = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/overview/")
-    return page
+    return signed_in_page(chromium, base, username, DEMO_PASSWORD)
 
 
 def fill(template: bytes, values: dict[str, object]) -> bytes:

@@ -11,19 +11,13 @@ from django.contrib.auth import get_user_model
 from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.goals.demo import load_goals_demo
 from kaohe.goals.models import GoalSet
-from kaohe.testing.browser import browser, screenshot
+from kaohe.testing.browser import browser, screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(chromium, base: str, username: str):  # type: ignore[no-untyped-def]
-    page = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/overview/")
-    return page
+    return signed_in_page(chromium, base, username, DEMO_PASSWORD)
 
 
 def state_of(page) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]

@@ -7,16 +7,13 @@ import pytest
 
 from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.testing.browser import browser, screenshot
+from kaohe.testing.browser import sign_in as browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/overview/")
+    browser_sign_in(page, base, username, DEMO_PASSWORD)
 
 
 def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypatch):  # type: ignore[no-untyped-def]

@@ -49,3 +49,19 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Any, base: str, username: str, password: str) -> Any:
+    """Sign `page` in through the login form and wait for the overview; returns the page."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/overview/")
+    return page
+
+
+def signed_in_page(chromium: Any, base: str, username: str, password: str) -> Any:
+    """A new Chinese-locale desktop page in `chromium`, signed in as `username`."""
+    page = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    return sign_in(page, base, username, password)
