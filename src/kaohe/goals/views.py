@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaohe import charts
 from kaohe.core import access
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.core.roles import Action
@@ -42,7 +43,6 @@ from kaohe.goals.models import (
 from kaohe.observations.models import Observation
 from kaohe.schemes.models import Cycle
 from kaohe.units.models import Post, Unit, visible_units
-from kaohe.web import charts
 
 
 def _error_text(exc: ValidationError) -> str:

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.indicators import services
@@ -17,7 +18,6 @@ from kaohe.indicators.forms import DecisionForm, ProposalForm
 from kaohe.indicators.models import AdmissionRequest, Indicator
 from kaohe.observations.selectors import periods_with_values, value_grid
 from kaohe.units.models import Unit, visible_units
-from kaohe.web import charts
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_POST
 
+from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.observations.models import ObservationVersion
@@ -23,7 +24,6 @@ from kaohe.results import selectors, services
 from kaohe.results.export import run_workbook
 from kaohe.results.forms import RunForm
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
-from kaohe.web import charts
 
 GRADE_COLORS = {
     "excellent": "#b71c1c",

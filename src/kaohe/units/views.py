@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from kaohe import charts
 from kaohe.indicators.models import Indicator
 from kaohe.observations.selectors import periods_with_values, value_grid
 from kaohe.units.models import Category, Person, Post, Unit
-from kaohe.web import charts
 
 KEY_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai", "retail_sales")
 

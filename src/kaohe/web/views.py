@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from kaohe import charts
 from kaohe.core.access import unit_scope
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
@@ -19,7 +20,6 @@ from kaohe.indicators.models import Indicator
 from kaohe.observations.selectors import latest_period, periods_with_values, value_grid
 from kaohe.schemes.models import Cycle
 from kaohe.units.models import Unit, visible_units
-from kaohe.web import charts
 
 OVERVIEW_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai_growth")
 
