@@ -315,8 +315,8 @@ class Sides:
         """One timed run of `side` on a fresh cycle: seconds, commit included."""
         from django.db import transaction
 
+        from kaohe.flows.ingest import ingest
         from kaohe.observations.models import Source
-        from kaohe.observations.pipeline import ingest
         from kaohe.observations.services import record_observations
 
         year = self.fresh_cycle()

@@ -18,12 +18,12 @@ from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Grant, Notification
 from kaohe.core.roles import Role
 from kaohe.engine.monitoring import evaluate_rules
+from kaohe.flows.ingest import ingest
 from kaohe.indicators import services as indicators
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring import services
 from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.models import Source
-from kaohe.observations.pipeline import ingest
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.schemes import services as schemes
 from kaohe.schemes.models import Cycle, TimeNode
@@ -380,7 +380,7 @@ def test_neighbour_nodes(city, django_assert_num_queries):  # type: ignore[no-un
 
 
 def monitoring_queries(world: Any, rows: list[ValueRow]) -> int:
-    from kaohe.observations import pipeline
+    from kaohe.flows import ingest as pipeline
 
     counted: list[int] = []
     real = pipeline._monitor

@@ -9,10 +9,10 @@ from django.test import Client
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Notification
+from kaohe.flows.ingest import ingest
 from kaohe.monitoring import services
 from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Source
-from kaohe.observations.pipeline import ingest
 from kaohe.observations.services import ValueRow
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.test import Client
 from kaohe.core.errors import BatchRejected
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
+from kaohe.flows.ingest import ingest
 from kaohe.observations.evidence import MAX_FILES, EvidenceFile
 from kaohe.observations.models import Evidence, IngestionBatch, Observation, ObservationVersion
-from kaohe.observations.pipeline import ingest
 from kaohe.observations.services import ValueRow
 
 pytestmark = pytest.mark.django_db

@@ -100,8 +100,8 @@ def test_a_pipeline_error_names_the_sheet_row_and_column(world):  # type: ignore
 
 
 def test_the_accepted_file_shows_values_growth_and_warnings_at_once(world):  # type: ignore[no-untyped-def]
+    from kaohe.flows.ingest import ingest
     from kaohe.monitoring.services import save_rule
-    from kaohe.observations.pipeline import ingest
     from kaohe.observations.services import ValueRow
     from kaohe.schemes import services as scheme_services
 

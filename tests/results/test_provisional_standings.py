@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from kaohe.core.errors import BatchRejected
+from kaohe.flows.ingest import ingest
 from kaohe.observations.models import Source
-from kaohe.observations.pipeline import ingest
 from kaohe.observations.services import ValueRow
 from kaohe.results.models import ProvisionalStanding
 from kaohe.results.provisional import refresh_provisional

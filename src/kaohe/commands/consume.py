@@ -34,10 +34,11 @@ def run(args: argparse.Namespace) -> int:
     import django
 
     django.setup()
+    # Models can be imported only now: `kaohe score` and `kaohe --help` run without Django.
     import redis
     from django.conf import settings
 
-    from kaohe.observations.stream import GROUP, consume
+    from kaohe.flows.stream import GROUP, consume
 
     stopping = False
 

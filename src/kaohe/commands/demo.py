@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     import django
 
     django.setup()
+    # Models can be imported only now: `kaohe score` and `kaohe --help` run without Django.
     from django.core.management import call_command
 
     from kaohe.demo.load import DEMO_PASSWORD, demo_loaded, load_demo

@@ -19,12 +19,12 @@ from kaohe.core.roles import Role
 from kaohe.demo.evaluation import evaluation_values
 from kaohe.demo.generate import generate_demo_city
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
+from kaohe.flows.ingest import ingest
 from kaohe.goals.demo import load_goals_demo
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring.services import save_rule
 from kaohe.observations.models import Source
-from kaohe.observations.pipeline import ingest
 from kaohe.observations.services import ValueRow
 from kaohe.results.services import publish_scoring_run, run_scoring
 from kaohe.schemes import services as scheme_services

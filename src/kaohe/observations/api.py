@@ -15,13 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaohe.core.api import ScopedReadOnlyViewSet
+from kaohe.flows.ingest import IngestResult, ingest
+from kaohe.flows.uploads import ingest_numbered
+from kaohe.indicators.models import Indicator
 from kaohe.observations import services
 from kaohe.observations.csvfile import parse_csv
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.excel import MAX_BYTES
 from kaohe.observations.models import Evidence, Observation, ObservationVersion, Source
-from kaohe.observations.pipeline import IngestResult, ingest
-from kaohe.observations.upload import ingest_numbered
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -146,8 +147,6 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
         return super().get_queryset().filter(indicator__in=self._visible_indicators())
 
     def _visible_indicators(self) -> QuerySet[Any]:
-        from kaohe.indicators.models import Indicator
-
         return Indicator.objects.visible_to(self.request.user).values("pk")
 
     @action(detail=True, methods=["get"])

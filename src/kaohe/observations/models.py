@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.core import access
 from kaohe.core.querysets import ScopedManager
 
 
@@ -25,8 +26,6 @@ class Source(models.TextChoices):
 def _observation_extra_scope(user: Any, action: str, indicator_path: str) -> Q | None:
     """A responsible department (考核责任单位) sees and reports its indicators for every unit;
     sensitive indicators stay with the office, auditors and their responsible department."""
-    from kaohe.core import access
-
     responsible = access.responsible_unit_ids(user, action)
     if not responsible:
         return None

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from kaohe.indicators.models import Indicator
-from kaohe.observations.models import Observation
+from kaohe.observations.models import Evidence, Observation, ObservationVersion
 from kaohe.schemes.models import TimeNode
 
 
@@ -58,8 +58,6 @@ def periods_with_values(user: Any, *, code: str | None = None) -> list[str]:
 def batch_rows(user: Any, batch: Any, *, limit: int = 500) -> list[dict[str, Any]]:
     """What a batch stored, as the sender may see it: each value (derived ones included) with
     the same period last year and the year-on-year change, in row order."""
-    from kaohe.observations.models import ObservationVersion
-
     versions = list(
         ObservationVersion.objects.restrict(user)
         .filter(batch=batch)
@@ -102,3 +100,15 @@ def batch_rows(user: Any, batch: Any, *, limit: int = 500) -> list[dict[str, Any
             }
         )
     return rows
+
+
+def visible_evidence(user: Any, pk: int) -> Evidence | None:
+    """An evidence file, if `user` sent its batch or may see one of the values it supports."""
+    evidence = Evidence.objects.select_related("batch").filter(pk=pk).first()
+    if evidence is None:
+        return None
+    if evidence.batch.sender_id == user.pk:
+        return evidence
+    if ObservationVersion.objects.restrict(user).filter(batch=evidence.batch).exists():
+        return evidence
+    return None

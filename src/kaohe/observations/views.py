@@ -8,21 +8,29 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kaohe.core import access
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
+from kaohe.flows.ingest import ingest
+from kaohe.flows.uploads import ingest_csv_upload, ingest_upload
 from kaohe.indicators.models import Indicator
+from kaohe.monitoring.models import Warning
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.messages import localize_error, localize_rule
 from kaohe.observations.models import Source
-from kaohe.observations.pipeline import ingest
-from kaohe.observations.selectors import batch_rows, value_grid, visible_observations
+from kaohe.observations.report_templates import csv_template_for, template_for, template_scope
+from kaohe.observations.selectors import (
+    batch_rows,
+    value_grid,
+    visible_evidence,
+    visible_observations,
+)
 from kaohe.observations.services import ValueRow
-from kaohe.schemes.models import TimeNode
+from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.units.models import Unit
 
 
@@ -205,15 +213,6 @@ def upload(request: HttpRequest) -> HttpResponse:
     """Download the template for a period (Excel, or CSV with ``template=csv``); upload it
     filled in (a ``.csv`` name is read as CSV, anything else as .xlsx). A refused file lists
     every problem by row and column and stores nothing."""
-    from kaohe.observations.upload import (
-        csv_template_for,
-        ingest_csv_upload,
-        ingest_upload,
-        template_for,
-        template_scope,
-    )
-    from kaohe.schemes.models import Cycle
-
     nodes = list(
         TimeNode.objects.exclude(cycle__state=Cycle.State.CLOSED)
         .select_related("cycle")
@@ -257,8 +256,6 @@ def upload(request: HttpRequest) -> HttpResponse:
             except BatchRejected as exc:
                 context["errors"] = [localize_error(e) for e in exc.errors]
             else:
-                from kaohe.monitoring.models import Warning
-
                 context["batch"] = result.batch
                 context["duplicate"] = result.duplicate
                 context["rows"] = batch_rows(request.user, result.batch)
@@ -270,3 +267,31 @@ def upload(request: HttpRequest) -> HttpResponse:
         if request.headers.get("HX-Request"):
             return render(request, "observations/_upload_result.html", context)
     return render(request, "observations/upload.html", context)
+
+
+EVIDENCE_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "csv": "text/csv",
+    "txt": "text/plain",
+}
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file, as an attachment, if the user sent its batch or may see one of its values;
+    404 otherwise (as for any object out of scope)."""
+    evidence = visible_evidence(request.user, pk)
+    if evidence is None:
+        raise Http404
+    suffix = evidence.name.rsplit(".", 1)[-1].lower() if "." in evidence.name else ""
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.name,
+        content_type=EVIDENCE_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 
 from kaohe.core.errors import BatchRejected
-from kaohe.observations import pipeline
+from kaohe.flows import ingest as pipeline
 from kaohe.observations.models import IngestionBatch, Observation, ObservationVersion, Source
 from kaohe.observations.services import ValueRow
 

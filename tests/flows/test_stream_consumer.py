@@ -11,8 +11,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from kaohe.flows.stream import REJECTED_STREAM, consume
 from kaohe.observations.models import IngestionBatch, ObservationVersion
-from kaohe.observations.stream import REJECTED_STREAM, consume
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 

@@ -12,14 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from kaohe.core.errors import BatchRejected, RowError
+from kaohe.indicators.models import Indicator
+from kaohe.monitoring.services import evaluate_after_ingest
 from kaohe.observations.derived import recompute_derived
 from kaohe.observations.evidence import EvidenceFile, check_evidence, store_evidence
 from kaohe.observations.models import IngestionBatch, Source
 from kaohe.observations.services import ValueRow, check_rows, store_rows
+from kaohe.results.provisional import refresh_provisional
 from kaohe.units.models import Unit
 
 log = logging.getLogger(__name__)
@@ -125,25 +129,16 @@ def _ingest(
 
 
 def _monitor(observations: Sequence[Any], *, acting_user: Any, batch: Any) -> tuple[int, int]:
-    """Evaluate the monitoring rules on what changed (when the monitoring app is installed)."""
-    from django.apps import apps
-
-    if not apps.is_installed("kaohe.monitoring") or not observations:
+    """Evaluate the monitoring rules on what changed; raise or clear warnings."""
+    if not observations:
         return 0, 0
-    from kaohe.monitoring.services import evaluate_after_ingest
-
     return evaluate_after_ingest(observations, acting_user=acting_user, batch=batch)
 
 
 def _refresh_provisional(observations: Sequence[Any], *, batch: Any) -> None:
-    """Recompute the provisional standings the changed values feed (when results is installed)."""
-    from django.apps import apps
-
-    if not apps.is_installed("kaohe.results") or not observations:
+    """Recompute the provisional standings the changed values feed."""
+    if not observations:
         return
-    from kaohe.indicators.models import Indicator
-    from kaohe.results.provisional import refresh_provisional
-
     codes = set(
         Indicator.objects.filter(pk__in={o.indicator_id for o in observations}).values_list(
             "code", flat=True
@@ -158,8 +153,6 @@ def publish_batch_event(batch: IngestionBatch) -> None:
     if not url:
         return
     try:
-        import redis
-
         client = redis.Redis.from_url(url, socket_timeout=1)
         client.xadd(
             EVENTS_STREAM,

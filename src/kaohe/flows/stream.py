@@ -16,8 +16,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from kaohe.core.errors import BatchRejected
+from kaohe.flows.ingest import ingest
 from kaohe.observations.models import Source
-from kaohe.observations.pipeline import ingest
 from kaohe.observations.services import ValueRow
 from kaohe.units.models import Unit
 

@@ -1,89 +1,21 @@
-"""The Excel and CSV doors: which template a user gets, and an upload run through the one
-pipeline."""
+"""The Excel and CSV doors: a filled template parsed against the user's template scope and run
+through the one ingestion pipeline, its errors named by the file's rows and columns."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from kaohe.core import access
 from kaohe.core.errors import BatchRejected, RowError
-from kaohe.core.roles import Action
-from kaohe.indicators.models import Indicator
-from kaohe.observations.csvfile import build_csv_template, parse_csv
+from kaohe.flows.ingest import IngestResult, ingest
+from kaohe.observations.csvfile import parse_csv
 from kaohe.observations.evidence import EvidenceFile
-from kaohe.observations.excel import IndicatorSpec, build_template, parse_upload
-from kaohe.observations.models import Observation, Source
-from kaohe.observations.pipeline import IngestResult, ingest
+from kaohe.observations.excel import parse_upload
+from kaohe.observations.models import Source
+from kaohe.observations.report_templates import specs, template_scope
 from kaohe.observations.services import ValueRow
 from kaohe.schemes.models import TimeNode
-from kaohe.units.models import Unit
-
-
-@dataclass(frozen=True)
-class TemplateScope:
-    """The units and indicators a user's template holds."""
-
-    units: list[Unit]
-    indicators: list[Indicator]
-
-
-def template_scope(user: Any) -> TemplateScope:
-    """A responsible department gets its indicators for every unit that reports them; a unit
-    gets every basic indicator it reports."""
-    basic = Indicator.objects.active().filter(formula="").exclude(code__endswith="_target")
-    responsible = access.responsible_unit_ids(user, Action.REPORT)
-    indicators = list(basic.filter(responsible_department__in=sorted(responsible)))
-    if indicators:
-        reporting = Observation.objects.filter(indicator__in=indicators).values("unit")
-        units = list(Unit.objects.filter(pk__in=reporting, is_assessed=True).order_by("code"))
-        return TemplateScope(units, indicators)
-    scope = access.unit_scope(user, Action.REPORT)
-    units_qs = Unit.objects.filter(is_assessed=True)
-    if not scope.everything:
-        units_qs = units_qs.filter(pk__in=sorted(scope.unit_ids))
-    units = list(units_qs.order_by("code"))
-    reported = Observation.objects.filter(unit__in=units).values("indicator")
-    return TemplateScope(units, list(basic.filter(pk__in=reported)))
-
-
-def specs(indicators: list[Indicator]) -> list[IndicatorSpec]:
-    """Template columns from the catalogue (graded columns take the labels as written)."""
-    return [
-        IndicatorSpec(
-            code=i.code,
-            name=i.name_zh,
-            unit_of_measure=i.unit_zh,
-            value_type=i.value_type,
-            decimals=i.decimals,
-            min=i.min_value,
-            max=i.max_value,
-        )
-        for i in indicators
-    ]
-
-
-def template_for(user: Any, node: TimeNode) -> bytes:
-    scope = template_scope(user)
-    return build_template(
-        title="澜城市考核数据报送",
-        period=node.period,
-        period_label=node.name_zh,
-        units=[(u.code, u.name_zh) for u in scope.units],
-        indicators=specs(scope.indicators),
-    )
-
-
-def csv_template_for(user: Any, node: TimeNode) -> bytes:
-    """The CSV template: one row per unit and indicator of the user's Excel template."""
-    scope = template_scope(user)
-    return build_csv_template(
-        period=node.period,
-        units=[(u.code, u.name_zh) for u in scope.units],
-        indicators=specs(scope.indicators),
-    )
 
 
 def ingest_numbered(
