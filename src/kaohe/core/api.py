@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from rest_framework import exceptions, serializers, viewsets
 
+from kaohe.core.access import unit_scope
 from kaohe.core.errors import BatchRejected
 from kaohe.core.models import AuditEvent, ObjectChange
 
@@ -108,8 +109,6 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = {"event_type": ["exact"], "unit__code": ["exact"], "request_id": ["exact"]}
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
-        from kaohe.core.access import unit_scope
-
         scope = unit_scope(self.request.user, "audit")
         queryset = AuditEvent.objects.select_related("acting_user", "unit").prefetch_related(
             "changes"

@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.core import access
 from kaohe.core.models import BilingualNameMixin, TimeStampedModel
 from kaohe.core.querysets import ScopedManager
 
@@ -43,8 +44,6 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
 
     def visible_to(self, user: Any) -> IndicatorQuerySet:
         """Sensitive indicators only for the office, auditors and their responsible department."""
-        from kaohe.core import access
-
         if access.has_citywide(user, "view"):
             return self
         responsible = access.responsible_unit_ids(user, "view")

@@ -17,7 +17,7 @@ from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.engine.errors import SchemeError
 from kaohe.engine.scheme import Scheme as EngineScheme
-from kaohe.engine.scheme import dump_scheme, load_scheme
+from kaohe.engine.scheme import diff_schemes, dump_scheme, load_scheme
 from kaohe.indicators.models import Indicator
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
 from kaohe.units.models import Category
@@ -301,8 +301,6 @@ def publish_scheme_version(
 
 def scheme_diff_rows(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """A structural diff of two scheme documents, node by node (see engine.diff_schemes)."""
-    from kaohe.engine.scheme import diff_schemes
-
     return [
         {"change": c.change, "path": c.path, "field": c.field, "before": c.old, "after": c.new}
         for c in diff_schemes(load_scheme(old), load_scheme(new))

@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.access import roles_of
+from kaohe.core.models import Notification
 from kaohe.core.roles import Role
 
 
@@ -88,8 +89,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             }
         )
     role_labels = [Role(r).label for r in sorted(roles)]
-    from kaohe.core.models import Notification
-
     return {
         "nav_items": items,
         "user_roles": role_labels,
