@@ -25,6 +25,7 @@ from kaohe.monitoring import services
 from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow, record_observations
+from kaohe.schemes import selectors
 from kaohe.schemes import services as schemes
 from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.testing.world import make_user
@@ -367,16 +368,16 @@ def test_neighbour_nodes(city, django_assert_num_queries):  # type: ignore[no-un
     ids = {(n.cycle.year, n.code): n.pk for n in TimeNode.objects.select_related("cycle")}
     nodes = list(TimeNode.objects.filter(cycle__year__in=[2024, 2025]).select_related("cycle"))
     with django_assert_num_queries(1):
-        near = services.neighbour_nodes(nodes)
-    assert near[ids[2025, "Q1"]] == services.Neighbours(None, ids[2024, "Q1"], ids[2025, "Y"])
-    assert near[ids[2025, "Q3"]] == services.Neighbours(
+        near = selectors.neighbour_nodes(nodes)
+    assert near[ids[2025, "Q1"]] == selectors.Neighbours(None, ids[2024, "Q1"], ids[2025, "Y"])
+    assert near[ids[2025, "Q3"]] == selectors.Neighbours(
         ids[2025, "H1"], ids[2024, "Q3"], ids[2025, "Y"]
     )
-    assert near[ids[2024, "H1"]] == services.Neighbours(ids[2024, "Q1"], None, ids[2024, "Y"])
-    assert near[ids[2025, "Y"]] == services.Neighbours(
+    assert near[ids[2024, "H1"]] == selectors.Neighbours(ids[2024, "Q1"], None, ids[2024, "Y"])
+    assert near[ids[2025, "Y"]] == selectors.Neighbours(
         ids[2025, "Q3"], ids[2024, "Y"], ids[2025, "Y"]
     )
-    assert services.neighbour_nodes([]) == {}
+    assert selectors.neighbour_nodes([]) == {}
 
 
 def monitoring_queries(world: Any, rows: list[ValueRow]) -> int:

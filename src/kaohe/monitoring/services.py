@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from kaohe.indicators.models import Indicator
 from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.models import Observation
 from kaohe.schemes.models import Cycle, TimeNode
+from kaohe.schemes.selectors import neighbour_nodes
 from kaohe.units.models import Unit
 
 TARGET_SUFFIX = "_target"
@@ -89,43 +89,6 @@ def _parsed(model: MonitoringRule) -> Rule:
 def _active_rules() -> list[tuple[MonitoringRule, Rule]]:
     """The active rules (one query), each with its parsed form, in code order."""
     return [(m, _parsed(m)) for m in MonitoringRule.objects.filter(active=True)]
-
-
-@dataclass(frozen=True)
-class Neighbours:
-    """The ids of the nodes a node's frame reads besides its own (None: there is none)."""
-
-    previous: int | None
-    last_year: int | None
-    year_end: int | None
-
-
-def neighbour_nodes(nodes: Sequence[TimeNode]) -> dict[int, Neighbours]:
-    """For each node (its cycle loaded): the previous node of its cycle, the same node last
-    year and its cycle's full-year node, all found with one query."""
-    if not nodes:
-        return {}
-    rows = list(
-        TimeNode.objects.filter(
-            Q(cycle_id__in={n.cycle_id for n in nodes})
-            | Q(cycle__year__in={n.cycle.year - 1 for n in nodes}, code__in={n.code for n in nodes})
-        )
-        .order_by("order", "pk")
-        .values_list("pk", "cycle_id", "cycle__year", "code", "order")
-    )
-    out = {}
-    for node in nodes:
-        previous = last_year = year_end = None
-        for pk, cycle_id, year, code, order in rows:
-            if cycle_id == node.cycle_id:
-                if order < node.order:
-                    previous = pk  # ordered by order: the last one before the node wins
-                if code == "Y" and year_end is None:
-                    year_end = pk
-            elif year == node.cycle.year - 1 and code == node.code and last_year is None:
-                last_year = pk
-        out[node.pk] = Neighbours(previous, last_year, year_end)
-    return out
 
 
 def _assessed_units() -> list[Unit]:
