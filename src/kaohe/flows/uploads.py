@@ -132,3 +132,9 @@ def ingest_csv_upload(
         file_name=file_name,
         evidence=evidence,
     )
+
+
+def ingest_file(data: bytes, *, file_name: str, **kwargs: Any) -> IngestResult:
+    """An uploaded file through its door: a ``.csv`` name is read as CSV, any other as .xlsx."""
+    door = ingest_csv_upload if file_name.lower().endswith(".csv") else ingest_upload
+    return door(data, file_name=file_name, **kwargs)
