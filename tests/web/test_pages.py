@@ -69,6 +69,50 @@ def test_overview_charts_carry_the_recorded_values(world):  # type: ignore[no-un
     assert option["xAxis"]["data"] == ["西区"]
 
 
+def test_overview_shows_the_catalogues_dashboard_indicators_in_their_order(world):  # type: ignore[no-untyped-def]
+    from kaohe.flows.ingest import ingest
+    from kaohe.observations.models import Source
+    from kaohe.observations.services import ValueRow
+
+    ingest(
+        [
+            ValueRow("D01", "gdp", "2025Y", 5000),
+            ValueRow("D02", "gdp", "2025Y", 6000),
+            ValueRow("D01", "fiscal_revenue", "2025Y", 400),
+            ValueRow("D01", "tax_revenue", "2025Y", 300),
+        ],
+        acting_user=world.admin,
+        source=Source.API,
+    )
+    client = signed_in(world.users["office"])
+    page = client.get("/overview/").content.decode()
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    names = re.findall(r'<th class="num">([^<]+)', head)
+    assert [n.strip() for n in names] == [
+        "地区生产总值",
+        "GDP增速",
+        "一般公共预算收入",
+        "税收收入",
+        "税收占比",
+    ]
+    # ranked on the first dashboard indicator: 西区 (6000) before 东区 (5000)
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.index("西区") < body.index("东区")
+    assert '<td class="num">75.00</td>' in body  # 东区's derived tax share, 300 / 400
+    assert re.findall(r'id="(chart-[a-z_]+)" type="application/json"', page) == [
+        "chart-gdp",
+        "chart-gdp_growth",
+        "chart-compare",
+    ]
+    Indicator.objects.filter(code="gdp_growth").update(dashboard_order=None)
+    Indicator.objects.filter(code="tax_share").update(dashboard_order=0)
+    page = client.get("/overview/").content.decode()
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    names = [n.strip() for n in re.findall(r'<th class="num">([^<]+)', head)]
+    assert names == ["税收占比", "地区生产总值", "一般公共预算收入", "税收收入"]
+    assert 'id="chart-gdp_growth"' not in page
+
+
 def test_navigation_follows_roles(world):  # type: ignore[no-untyped-def]
     office = signed_in(world.users["office"]).get("/overview/").content.decode()
     reporter = signed_in(world.users["d1_reporter"]).get("/overview/").content.decode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kaohe.demo.model import DemoIndicator
 
-__all__ = ["INDICATORS", "KEY_INDICATORS"]
+__all__ = ["DASHBOARD", "INDICATORS", "KEY_INDICATORS"]
 
 KEY_INDICATORS: tuple[str, ...] = (
     "gdp",
@@ -31,6 +31,17 @@ KEY_INDICATORS: tuple[str, ...] = (
     "energy_intensity_drop",
     "per_mu_tax",
 )
+
+# What the city overview and the unit pages show, in order, and how the overview draws each
+# (the catalogue's dashboard_order and dashboard_chart).
+DASHBOARD: dict[str, tuple[int, str]] = {
+    "gdp": (1, "ranking"),
+    "gdp_growth": (2, "trend"),
+    "fiscal_revenue": (3, "compare"),
+    "tax_revenue": (4, "compare"),
+    "tax_share": (5, ""),
+    "fai_growth": (6, ""),
+}
 
 _FGW, _CZJ, _TJJ = "DEPT_FGW", "DEPT_CZJ", "DEPT_TJJ"
 _SWJ, _GXJ, _KJJ = "DEPT_SWJ", "DEPT_GXJ", "DEPT_KJJ"

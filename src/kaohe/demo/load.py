@@ -18,6 +18,7 @@ from kaohe.core.events import EventType
 from kaohe.core.roles import Role
 from kaohe.demo.evaluation import evaluation_values
 from kaohe.demo.generate import generate_demo_city
+from kaohe.demo.indicators import DASHBOARD
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
 from kaohe.flows.ingest import ingest
 from kaohe.goals.demo import load_goals_demo
@@ -151,6 +152,8 @@ def _indicators(city: DemoCity, admin: Any, units: dict[str, Unit]) -> None:
             formula=ind.formula or "",
             description_zh=ind.description_zh,
             description_en=ind.description_en,
+            dashboard_order=DASHBOARD.get(ind.code, (None, ""))[0],
+            dashboard_chart=DASHBOARD.get(ind.code, (None, ""))[1],
         )
     by_code = {i.code: i for i in Indicator.objects.all()}
     keys: dict[str, dict[str, tuple[Indicator, float]]] = {}

@@ -42,6 +42,12 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def active(self) -> IndicatorQuerySet:
         return self.filter(status=Indicator.Status.ACTIVE)
 
+    def on_dashboards(self) -> IndicatorQuerySet:
+        """The active indicators the overview and the unit pages show, in their order."""
+        return (
+            self.active().filter(dashboard_order__isnull=False).order_by("dashboard_order", "code")
+        )
+
     def visible_to(self, user: Any) -> IndicatorQuerySet:
         """Sensitive indicators only for the office, auditors and their responsible department."""
         if access.has_citywide(user, "view"):
@@ -54,6 +60,11 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
 
 class Indicator(BilingualNameMixin, TimeStampedModel):
     """A catalogued measure: what it means, how it is measured, who supplies it."""
+
+    class DashboardChart(models.TextChoices):
+        RANKING = "ranking", _("units ranked on the latest year")
+        TREND = "trend", _("each unit over the years")
+        COMPARE = "compare", _("side by side with the other compared indicators")
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("proposed")
@@ -97,6 +108,21 @@ class Indicator(BilingualNameMixin, TimeStampedModel):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     sensitive = models.BooleanField(_("sensitive"), default=False)
+    dashboard_order = models.PositiveSmallIntegerField(
+        _("place on the dashboards"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Shown on the city overview and the unit pages in this order; empty: not shown."
+        ),
+    )
+    dashboard_chart = models.CharField(
+        _("dashboard chart"),
+        max_length=10,
+        choices=DashboardChart.choices,
+        blank=True,
+        help_text=_("How the city overview draws it besides its column in the table."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )

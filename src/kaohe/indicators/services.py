@@ -34,6 +34,8 @@ INDICATOR_FIELDS = (
     "description_zh",
     "description_en",
     "sensitive",
+    "dashboard_order",
+    "dashboard_chart",
 )
 
 

@@ -155,11 +155,14 @@ def build_world() -> World:
             post=posts[unit.code],
         )
     indicators = {}
-    for code, name, unit_zh, decimals in (
-        ("gdp", "地区生产总值", "亿元", 2),
-        ("gdp_growth", "GDP增速", "%", 1),
-        ("fiscal_revenue", "一般公共预算收入", "亿元", 2),
-        ("tax_revenue", "税收收入", "亿元", 2),
+    for order, (code, name, unit_zh, decimals, chart) in enumerate(
+        (
+            ("gdp", "地区生产总值", "亿元", 2, "ranking"),
+            ("gdp_growth", "GDP增速", "%", 1, "trend"),
+            ("fiscal_revenue", "一般公共预算收入", "亿元", 2, "compare"),
+            ("tax_revenue", "税收收入", "亿元", 2, "compare"),
+        ),
+        start=1,
     ):
         indicators[code] = indicator_services.create_indicator(
             acting_user=admin,
@@ -170,6 +173,8 @@ def build_world() -> World:
             decimals=decimals,
             responsible_department=dept,
             min_value=-100,
+            dashboard_order=order,
+            dashboard_chart=chart,
         )
     indicators["tax_share"] = indicator_services.create_indicator(
         acting_user=admin,
@@ -178,6 +183,7 @@ def build_world() -> World:
         unit_zh="%",
         formula="tax_revenue / fiscal_revenue * 100",
         responsible_department=dept,
+        dashboard_order=5,
     )
     cycle = scheme_services.create_cycle(acting_user=admin, year=2025)
     version = scheme_services.create_scheme(

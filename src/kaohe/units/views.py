@@ -8,12 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from kaohe import charts
-from kaohe.indicators.models import Indicator
-from kaohe.observations.selectors import periods_with_values, value_grid
+from kaohe.observations.dashboards import unit_figures
 from kaohe.units.models import Category, Person, Post, Unit
-
-KEY_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai", "retail_sales")
 
 
 @login_required
@@ -42,30 +38,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     divisions = [u for u in subtree if u.pk != unit.pk]
     posts = Post.objects.restrict(request.user).filter(unit__in=subtree).select_related("unit")
     people = {p.post_id: p for p in Person.objects.restrict(request.user).filter(unit=unit)}
-    indicators = list(Indicator.objects.visible_to(request.user).filter(code__in=KEY_INDICATORS))
-    years = periods_with_values(request.user, code="Y")[-5:]
-    grid = value_grid(
-        request.user, indicators=[i.code for i in indicators], periods=years, units=[unit.pk]
-    )
-    figures = []
-    for indicator in sorted(indicators, key=lambda i: KEY_INDICATORS.index(i.code)):
-        values = [grid.get((unit.pk, indicator.code, p)) for p in years]
-        if not any(v is not None for v in values):
-            continue
-        figures.append(
-            {
-                "indicator": indicator,
-                "latest": values[-1],
-                "chart_id": f"chart-{indicator.code}",
-                "chart": charts.line_chart(
-                    indicator.name,
-                    years,
-                    {indicator.name: [charts.rounded(v, indicator.decimals) for v in values]},
-                    unit=indicator.unit_of_measure,
-                    compact=True,
-                ),
-            }
-        )
+    years, figures = unit_figures(request.user, unit)
     return render(
         request,
         "units/unit_detail.html",

@@ -12,16 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kaohe import charts
 from kaohe.core.access import unit_scope
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
 from kaohe.indicators.models import Indicator
-from kaohe.observations.selectors import latest_period, periods_with_values, value_grid
-from kaohe.schemes.models import Cycle
+from kaohe.observations.dashboards import city_overview
+from kaohe.schemes.selectors import current_cycle
 from kaohe.units.models import Unit, visible_units
-
-OVERVIEW_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai_growth")
 
 
 @login_required
@@ -35,72 +32,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     units = list(visible_units(user).filter(is_assessed=True).select_related("category"))
     districts = [u for u in units if u.kind in (Unit.Kind.DISTRICT, Unit.Kind.COUNTY_CITY)]
-    departments = [u for u in units if u.kind == Unit.Kind.DEPARTMENT]
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=OVERVIEW_INDICATORS)}
-    cycle = Cycle.objects.exclude(state=Cycle.State.CLOSED).order_by("year").last() or (
-        Cycle.objects.order_by("-year").first()
-    )
-    year_node = latest_period(user, code="Y", indicator="gdp")
     context: dict[str, Any] = {
         "districts": districts,
-        "departments": departments,
+        "departments": [u for u in units if u.kind == Unit.Kind.DEPARTMENT],
         "indicator_count": Indicator.objects.active().count(),
-        "cycle": cycle,
-        "year_node": year_node,
-        "charts": {},
-        "table": [],
+        "cycle": current_cycle(),
+        "overview": city_overview(user, districts),
     }
-    if districts and year_node is not None and "gdp" in indicators:
-        names = [u.name for u in districts]
-        ids = [u.pk for u in districts]
-        years = periods_with_values(user, code="Y")[-5:]
-        grid = value_grid(user, indicators=OVERVIEW_INDICATORS, periods=years, units=ids)
-        latest = year_node.period
-        gdp = indicators["gdp"]
-        ranked = sorted(districts, key=lambda u: -(grid.get((u.pk, "gdp", latest)) or 0))
-        context["charts"]["gdp"] = charts.bar_chart(
-            _("GDP %(period)s") % {"period": year_node.name},
-            [u.name for u in ranked],
-            [charts.rounded(grid.get((u.pk, "gdp", latest))) for u in ranked],
-            unit=gdp.unit_of_measure,
-        )
-        if "gdp_growth" in indicators:
-            context["charts"]["growth"] = charts.line_chart(
-                _("GDP growth by year"),
-                years,
-                {
-                    u.name: [charts.rounded(grid.get((u.pk, "gdp_growth", p)), 1) for p in years]
-                    for u in districts
-                },
-                unit="%",
-            )
-        if {"fiscal_revenue", "tax_revenue"} <= indicators.keys():
-            context["charts"]["fiscal"] = charts.grouped_bar_chart(
-                _("Fiscal and tax revenue %(period)s") % {"period": year_node.name},
-                names,
-                {
-                    indicators["fiscal_revenue"].name: [
-                        charts.rounded(grid.get((i, "fiscal_revenue", latest))) for i in ids
-                    ],
-                    indicators["tax_revenue"].name: [
-                        charts.rounded(grid.get((i, "tax_revenue", latest))) for i in ids
-                    ],
-                },
-                unit=indicators["fiscal_revenue"].unit_of_measure,
-            )
-        for unit in ranked:
-            fiscal = grid.get((unit.pk, "fiscal_revenue", latest))
-            tax = grid.get((unit.pk, "tax_revenue", latest))
-            context["table"].append(
-                {
-                    "unit": unit,
-                    "gdp": grid.get((unit.pk, "gdp", latest)),
-                    "growth": grid.get((unit.pk, "gdp_growth", latest)),
-                    "fiscal": fiscal,
-                    "tax_share": (100 * tax / fiscal) if fiscal and tax is not None else None,
-                    "fai_growth": grid.get((unit.pk, "fai_growth", latest)),
-                }
-            )
     return render(request, "web/overview.html", context)
 
 
