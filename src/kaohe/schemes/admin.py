@@ -1,19 +1,9 @@
+"""Cycles and schemes, read here; every change goes through kaohe.schemes.services (audited)."""
+
 from django.contrib import admin
 
+from kaohe.core.admin import ReadOnlyAdmin
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown for reading; every change goes through kaohe.schemes.services (audited)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Cycle)

@@ -6,40 +6,32 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from kaohe.core.admin import ReadOnlyAdmin
 from kaohe.units.models import Category, Person, Post, Unit
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ReadOnlyAdmin):
     list_display = ["code", "name_zh", "name_en", "kind", "parent", "order"]
 
 
 @admin.register(Unit)
-class UnitAdmin(TreeAdmin):
+class UnitAdmin(ReadOnlyAdmin, TreeAdmin):
     form = movenodeform_factory(Unit)
     list_display = ["name_zh", "code", "kind", "category", "is_assessed"]
     list_filter = ["kind", "category"]
     search_fields = ["code", "name_zh", "name_en"]
 
-    def has_add_permission(self, request):
-        return False  # units are created through kaohe.units.services (audited)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ReadOnlyAdmin):
     list_display = ["code", "title_zh", "unit", "rank"]
     search_fields = ["code", "title_zh"]
     list_select_related = ["unit"]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "unit", "post"]
     search_fields = ["code", "name"]
     list_select_related = ["unit", "post"]
