@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from kaohe import charts
 from kaohe.indicators.models import Indicator
 from kaohe.observations.selectors import periods_with_values, value_grid
+from kaohe.units.filters import UnitFilterSet
 from kaohe.units.models import Category, Person, Post, Unit
 
 KEY_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai", "retail_sales")
@@ -19,9 +20,15 @@ KEY_INDICATORS = ("gdp", "gdp_growth", "fiscal_revenue", "tax_revenue", "fai", "
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
     """Assessed units in scope, grouped by comparison category."""
-    units = Unit.objects.restrict(request.user).filter(is_assessed=True).select_related("category")
+    filters = UnitFilterSet(
+        request.GET,
+        queryset=Unit.objects.restrict(request.user)
+        .filter(is_assessed=True)
+        .select_related("category"),
+        request=request,
+    )
     by_category: dict[int, list[Unit]] = defaultdict(list)
-    for unit in units:
+    for unit in filters.qs:
         if unit.category_id is not None:
             by_category[unit.category_id].append(unit)
     categories = [
@@ -29,7 +36,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         for c in Category.objects.select_related("parent")
         if by_category.get(c.pk)
     ]
-    return render(request, "units/unit_list.html", {"groups": categories})
+    return render(request, "units/unit_list.html", {"groups": categories, "filters": filters})
 
 
 @login_required
