@@ -11,6 +11,7 @@ from rest_framework import exceptions, serializers, viewsets
 
 from kaohe.core.access import unit_scope
 from kaohe.core.errors import BatchRejected
+from kaohe.core.filters import AuditEventFilterSet
 from kaohe.core.models import AuditEvent, ObjectChange
 
 
@@ -106,7 +107,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit trail, for auditors and the office (and a unit's own events for its heads)."""
 
     serializer_class = AuditEventSerializer
-    filterset_fields = {"event_type": ["exact"], "unit__code": ["exact"], "request_id": ["exact"]}
+    filterset_class = AuditEventFilterSet
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         scope = unit_scope(self.request.user, "audit")

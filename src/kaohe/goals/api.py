@@ -16,6 +16,7 @@ from rest_framework.routers import DefaultRouter
 
 from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet
 from kaohe.goals import review, services
+from kaohe.goals.filters import GoalFilterSet, GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.models import (
     Goal,
     GoalSet,
@@ -158,7 +159,7 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
 
     queryset = GoalSet.objects.select_related("unit", "cycle").prefetch_related("actions")
     serializer_class = GoalSetSerializer
-    filterset_fields = {"state": ["exact"], "level": ["exact"], "cycle__year": ["exact"]}
+    filterset_class = GoalSetFilterSet
 
     def create(self, request: Request) -> Response:
         payload = GoalSetCreateSerializer(data=request.data)
@@ -289,7 +290,7 @@ class GoalViewSet(ScopedReadOnlyViewSet):
 
     queryset = Goal.objects.select_related("goal_set__unit", "indicator")
     serializer_class = GoalSerializer
-    filterset_fields = {"goal_set": ["exact"], "kind": ["exact"]}
+    filterset_class = GoalFilterSet
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def _arguments(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -409,7 +410,7 @@ class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
 
     queryset = TargetSuggestion.objects.select_related("unit", "indicator", "cycle", "adjusted_by")
     serializer_class = TargetSuggestionSerializer
-    filterset_fields = {"unit__code": ["exact"], "cycle__year": ["exact"], "state": ["exact"]}
+    filterset_class = TargetSuggestionFilterSet
 
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def accept(self, request: Request, pk: str | None = None) -> Response:

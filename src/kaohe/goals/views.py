@@ -24,6 +24,7 @@ from kaohe.core import access
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.core.roles import Action
 from kaohe.goals import review, services
+from kaohe.goals.filters import GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.forms import (
     DeadlinesForm,
     DecisionForm,
@@ -71,15 +72,17 @@ def _may(request: HttpRequest, action: str, unit: Unit) -> bool:
 def goal_set_list(request: HttpRequest) -> HttpResponse:
     """Goal portfolios the user may see in a cycle, and opening one for the user's units."""
     cycle = _cycle(request)
-    goal_sets = (
-        GoalSet.objects.restrict(request.user)
-        .filter(cycle=cycle)
+    filters = GoalSetFilterSet(
+        request.GET,
+        queryset=GoalSet.objects.restrict(request.user)
         .select_related("unit", "cycle")
         .annotate(
             key_count=Count("goals", filter=Q(goals__kind=Goal.Kind.KEY)),
             excellence_count=Count("goals", filter=Q(goals__kind=Goal.Kind.EXCELLENCE)),
         )
-        .order_by("unit__path")
+        .order_by("unit__path"),
+        request=request,
+        defaults={"cycle": str(cycle.year) if cycle else ""},
     )
     openable = (
         visible_units(request.user, Action.CHANGE)
@@ -92,8 +95,8 @@ def goal_set_list(request: HttpRequest) -> HttpResponse:
         "goals/goal_set_list.html",
         {
             "cycle": cycle,
-            "cycles": Cycle.objects.order_by("-year"),
-            "goal_sets": goal_sets,
+            "filters": filters,
+            "goal_sets": filters.qs,
             "openable": openable if cycle is not None else [],
             "levels": review.levels_of(request.user),
             "is_office": access.has_citywide(request.user, Action.ADMINISTER),
@@ -498,10 +501,14 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(count)d target(s) suggested.") % {"count": len(created)})
         return redirect(f"{request.path}?cycle={cycle.year}")
+    filters = TargetSuggestionFilterSet(
+        request.GET,
+        queryset=TargetSuggestion.objects.restrict(request.user),
+        request=request,
+        defaults={"cycle": str(cycle.year) if cycle else ""},
+    )
     counts = (
-        TargetSuggestion.objects.restrict(request.user)
-        .filter(cycle=cycle)
-        .values("unit__code", "unit__name_zh", "unit__name_en")
+        filters.qs.values("unit__code", "unit__name_zh", "unit__name_en")
         .annotate(
             total=Count("id"),
             accepted=Count("id", filter=Q(state="accepted")),
@@ -511,10 +518,8 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         .order_by("unit__code")
     )
     mase: dict[str, list[float]] = {}
-    for code, value in (
-        TargetSuggestion.objects.restrict(request.user)
-        .filter(cycle=cycle, backtest_mase__isnull=False)
-        .values_list("unit__code", "backtest_mase")
+    for code, value in filters.qs.filter(backtest_mase__isnull=False).values_list(
+        "unit__code", "backtest_mase"
     ):
         if value is not None:
             mase.setdefault(code, []).append(value)
@@ -534,7 +539,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         "goals/suggestion_list.html",
         {
             "cycle": cycle,
-            "cycles": Cycle.objects.order_by("-year"),
+            "filters": filters,
             "rows": rows,
             "is_office": is_office,
         },

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from kaohe.core.api import ScopedReadOnlyViewSet, ServiceCallMixin
 from kaohe.indicators import services
+from kaohe.indicators.filters import AdmissionRequestFilterSet, IndicatorFilterSet
 from kaohe.indicators.models import AdmissionRequest, Indicator
 from kaohe.units.models import Unit, visible_units
 
@@ -60,7 +61,7 @@ class IndicatorViewSet(ServiceCallMixin, viewsets.ModelViewSet):
 
     serializer_class = IndicatorSerializer
     lookup_field = "code"
-    filterset_fields = ["status", "frequency", "direction", "responsible_department__code"]
+    filterset_class = IndicatorFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Indicator]:
@@ -126,7 +127,7 @@ class AdmissionRequestViewSet(ScopedReadOnlyViewSet):
 
     queryset = AdmissionRequest.objects.select_related("indicator", "proposed_by_unit")
     serializer_class = AdmissionRequestSerializer
-    filterset_fields = ["status"]
+    filterset_class = AdmissionRequestFilterSet
 
     def create(self, request: Request) -> Response:
         payload = ProposalSerializer(data=request.data)

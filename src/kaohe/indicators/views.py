@@ -14,6 +14,7 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.indicators import services
+from kaohe.indicators.filters import AdmissionRequestFilterSet, IndicatorFilterSet
 from kaohe.indicators.forms import DecisionForm, ProposalForm
 from kaohe.indicators.models import AdmissionRequest, Indicator
 from kaohe.observations.selectors import periods_with_values, value_grid
@@ -28,17 +29,9 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
         .select_related("responsible_department")
         .prefetch_related("components__component")
     )
-    frequency = request.GET.get("frequency", "")
-    if frequency:
-        indicators = indicators.filter(frequency=frequency)
+    filters = IndicatorFilterSet(request.GET, queryset=indicators, request=request)
     return render(
-        request,
-        "indicators/indicator_list.html",
-        {
-            "indicators": indicators,
-            "frequency": frequency,
-            "frequencies": Indicator._meta.get_field("frequency").choices,
-        },
+        request, "indicators/indicator_list.html", {"indicators": filters.qs, "filters": filters}
     )
 
 
@@ -91,8 +84,12 @@ def _proposing_units(request: HttpRequest):
 @login_required
 def admission_list(request: HttpRequest) -> HttpResponse:
     """Proposals: a unit sees its own; the office sees all and decides."""
-    requests = AdmissionRequest.objects.restrict(request.user).select_related(
-        "indicator", "proposed_by_unit", "proposed_by", "decided_by"
+    filters = AdmissionRequestFilterSet(
+        request.GET,
+        queryset=AdmissionRequest.objects.restrict(request.user).select_related(
+            "indicator", "proposed_by_unit", "proposed_by", "decided_by"
+        ),
+        request=request,
     )
     units = _proposing_units(request)
     can_propose = units.exists()
@@ -119,7 +116,8 @@ def admission_list(request: HttpRequest) -> HttpResponse:
         request,
         "indicators/admission_list.html",
         {
-            "requests": requests,
+            "requests": filters.qs,
+            "filters": filters,
             "form": form,
             "can_decide": access.has_citywide(request.user, Action.ADMINISTER),
             "decision_form": DecisionForm(),

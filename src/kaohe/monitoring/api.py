@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from kaohe.core.api import ScopedReadOnlyViewSet
 from kaohe.monitoring import services
+from kaohe.monitoring.filters import MonitoringRuleFilterSet, WarningFilterSet
 from kaohe.monitoring.models import MonitoringRule, Warning
 
 
@@ -56,6 +57,7 @@ class MonitoringRuleViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = MonitoringRule.objects.all()
     serializer_class = MonitoringRuleSerializer
     lookup_field = "code"
+    filterset_class = MonitoringRuleFilterSet
 
 
 class WarningViewSet(ScopedReadOnlyViewSet):
@@ -63,14 +65,7 @@ class WarningViewSet(ScopedReadOnlyViewSet):
 
     queryset = Warning.objects.select_related("rule", "unit", "time_node")
     serializer_class = WarningSerializer
-    filterset_fields = {
-        "state": ["exact"],
-        "severity": ["exact"],
-        "unit__code": ["exact"],
-        "time_node__period": ["exact"],
-        "rule__code": ["exact"],
-        "rule__kind": ["exact"],
-    }
+    filterset_class = WarningFilterSet
 
     def get_queryset(self) -> QuerySet[Warning]:
         return super().get_queryset()

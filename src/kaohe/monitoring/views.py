@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -20,26 +20,19 @@ from kaohe.core.models import AuditEvent
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring import services
+from kaohe.monitoring.filters import ACTIVE, MonitoringRuleFilterSet, WarningFilterSet
 from kaohe.monitoring.forms import AnswerForm, DecisionForm, RuleForm
-from kaohe.monitoring.models import RULE_KINDS, MonitoringRule, Severity, Warning
+from kaohe.monitoring.models import MonitoringRule, Warning
 
 
-def _filtered(request: HttpRequest) -> tuple[QuerySet[Warning], dict[str, str]]:
-    warnings = Warning.objects.restrict(request.user).select_related("rule", "unit", "time_node")
-    chosen = {k: request.GET.get(k, "") for k in ("state", "severity", "kind", "unit", "period")}
-    if chosen["state"] == "active" or not chosen["state"]:
-        warnings = warnings.exclude(state=Warning.State.CLOSED)
-    elif chosen["state"] != "all":
-        warnings = warnings.filter(state=chosen["state"])
-    if chosen["severity"]:
-        warnings = warnings.filter(severity=chosen["severity"])
-    if chosen["kind"]:
-        warnings = warnings.filter(rule__kind=chosen["kind"])
-    if chosen["unit"]:
-        warnings = warnings.filter(unit__code=chosen["unit"])
-    if chosen["period"]:
-        warnings = warnings.filter(time_node__period=chosen["period"])
-    return warnings, chosen
+def _filtered(request: HttpRequest) -> WarningFilterSet:
+    """The board's warnings: not closed unless the query asks for another state."""
+    return WarningFilterSet(
+        request.GET,
+        queryset=Warning.objects.restrict(request.user).select_related("rule", "unit", "time_node"),
+        request=request,
+        defaults={"state": ACTIVE},
+    )
 
 
 def _board_etag(request: HttpRequest) -> str:
@@ -51,8 +44,8 @@ def _board_etag(request: HttpRequest) -> str:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    warnings, chosen = _filtered(request)
-    page = Paginator(warnings, 50).get_page(request.GET.get("page"))
+    filters = _filtered(request)
+    page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
     counts = dict(
         Warning.objects.restrict(request.user)
         .exclude(state=Warning.State.CLOSED)
@@ -64,14 +57,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "monitoring/board.html",
         {
             "page": page,
-            "chosen": chosen,
+            "filters": filters,
             "counts": counts,
-            "states": Warning.State.choices,
-            "severities": Severity.choices,
-            "kinds": [
-                (kind, RULE_KINDS.get(kind, kind))
-                for kind in sorted(set(MonitoringRule.objects.values_list("kind", flat=True)))
-            ],
             "query": request.GET.urlencode(),
         },
     )
@@ -81,8 +68,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @condition(etag_func=_board_etag)
 def board_rows(request: HttpRequest) -> HttpResponse:
     """The board's table alone, polled by htmx; 304 when nothing changed."""
-    warnings, _chosen = _filtered(request)
-    page = Paginator(warnings, 50).get_page(request.GET.get("page"))
+    page = Paginator(_filtered(request).qs, 50).get_page(request.GET.get("page"))
     return render(request, "monitoring/_rows.html", {"page": page})
 
 
@@ -198,5 +184,11 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Rule saved."))
                 return redirect("monitoring:rules")
-    rules = MonitoringRule.objects.annotate(open=Count("warnings")).order_by("code")
-    return render(request, "monitoring/rules.html", {"rules": rules, "form": form})
+    filters = MonitoringRuleFilterSet(
+        request.GET,
+        queryset=MonitoringRule.objects.annotate(open=Count("warnings")).order_by("code"),
+        request=request,
+    )
+    return render(
+        request, "monitoring/rules.html", {"rules": filters.qs, "filters": filters, "form": form}
+    )

@@ -22,6 +22,7 @@ from kaohe.observations import services
 from kaohe.observations.csvfile import parse_csv
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.excel import MAX_BYTES
+from kaohe.observations.filters import ObservationFilterSet
 from kaohe.observations.models import Evidence, Observation, ObservationVersion, Source
 
 
@@ -136,12 +137,7 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
     queryset = Observation.objects.select_related("unit", "indicator", "time_node")
     serializer_class = ObservationSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser, CsvBodyParser]
-    filterset_fields = {
-        "unit__code": ["exact"],
-        "indicator__code": ["exact"],
-        "time_node__period": ["exact"],
-        "time_node__cycle__year": ["exact"],
-    }
+    filterset_class = ObservationFilterSet
 
     def get_queryset(self) -> QuerySet[Observation]:
         return super().get_queryset().filter(indicator__in=self._visible_indicators())

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet, ServiceCallMixin
 from kaohe.results import selectors, services
+from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
 
@@ -79,7 +80,7 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
     `…/results/` is the ranking; `…/units/{code}/` one unit's explanation (scoped)."""
 
     serializer_class = ScoringRunSerializer
-    filterset_fields = {"cycle__year": ["exact"], "category__code": ["exact"], "status": ["exact"]}
+    filterset_class = ScoringRunFilterSet
 
     def get_queryset(self) -> QuerySet[ScoringRun]:
         return selectors.visible_runs(self.request.user)
@@ -165,14 +166,4 @@ class ProvisionalStandingViewSet(ScopedReadOnlyViewSet):
     ).order_by("scheme_version_id", "category_code", "rank", "unit__code")
     serializer_class = ProvisionalStandingSerializer
     pagination_class = None
-
-    def get_queryset(self) -> QuerySet[Any]:
-        rows = super().get_queryset()
-        params = self.request.query_params
-        if params.get("category"):
-            rows = rows.filter(category_code=params["category"])
-        if params.get("unit"):
-            rows = rows.filter(unit__code=params["unit"])
-        if params.get("cycle", "").isdigit():
-            rows = rows.filter(scheme_version__scheme__cycle__year=int(params["cycle"]))
-        return rows
+    filterset_class = ProvisionalStandingFilterSet

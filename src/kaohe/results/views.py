@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -22,6 +22,7 @@ from kaohe.core.roles import Action
 from kaohe.observations.models import ObservationVersion
 from kaohe.results import selectors, services
 from kaohe.results.export import run_workbook
+from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.forms import RunForm
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 
@@ -67,11 +68,17 @@ def _node_names(document: dict[str, Any]) -> dict[str, str]:
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    runs = selectors.visible_runs(request.user).order_by(
-        "-cycle__year", "category__order", "-number"
+    filters = ScoringRunFilterSet(
+        request.GET,
+        queryset=selectors.visible_runs(request.user).order_by(
+            "-cycle__year", "category__order", "-number"
+        ),
+        request=request,
     )
     form = RunForm() if _is_admin(request) else None
-    return render(request, "results/run_list.html", {"runs": runs, "form": form})
+    return render(
+        request, "results/run_list.html", {"runs": filters.qs, "filters": filters, "form": form}
+    )
 
 
 @login_required
@@ -258,13 +265,18 @@ def unit_result(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     )
 
 
-def _provisional_groups(request: HttpRequest) -> list[dict[str, Any]]:
-    """The standings the user may see, grouped by scheme and category, in rank order."""
-    rows = (
-        ProvisionalStanding.objects.restrict(request.user)
+def _provisional_filters(request: HttpRequest) -> ProvisionalStandingFilterSet:
+    return ProvisionalStandingFilterSet(
+        request.GET,
+        queryset=ProvisionalStanding.objects.restrict(request.user)
         .select_related("unit", "scheme_version__scheme__cycle", "scheme_version__scheme__category")
-        .order_by("-scheme_version__scheme__cycle__year", "scheme_version_id", "category_code")
+        .order_by("-scheme_version__scheme__cycle__year", "scheme_version_id", "category_code"),
+        request=request,
     )
+
+
+def _provisional_groups(rows: QuerySet[ProvisionalStanding]) -> list[dict[str, Any]]:
+    """The standings the user may see, grouped by scheme and category, in rank order."""
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     names: dict[int, dict[str, str]] = {}
     for row in rows:
@@ -294,13 +306,23 @@ def _provisional_etag(request: HttpRequest) -> str:
     latest = ProvisionalStanding.objects.restrict(request.user).aggregate(
         last=Max("computed_at"), n=Count("id")
     )
-    return f'"{request.user.pk}-{latest["n"]}-{latest["last"]}-{get_language()}"'
+    query = request.GET.urlencode()
+    return f'"{request.user.pk}-{latest["n"]}-{latest["last"]}-{get_language()}-{hash(query)}"'
 
 
 @login_required
 def provisional(request: HttpRequest) -> HttpResponse:
     """Where every unit stands so far this year; refreshes by itself as batches arrive."""
-    return render(request, "results/provisional.html", {"groups": _provisional_groups(request)})
+    filters = _provisional_filters(request)
+    return render(
+        request,
+        "results/provisional.html",
+        {
+            "groups": _provisional_groups(filters.qs),
+            "filters": filters,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -308,5 +330,7 @@ def provisional(request: HttpRequest) -> HttpResponse:
 def provisional_rows(request: HttpRequest) -> HttpResponse:
     """The standings alone, polled by htmx; 304 while nothing changed."""
     return render(
-        request, "results/_provisional_rows.html", {"groups": _provisional_groups(request)}
+        request,
+        "results/_provisional_rows.html",
+        {"groups": _provisional_groups(_provisional_filters(request).qs)},
     )

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from kaohe.core.api import ReasonSerializer, ServiceCallMixin
 from kaohe.schemes import services
+from kaohe.schemes.filters import CycleFilterSet, SchemeFilterSet
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
 from kaohe.units.models import Category
 
@@ -53,6 +54,7 @@ class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     queryset = Cycle.objects.prefetch_related("time_nodes")
     serializer_class = CycleSerializer
     lookup_field = "year"
+    filterset_class = CycleFilterSet
     http_method_names = ["get", "post", "head", "options"]
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
@@ -137,7 +139,7 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     serializer_class = SchemeSerializer
     lookup_field = "code"
     http_method_names = ["get", "post", "head", "options"]
-    filterset_fields = ["cycle__year", "category__code"]
+    filterset_class = SchemeFilterSet
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         version = self.call_service(

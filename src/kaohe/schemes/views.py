@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.schemes import services
+from kaohe.schemes.filters import CycleFilterSet, SchemeFilterSet
 from kaohe.schemes.forms import ReasonForm, SchemeYamlForm
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion
 
@@ -64,9 +65,15 @@ def _is_admin(request: HttpRequest) -> bool:
 
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    cycles = Cycle.objects.prefetch_related("time_nodes", "schemes")
+    filters = CycleFilterSet(
+        request.GET,
+        queryset=Cycle.objects.prefetch_related("time_nodes", "schemes"),
+        request=request,
+    )
     return render(
-        request, "schemes/cycle_list.html", {"cycles": cycles, "is_admin": _is_admin(request)}
+        request,
+        "schemes/cycle_list.html",
+        {"cycles": filters.qs, "filters": filters, "is_admin": _is_admin(request)},
     )
 
 
@@ -89,8 +96,12 @@ def cycle_advance(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 def scheme_list(request: HttpRequest) -> HttpResponse:
-    schemes = Scheme.objects.select_related("cycle", "category").prefetch_related("versions")
-    return render(request, "schemes/scheme_list.html", {"schemes": schemes})
+    filters = SchemeFilterSet(
+        request.GET,
+        queryset=Scheme.objects.select_related("cycle", "category").prefetch_related("versions"),
+        request=request,
+    )
+    return render(request, "schemes/scheme_list.html", {"schemes": filters.qs, "filters": filters})
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers, viewsets
 
 from kaohe.core.api import ScopedReadOnlyViewSet
+from kaohe.units.filters import PersonFilterSet, PostFilterSet, UnitFilterSet
 from kaohe.units.models import Category, Person, Post, Unit
 
 
@@ -84,17 +85,18 @@ class UnitViewSet(ScopedReadOnlyViewSet):
     queryset = Unit.objects.select_related("category")
     serializer_class = UnitSerializer
     lookup_field = "code"
-    filterset_fields = ["kind", "is_assessed", "category__code"]
+    filterset_class = UnitFilterSet
 
 
 class PostViewSet(ScopedReadOnlyViewSet):
     queryset = Post.objects.select_related("unit")
     serializer_class = PostSerializer
     lookup_field = "code"
+    filterset_class = PostFilterSet
 
 
 class PersonViewSet(ScopedReadOnlyViewSet):
     queryset = Person.objects.select_related("unit", "post")
     serializer_class = PersonSerializer
     lookup_field = "code"
-    filterset_fields = ["unit__code"]
+    filterset_class = PersonFilterSet

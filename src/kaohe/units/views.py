@@ -9,15 +9,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from kaohe.observations.dashboards import unit_figures
+from kaohe.units.filters import UnitFilterSet
 from kaohe.units.models import Category, Person, Post, Unit
 
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
     """Assessed units in scope, grouped by comparison category."""
-    units = Unit.objects.restrict(request.user).filter(is_assessed=True).select_related("category")
+    filters = UnitFilterSet(
+        request.GET,
+        queryset=Unit.objects.restrict(request.user)
+        .filter(is_assessed=True)
+        .select_related("category"),
+        request=request,
+    )
     by_category: dict[int, list[Unit]] = defaultdict(list)
-    for unit in units:
+    for unit in filters.qs:
         if unit.category_id is not None:
             by_category[unit.category_id].append(unit)
     categories = [
@@ -25,7 +32,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         for c in Category.objects.select_related("parent")
         if by_category.get(c.pk)
     ]
-    return render(request, "units/unit_list.html", {"groups": categories})
+    return render(request, "units/unit_list.html", {"groups": categories, "filters": filters})
 
 
 @login_required

@@ -7,13 +7,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kaohe.core.access import unit_scope
-from kaohe.core.events import EventType
+from kaohe.core.filters import AuditEventFilterSet
 from kaohe.core.models import AuditEvent
 from kaohe.indicators.models import Indicator
 from kaohe.observations.dashboards import city_overview
@@ -53,26 +52,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.select_related("acting_user", "unit").prefetch_related("changes")
     if not scope.everything:
         events = events.filter(unit__in=sorted(scope.unit_ids))
-    event_type = request.GET.get("event")
-    if event_type and event_type.isdigit():
-        events = events.filter(event_type=int(event_type))
-    query = request.GET.get("q", "").strip()
-    if query:
-        events = events.filter(
-            Q(object_repr__icontains=query)
-            | Q(acting_user__username__icontains=query)
-            | Q(request_id=query)
-        )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    filters = AuditEventFilterSet(request.GET, queryset=events, request=request)
+    page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request,
-        "web/audit.html",
-        {
-            "page": page,
-            "event_types": EventType.choices(),
-            "selected": event_type or "",
-            "q": query,
-        },
+        request, "web/audit.html", {"page": page, "filters": filters, "query": query.urlencode()}
     )
 
 
