@@ -23,7 +23,7 @@ from kaohe.core import access, audit
 from kaohe.core.events import EventType
 from kaohe.core.models import Notification
 from kaohe.core.roles import Action
-from kaohe.goals import review
+from kaohe.goals import selectors
 from kaohe.goals.models import (
     Goal,
     GoalMilestone,
@@ -479,7 +479,7 @@ def _notify_level(goal_set: GoalSet, level: str) -> None:
     if due is not None:
         text += " " + _("Due %(date)s.") % {"date": due.due_date.isoformat()}
     Notification.objects.notify(
-        review.level_users(level, goal_set.unit), text, _goal_set_link(goal_set)
+        selectors.level_users(level, goal_set.unit), text, _goal_set_link(goal_set)
     )
 
 
@@ -526,7 +526,7 @@ def _lock_for_review(goal_set: GoalSet, acting_user: Any) -> GoalSet:
             _("The goals of %(unit)s are not waiting for review (now: %(state)s).")
             % {"unit": locked.unit, "state": locked.status_label}
         )
-    if not review.can_act_at(acting_user, locked.level, locked.unit):
+    if not selectors.can_act_at(acting_user, locked.level, locked.unit):
         raise PermissionDenied(
             _("You cannot decide at the level “%(level)s” on the goals of %(unit)s.")
             % {"level": locked.get_level_display(), "unit": locked.unit}
@@ -569,7 +569,7 @@ def _approve(goal_set: GoalSet, acting_user: Any, comment: str) -> ReviewAction:
     )
     if following is None:
         Notification.objects.notify(
-            review.unit_users(goal_set.unit),
+            selectors.unit_users(goal_set.unit),
             _("The goals of %(unit)s (%(cycle)s) are approved.")
             % {"unit": goal_set.unit, "cycle": goal_set.cycle},
             _goal_set_link(goal_set),
@@ -633,7 +633,7 @@ def return_goal_set_for_revision(
         changes=[audit.updated(goal_set, before)],
     )
     Notification.objects.notify(
-        review.unit_users(goal_set.unit),
+        selectors.unit_users(goal_set.unit),
         _("The goals of %(unit)s were returned for revision by: %(level)s. “%(comment)s”")
         % {"unit": goal_set.unit, "level": goal_set.get_level_display(), "comment": comment},
         _goal_set_link(goal_set),
@@ -666,7 +666,7 @@ def send_review_reminders(
         text += " " + when % {"date": due.isoformat()}
         sent += len(
             Notification.objects.notify(
-                review.level_users(goal_set.level, goal_set.unit), text, _goal_set_link(goal_set)
+                selectors.level_users(goal_set.level, goal_set.unit), text, _goal_set_link(goal_set)
             )
         )
     audit.record(
