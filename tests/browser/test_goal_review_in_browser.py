@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.load import DEMO_PASSWORD, load_demo
-from kaohe.goals.demo import load_goals_demo
 from kaohe.goals.models import GoalSet
 from kaohe.testing.browser import browser, screenshot, signed_in_page
 

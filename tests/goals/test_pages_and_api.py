@@ -12,6 +12,7 @@ from django.test import Client
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.goals import services
 from kaohe.goals.models import Goal, GoalSet, ReviewAction, TargetSuggestion
+from kaohe.schemes.models import Cycle
 
 from .conftest import fill_portfolio
 
@@ -113,7 +114,7 @@ def test_a_reporter_cannot_act_on_another_units_goals(gw, two_sets):  # type: ig
 def test_reviewers_see_submitted_portfolios_of_every_unit_but_not_drafts(gw, two_sets):  # type: ignore[no-untyped-def]
     draft = services.create_goal_set(
         gw.d1,
-        services.Cycle.objects.create(year=2026, name_zh="2026"),
+        Cycle.objects.create(year=2026, name_zh="2026"),
         acting_user=gw.users["d1_head"],
     )
     client = client_for(gw.users["reviewer"])

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Notification, ObjectChange
-from kaohe.goals import review, services
+from kaohe.goals import selectors, services
 from kaohe.goals.models import Goal, GoalSet, GoalSetVersion, GoalShare, ReviewAction
 from kaohe.units import services as unit_services
 
@@ -191,8 +191,8 @@ def test_the_four_level_walk_with_one_return(gw):  # type: ignore[no-untyped-def
     services.submit_goal_set(gw.goal_set, acting_user=u["tjj_head"], note="first")
     gs = GoalSet.objects.get(pk=gw.goal_set.pk)
     assert (gs.state, gs.level) == ("in_review", "office")
-    assert review.inbox(u["office"], "office") == [gs]
-    assert review.inbox(u["reviewer"], "office") == []
+    assert selectors.inbox(u["office"], "office") == [gs]
+    assert selectors.inbox(u["reviewer"], "office") == []
     assert Notification.objects.filter(user=u["office"]).count() == 1
 
     services.approve_goal_set(gs, acting_user=u["office"], comment="格式规范")
@@ -253,7 +253,7 @@ def test_the_four_level_walk_with_one_return(gw):  # type: ignore[no-untyped-def
     assert returned.changes.get().changed_fields == [("state", "in_review", "returned")]
 
     v1, v2 = gs.versions.order_by("number")
-    diff = review.diff_snapshots(v1.snapshot, v2.snapshot)
+    diff = selectors.diff_snapshots(v1.snapshot, v2.snapshot)
     assert [d.status for d in diff] == ["unchanged"] * 5 + ["changed"]
     assert [(r[0], r[1], r[2]) for r in diff[-1].rows if r[3]] == [("Target", "3", "2.5")]
 

@@ -4,13 +4,11 @@ would use. Idempotent: a database that already holds the demo city is left as it
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from kaohe.core import audit
@@ -18,10 +16,11 @@ from kaohe.core.events import EventType
 from kaohe.core.roles import Role
 from kaohe.demo.evaluation import evaluation_values
 from kaohe.demo.generate import generate_demo_city
+from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.indicators import DASHBOARD
+from kaohe.demo.logins import DEMO_PASSWORD, DemoLogin, create_user
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
 from kaohe.flows.ingest import ingest
-from kaohe.goals.demo import load_goals_demo
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring.services import save_rule
@@ -33,7 +32,9 @@ from kaohe.schemes.models import Cycle, SchemeVersion
 from kaohe.units import services as unit_services
 from kaohe.units.models import Category, Unit
 
-DEMO_PASSWORD = "Kaohe-demo-2026"
+# The loader's interface (the CLI, the load_demo command and the browser tests use it).
+__all__ = ["DEMO_PASSWORD", "DemoLogin", "demo_loaded", "load_demo"]
+
 DEMO_YEARS = (2022, 2023, 2024, 2025, 2026)
 CURRENT_YEAR = 2026
 # Periods not yet reported on the demo's "today" (late November 2026).
@@ -41,24 +42,6 @@ UNREPORTED = {"2026Y"}
 # Years whose evaluation inputs (targets, ratings, surveys, events) exist and are scored.
 EVALUATED_YEARS = (2024, 2025)
 SCHEME_DIR = Path(__file__).resolve().parent / "schemes"
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    username: str
-    role: str
-    description: str
-
-
-def _user(username: str, first_name: str, *, superuser: bool = False) -> Any:
-    User = get_user_model()
-    user = User(
-        username=username, first_name=first_name, is_staff=superuser, is_superuser=superuser
-    )
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    audit.record(EventType.USER_CREATED, acting_user=None, obj=user, extra={"superuser": superuser})
-    return user
 
 
 def _posts(unit: Unit, posts: tuple[DemoPost, ...], admin: Any, assessed: Unit) -> None:
@@ -354,38 +337,38 @@ def _grant(admin: Any, user: Any, role: str, unit: Unit | None, descendants: boo
 def _demo_users(admin: Any, units: dict[str, Unit], city: DemoCity) -> list[DemoLogin]:
     d1, d2 = city.districts[0], city.districts[1]
     logins: list[DemoLogin] = [DemoLogin("admin", "superuser", "system administrator")]
-    office = _user("office", "考核办管理员")
+    office = create_user("office", "考核办管理员")
     _grant(admin, office, Role.OFFICE_ADMIN, None)
     logins.append(DemoLogin("office", Role.OFFICE_ADMIN, "assessment office, whole city"))
-    committee = _user("committee", "考核委委员")
+    committee = create_user("committee", "考核委委员")
     _grant(admin, committee, Role.COMMITTEE, None)
     logins.append(DemoLogin("committee", Role.COMMITTEE, "assessment committee, whole city"))
-    reviewer = _user("reviewer", "发改委审核员")
+    reviewer = create_user("reviewer", "发改委审核员")
     _grant(admin, reviewer, Role.REVIEWER, units["DEPT_FGW"])
     logins.append(
         DemoLogin("reviewer", Role.REVIEWER, "Development & Reform: its indicators in every unit")
     )
-    leader = _user("leader", "分管副市长")
+    leader = create_user("leader", "分管副市长")
     economic = [d for d in city.departments if d.category_code == "dept_economic"]
     for dept in economic:
         _grant(admin, leader, Role.LEADER, units[dept.code])
     logins.append(DemoLogin("leader", Role.LEADER, f"{len(economic)} economic departments"))
     for demo_unit, prefix in ((d1, "d01"), (d2, "d02")):
-        reporter = _user(f"{prefix}_reporter", f"{demo_unit.name_zh}填报员")
+        reporter = create_user(f"{prefix}_reporter", f"{demo_unit.name_zh}填报员")
         _grant(admin, reporter, Role.REPORTER, units[demo_unit.code])
         logins.append(DemoLogin(f"{prefix}_reporter", Role.REPORTER, demo_unit.name_en))
-    head = _user("d01_head", f"{d1.name_zh}负责人")
+    head = create_user("d01_head", f"{d1.name_zh}负责人")
     _grant(admin, head, Role.UNIT_HEAD, units[d1.code])
     logins.append(DemoLogin("d01_head", Role.UNIT_HEAD, d1.name_en))
-    statistics = _user("tjj_reporter", "统计局填报员")
+    statistics = create_user("tjj_reporter", "统计局填报员")
     _grant(admin, statistics, Role.REPORTER, units["DEPT_TJJ"])
     logins.append(
         DemoLogin("tjj_reporter", Role.REPORTER, "Statistics Bureau: GDP etc. for every district")
     )
-    expert = _user("expert", "评审专家")
+    expert = create_user("expert", "评审专家")
     _grant(admin, expert, Role.EXPERT, None)
     logins.append(DemoLogin("expert", Role.EXPERT, "rates excellence goals"))
-    auditor = _user("auditor", "纪检审计")
+    auditor = create_user("auditor", "纪检审计")
     _grant(admin, auditor, Role.AUDITOR, None)
     logins.append(DemoLogin("auditor", Role.AUDITOR, "reads the audit trail"))
     # The first filled post of the first department (some posts of the generated city are vacant).
@@ -396,7 +379,7 @@ def _demo_users(admin: Any, units: dict[str, Unit], city: DemoCity) -> list[Demo
         if post.person is not None
     )
     assert staff_post.person is not None
-    staff = _user("staff", staff_post.person.name)
+    staff = create_user("staff", staff_post.person.name)
     person = units[city.departments[0].code].people.get(post__code=staff_post.code)
     person.user = staff
     person.save(update_fields=["user", "updated_at"])
@@ -421,7 +404,7 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
     role. Returns the logins (all share DEMO_PASSWORD)."""
     city = generate_demo_city(seed=seed, years=DEMO_YEARS)
     with transaction.atomic():
-        admin = _user("admin", "系统管理员", superuser=True)
+        admin = create_user("admin", "系统管理员", superuser=True)
         units = _unit_tree(city, admin)
         _indicators(city, admin, units)
         _cycles_and_schemes(admin, units)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet
-from kaohe.goals import review, services
+from kaohe.goals import selectors, services
 from kaohe.goals.filters import GoalFilterSet, GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.models import (
     Goal,
@@ -270,7 +270,7 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
                         if changed
                     ],
                 }
-                for d in review.diff_snapshots(left.snapshot, right.snapshot)
+                for d in selectors.diff_snapshots(left.snapshot, right.snapshot)
             ]
         )
 

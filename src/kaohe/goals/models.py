@@ -12,8 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.core.access import roles_of
 from kaohe.core.models import TimeStampedModel
 from kaohe.core.querysets import ScopedManager
+from kaohe.core.roles import Role
 
 
 class ReviewLevel(models.TextChoices):
@@ -36,9 +38,6 @@ def next_level(level: str) -> str | None:
 def _reviewer_q(user: Any, prefix: str) -> Q | None:
     """Comprehensive-department reviewers read every goal set that has been submitted (they
     review each department's goals in their field), not only their own unit's."""
-    from kaohe.core.access import roles_of
-    from kaohe.core.roles import Role
-
     if Role.REVIEWER not in roles_of(user):
         return None
     return Q(**{f"{prefix}version_count__gt": 0})

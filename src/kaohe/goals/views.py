@@ -23,7 +23,7 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.core.roles import Action
-from kaohe.goals import review, services
+from kaohe.goals import selectors, services
 from kaohe.goals.filters import GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.forms import (
     DeadlinesForm,
@@ -98,7 +98,7 @@ def goal_set_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "goal_sets": filters.qs,
             "openable": openable if cycle is not None else [],
-            "levels": review.levels_of(request.user),
+            "levels": selectors.levels_of(request.user),
             "is_office": access.has_citywide(request.user, Action.ADMINISTER),
         },
     )
@@ -147,7 +147,7 @@ def goal_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
     goals = services.ordered_goals(goal_set)
     can_change = goal_set.editable and _may(request, Action.CHANGE, goal_set.unit)
     can_submit = goal_set.editable and _may(request, Action.SUBMIT, goal_set.unit)
-    can_decide = goal_set.state == GoalSet.State.IN_REVIEW and review.can_act_at(
+    can_decide = goal_set.state == GoalSet.State.IN_REVIEW and selectors.can_act_at(
         request.user, goal_set.level, goal_set.unit
     )
     versions = list(goal_set.versions.select_related("submitted_by").order_by("-number"))
@@ -307,7 +307,7 @@ def goal_set_compare(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "left": left,
             "right": right,
-            "diff": review.diff_snapshots(left.snapshot, right.snapshot),
+            "diff": selectors.diff_snapshots(left.snapshot, right.snapshot),
         },
     )
 
@@ -391,7 +391,7 @@ def goal_decompose(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """Per review level the user acts at: the portfolios waiting, with their due dates."""
-    levels = review.levels_of(request.user)
+    levels = selectors.levels_of(request.user)
     cycle_deadlines: dict[tuple[int, str], Any] = {
         (d.cycle_id, d.level): d.due_date for d in ReviewDeadline.objects.all()
     }
@@ -399,7 +399,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     boxes = []
     for level in levels:
         items = []
-        for goal_set in review.inbox(request.user, level):
+        for goal_set in selectors.inbox(request.user, level):
             due = cycle_deadlines.get((goal_set.cycle_id, level))
             items.append(
                 {"goal_set": goal_set, "due": due, "overdue": due is not None and due < today}

@@ -1,6 +1,7 @@
-"""Who may act at each level of the joint review, who hears of it, and comparing versions.
+"""Reads of the joint review: who may act at each level, who hears of it, each level's inbox,
+and comparing two frozen versions of a portfolio.
 
-Read-only helpers for the services, pages and API (no writes here)."""
+For the services (who to notify, who may decide), the pages and the API; no writes here."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from kaohe.core import access
 from kaohe.core.models import Grant
 from kaohe.core.roles import Action, Role
-from kaohe.goals.models import GoalSet, ReviewLevel
+from kaohe.goals.models import Goal, GoalSet, ReviewLevel
 
 
 def _covers(grant: Grant, unit: Any) -> bool:
@@ -154,8 +155,6 @@ class GoalDiff:
 
 
 def _show(value: Any, field: str = "") -> str:
-    from kaohe.goals.models import Goal
-
     choices = {"kind": Goal.Kind, "direction": Goal.Direction}.get(field)
     if choices is not None and value in choices.values:
         return str(choices(value).label)

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 
+from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.load import load_demo
 from kaohe.goals import services
-from kaohe.goals.demo import load_goals_demo
 from kaohe.goals.models import GoalSet, ReviewDeadline, TargetSuggestion
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,8 @@ deadlines, draft portfolios of the Commerce Bureau and the Development and Refor
 (seven key goals, two benchmarked excellence goals each), the logins that play the joint
 review, and the districts' suggested 2026 targets.
 
-Called at the end of `kaohe.demo.load.load_demo` (inside its transaction)."""
+Called at the end of `kaohe.demo.load.load_demo` (inside its transaction); the goals app knows
+nothing of it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from kaohe.core import audit
-from kaohe.core.events import EventType
 from kaohe.core.roles import Role
+from kaohe.demo.logins import DemoLogin, create_user
 from kaohe.goals import services
 from kaohe.goals.models import GoalSet, ReviewLevel
 from kaohe.indicators.models import Indicator
@@ -222,13 +221,7 @@ GOAL_LOGINS = (
 
 
 def _login(admin: Any, username: str, name: str, role: str, unit: Unit) -> Any:
-    from kaohe.demo.load import DEMO_PASSWORD
-
-    User = get_user_model()
-    user = User(username=username, first_name=name)
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    audit.record(EventType.USER_CREATED, acting_user=None, obj=user, extra={"superuser": False})
+    user = create_user(username, name)
     unit_services.add_grant(acting_user=admin, user=user, role=role, unit=unit)
     return user
 
@@ -274,11 +267,8 @@ def _portfolio(unit: Unit, cycle: Cycle, head: Any) -> GoalSet:
 
 
 @transaction.atomic
-def load_goals_demo(admin: Any, *, today: dt.date | None = None) -> list[Any]:
-    """Load the goals demo; returns its logins (as `kaohe.demo.load.DemoLogin`, all with the
-    demo password)."""
-    from kaohe.demo.load import DemoLogin
-
+def load_goals_demo(admin: Any, *, today: dt.date | None = None) -> list[DemoLogin]:
+    """Load the goals demo; returns its logins (all with the demo password)."""
     cycle = Cycle.objects.get(year=GOALS_YEAR)
     today = today or timezone.localdate()
     services.set_portfolio_rules(
