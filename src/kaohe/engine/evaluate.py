@@ -117,14 +117,14 @@ class InputTable:
 
 def _labels(arr: npt.NDArray[Any]) -> ObjArray:
     out = np.empty(arr.shape, dtype=object)
-    out[:] = [(m._blank(v) and "") or str(v).strip() for v in arr.tolist()]
+    out[:] = [(m.blank(v) and "") or str(v).strip() for v in arr.tolist()]
     return out
 
 
 def _numeric_objects(arr: npt.NDArray[Any], code: str) -> FloatArray:
     out = np.empty(arr.shape, dtype=np.float64)
     for i, v in enumerate(arr.tolist()):
-        if m._blank(v):
+        if m.blank(v):
             out[i] = np.nan
             continue
         try:
