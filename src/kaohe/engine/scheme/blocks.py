@@ -14,7 +14,7 @@ from .vocabulary import ADJUSTMENT_KINDS, ADJUSTMENT_METHODS, CODE, NODE_ID
 
 
 class BlockReader(Reader):
-    """Reads the blocks other than the tree (see `load._Loader` for the document and tree)."""
+    """Reads the blocks other than the tree (the document and its tree are read in load.py)."""
 
     def adjustment(self, data: Any, ctx: Cursor) -> Adjustment:
         allowed = (

@@ -21,6 +21,7 @@ Marks = dict[tuple[str, ...], tuple[int, int]]
 
 
 def compose_marks(node: yaml.Node, path: tuple[str, ...], marks: Marks) -> None:
+    """Record the line and column of every key and value under `path`; refuse a duplicate key."""
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -147,12 +148,12 @@ class Reader:
         except ExprError as exc:
             raise ctx.error(str(exc)) from None
 
-    # -- the document -------------------------------------------------------------------------
-
     def sequence(self, value: Any, ctx: Cursor) -> list[Any]:
         if not isinstance(value, list):
             raise ctx.error("must be a list")
         return value
+
+    # -- ids and methods ----------------------------------------------------------------------
 
     def claim_id(self, node_id: Any, ctx: Cursor) -> str:
         node_id = self.string(node_id, ctx, NODE_ID)
