@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from engine_helpers import run, scheme
 
-from kaohe.engine import InputTable, evaluate, load_scheme
+from kaohe.engine import InputTable, dump_scheme, evaluate, load_scheme
 from kaohe.engine.robustness import assess_robustness
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -178,8 +178,6 @@ robustness: {draws: 400, weight_jitter: 0.5, seed: 7, borderline_below: 0.9}
 
 
 def dump_with_quota(s: object, quota: float) -> str:
-    from kaohe.engine import dump_scheme
-
     text = dump_scheme(s)  # type: ignore[arg-type]
     return text.replace("quota: 0.25", f"quota: {quota}")
 

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .context import Context, score_leaf
 from .scheme import Node, Text
 
 if TYPE_CHECKING:
-    from .evaluate import EvaluationResult
+    from .result import EvaluationResult
 
 
 def _py(value: Any) -> Any:
@@ -95,11 +96,9 @@ def _node(
     d["input"] = {"expr": node.input_expr.source} if node.input_expr is not None else node.input
     if node.impute is not None:
         d["impute"] = node.impute.to_yaml()
-    from .evaluate import _Context, score_leaf
-
     # the result keeps no intermediates (they are large); recompute this leaf's — the same
     # deterministic kernels on the same table give the same numbers
-    trace = score_leaf(node, node.method, _Context(result.scheme, result.table))[1]
+    trace = score_leaf(node, node.method, Context(result.scheme, result.table))[1]
     periods: list[tuple[str | None, float]] = list(node.periods) or [(None, 1.0)]
     evaluations = []
     for k, (period, weight) in enumerate(periods):

@@ -16,6 +16,9 @@ CODE is an input code, optionally with a period suffix (``gdp_growth@Q1``). FUNC
 ``abs min max sqrt log coalesce``. The parser builds an AST and checks types (numbers vs
 truth values) before anything is evaluated; Python's ``eval`` is never used, so attribute
 access, subscripts, strings, lambdas and calls outside the list cannot be expressed at all.
+
+A little over 400 lines: the tokenizer, parser, type check and evaluator share the AST node
+types and are read together when the language changes, so they stay in one module.
 """
 
 from __future__ import annotations
@@ -301,18 +304,19 @@ def _kind(node: Node, source: str) -> Kind:
     return "num"
 
 
-def _names(node: Node) -> set[str]:
+def node_names(node: Node) -> set[str]:
+    """The input codes a (sub-)tree reads."""
     if isinstance(node, Name):
         return {node.code}
     if isinstance(node, Num):
         return set()
     if isinstance(node, Unary):
-        return _names(node.operand)
+        return node_names(node.operand)
     if isinstance(node, Binary):
-        return _names(node.left) | _names(node.right)
+        return node_names(node.left) | node_names(node.right)
     out: set[str] = set()
     for arg in node.args:
-        out |= _names(arg)
+        out |= node_names(arg)
     return out
 
 
@@ -409,7 +413,7 @@ def compile_expr(source: str, *, want: Kind | None = None) -> Expression:
     if want is not None and kind != want:
         what = "a number" if want == "num" else "a condition (a comparison, true/false)"
         raise ExprError(f"the expression must give {what}", column=1, source=source)
-    return Expression(source=source, tree=tree, kind=kind, names=frozenset(_names(tree)))
+    return Expression(source=source, tree=tree, kind=kind, names=frozenset(node_names(tree)))
 
 
 def evaluate_expr(source: str, env: Mapping[str, FloatArray]) -> Value:

@@ -325,7 +325,7 @@ def lookup_labels(
     With `highest_of_list` a cell may list several labels separated by ';' and takes the
     highest mapped value (a practice counts once, at its highest level).
     """
-    cells = np.array(["" if _blank(v) else str(v).strip() for v in labels.tolist()], dtype=object)
+    cells = np.array(["" if blank(v) else str(v).strip() for v in labels.tolist()], dtype=object)
     uniq, inverse = np.unique(cells.astype(str), return_inverse=True)
     values = np.empty(len(uniq), dtype=np.float64)
     unknown: list[str] = []
@@ -345,7 +345,8 @@ def lookup_labels(
     return values[inverse.ravel()], unknown
 
 
-def _blank(v: object) -> bool:
+def blank(v: object) -> bool:
+    """True for a missing cell: None, NaN or an empty or blank string."""
     return v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
 
 

@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .aggregate import aggregate
-from .evaluate import EvaluationResult
 from .methods import group_count
 from .ranking import rank_totals, round_half_up
+from .result import EvaluationResult
 from .scheme import Node
 
 FloatArray = npt.NDArray[np.float64]

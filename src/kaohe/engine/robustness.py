@@ -16,11 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .aggregate import aggregate
+from .context import Context, score_leaf
 from .ranking import assign_grades, rank_totals, round_half_up
 from .scheme import Node, Robustness
 
 if TYPE_CHECKING:
-    from .evaluate import EvaluationResult
+    from .result import EvaluationResult
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -72,11 +73,9 @@ def draw_totals(
     result: EvaluationResult, settings: Robustness, draws: int, seed: int
 ) -> FloatArray:
     """The unrounded totals of all draws, shape (draws, units)."""
-    from .evaluate import _Context, score_leaf
-
     scheme = result.scheme
     rng = np.random.default_rng(seed)
-    ctx = _Context(scheme, result.table)
+    ctx = Context(scheme, result.table)
 
     def visit(node: Node) -> FloatArray:
         if node.is_leaf:
