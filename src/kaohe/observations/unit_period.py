@@ -9,7 +9,7 @@ from typing import Any
 
 from kaohe.core import access
 from kaohe.core.roles import Action
-from kaohe.engine.monitoring import NODE_MONTHS
+from kaohe.engine.monitoring.rules import NODE_MONTHS
 from kaohe.indicators.models import Indicator
 from kaohe.observations.selectors import value_grid, visible_observations
 from kaohe.schemes.models import TimeNode
