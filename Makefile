@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	KAOHE_DEBUG=1 $(BIN)/mypy src
+	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml --no-cache
 	KAOHE_DEBUG=1 $(BIN)/python manage.py check
 	KAOHE_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
