@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from kaohe.core.api import AuditEventViewSet
+from kaohe.core.api import AuditEventViewSet, JobViewSet
 from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
@@ -30,6 +30,7 @@ router.register("provisional-standings", ProvisionalStandingViewSet)
 router.register("warnings", WarningViewSet)
 router.register("monitoring-rules", MonitoringRuleViewSet)
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("jobs", JobViewSet, basename="job")
 register_goals(router)
 
 urlpatterns = [

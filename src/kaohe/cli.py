@@ -2,7 +2,8 @@
 
 Each sub-command lives in its own module under `kaohe.commands` and exposes
 `add_arguments(parser)` and `run(args) -> int`. Commands that need Django (`demo`, `manage`,
-`consume`) set it up themselves; the engine commands (`score`, `suggest-targets`) never import it.
+`consume`, `worker`) set it up themselves; the engine commands (`score`, `suggest-targets`)
+never import it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "migrate, load the demo city and serve it"),
     "manage": ("manage", "run a Django management command"),
     "consume": ("consume", "read values from the Redis stream into the ingestion pipeline"),
+    "worker": (
+        "worker",
+        "run queued jobs (scoring runs, target suggestions) and recover lost ones",
+    ),
 }
 
 

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "treebeard",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "kaohe.core",
     "kaohe.units",
     "kaohe.indicators",
@@ -179,6 +181,22 @@ if KAOHE_REDIS_URL and not KAOHE_REDIS_URL.startswith(("redis://", "rediss://", 
     raise ImproperlyConfigured(
         f"KAOHE_REDIS_URL={KAOHE_REDIS_URL!r}: expected redis://, rediss:// or unix://"
     )
+
+# Jobs: long work (scoring runs, target suggestions) runs in `kaohe worker` processes, queued in
+# the database through Django's Tasks API (django-tasks + django-tasks-db; see docs/decisions.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running job whose worker has not beaten its heart for this long is taken as lost: it is
+# queued again while attempts remain, else failed with "worker lost".
+KAOHE_JOB_STALE_SECONDS = env_int("KAOHE_JOB_STALE_SECONDS", 120, minimum=1)
+# How often a worker marks its running job alive (well under the stale timeout).
+KAOHE_JOB_HEARTBEAT_SECONDS = env_int("KAOHE_JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+# Attempts a job gets (a lost worker uses one); a retry by hand starts a fresh count.
+KAOHE_JOB_MAX_ATTEMPTS = env_int("KAOHE_JOB_MAX_ATTEMPTS", 3, minimum=1)
+if KAOHE_JOB_HEARTBEAT_SECONDS >= KAOHE_JOB_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "KAOHE_JOB_HEARTBEAT_SECONDS must be shorter than KAOHE_JOB_STALE_SECONDS"
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

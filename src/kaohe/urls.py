@@ -15,6 +15,7 @@ urlpatterns = [
     path("results/", include("kaohe.results.urls")),
     path("goals/", include("kaohe.goals.urls")),
     path("monitoring/", include("kaohe.monitoring.urls")),
+    path("jobs/", include("kaohe.core.urls")),
     path("api/", include("kaohe.api")),
     path("admin/", admin.site.urls),
     path(

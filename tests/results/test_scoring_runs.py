@@ -19,6 +19,7 @@ from kaohe.results import services
 from kaohe.results.export import safe_text
 from kaohe.results.models import RunInput, ScoringRun, UnitResult
 from kaohe.schemes import services as schemes
+from kaohe.testing.jobs import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -174,14 +175,30 @@ def test_pages_api_and_scope(world, published, client):  # type: ignore[no-untyp
     assert client.post(f"/api/v1/scoring-runs/{run.pk}/publish/").status_code == 403
 
 
-def test_office_computes_and_publishes_through_the_api(world, published, client):  # type: ignore[no-untyped-def]
+def test_office_computes_and_publishes_through_the_api(  # type: ignore[no-untyped-def]
+    world, published, client, django_capture_on_commit_callbacks
+):
     client.force_login(world.users["office"])
-    created = client.post(
-        "/api/v1/scoring-runs/", {"scheme": "district-2025", "version": 1, "node_code": "Y"}
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            "/api/v1/scoring-runs/", {"scheme": "district-2025", "version": 1, "node_code": "Y"}
+        )
+    # a run is computed by a worker: 202 with the job, whose URL is in Location
+    assert created.status_code == 202
+    job_url = created.json()["url"]
+    assert created["Location"] == job_url
+    assert (created.json()["status"], created.json()["result"]) == ("queued", None)
+    assert ScoringRun.objects.count() == 0
+    assert run_queued_jobs() == 1
+    job = client.get(job_url).json()
+    assert (job["status"], job["progress"], job["result"]["type"]) == (
+        "succeeded",
+        100,
+        "results.scoringrun",
     )
-    assert created.status_code == 201
-    run_id = created.json()["id"]
-    assert created.json()["units_scored"] == 2
+    run_id = int(job["result"]["id"])
+    assert job["result_url"] == f"/results/runs/{run_id}/"
+    assert client.get(f"/api/v1/scoring-runs/{run_id}/").json()["units_scored"] == 2
     published_run = client.post(f"/api/v1/scoring-runs/{run_id}/publish/", {"reason": "审定"})
     assert published_run.json()["status"] == "published"
     bad = client.post("/api/v1/scoring-runs/", {"scheme": "district-2025", "version": 9})

@@ -28,6 +28,7 @@ PAGES = [
     "/schemes/cycles/",
     "/schemes/district-2025/",
     "/audit/",
+    "/jobs/",
     "/api/docs/",
     "/api/schema/",
 ]

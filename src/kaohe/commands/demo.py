@@ -1,13 +1,17 @@
 """`kaohe demo`: migrate an embedded SQLite database, load the demo city, print the logins and
-serve the site with gunicorn on 127.0.0.1 (port from KAOHE_PORT, default 8000)."""
+serve the site with gunicorn on 127.0.0.1 (port from KAOHE_PORT, default 8000), with one
+`kaohe worker` beside it for the jobs (scoring runs, target suggestions); both stop together."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,5 +77,41 @@ def run(args: argparse.Namespace) -> int:
         "--access-logfile",
         "-",
     ]
-    os.execv(gunicorn, command)
-    return 0  # pragma: no cover - execv does not return
+    return _serve_with_worker(command)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()  # SIGTERM: the worker finishes its current job first
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # its job is queued again by the next worker
+            process.wait()
+
+
+def _serve_with_worker(command: list[str]) -> int:
+    """Run gunicorn and one job worker; when either ends (or on Ctrl+C / SIGTERM), stop both."""
+    # its own session: Ctrl+C reaches the server only, and the worker gets one clean SIGTERM
+    worker = subprocess.Popen([sys.executable, "-m", "kaohe.cli", "worker"], start_new_session=True)
+    print(f"  Job worker started (pid {worker.pid}).", flush=True)
+    server = subprocess.Popen(command)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if server.poll() is None:
+            server.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        while server.poll() is None and worker.poll() is None:
+            try:
+                server.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+        if worker.poll() is not None:
+            print("kaohe demo: the job worker stopped; stopping the server", file=sys.stderr)
+    finally:
+        _stop(server)
+        _stop(worker)
+    return server.returncode or 0

@@ -13,7 +13,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from kaohe.core.models import Grant
+# The module, not its names: core.models (a Job's scoped manager) imports this module back.
+from kaohe.core import models as core_models
 from kaohe.core.roles import RESPONSIBLE_DEPARTMENT_ROLES, Role, role_allows
 
 
@@ -47,7 +48,7 @@ def _grants(user: Any) -> list[Any]:
     cache = user.__dict__.setdefault("_kaohe_access", {})
     if "grants" not in cache:
         cache["grants"] = list(
-            Grant.objects.filter(Q(user=user) | Q(group__in=user.groups.all()))
+            core_models.Grant.objects.filter(Q(user=user) | Q(group__in=user.groups.all()))
             .select_related("unit")
             .order_by("id")
         )
@@ -57,7 +58,7 @@ def _grants(user: Any) -> list[Any]:
 def _unit_model() -> Any:
     """The unit model, as the grant's relation names it: core stands below the units app and
     knows it only through that relation (a materialised-path tree with a ``path`` field)."""
-    return Grant._meta.get_field("unit").related_model
+    return core_models.Grant._meta.get_field("unit").related_model
 
 
 def _active(user: Any) -> bool:

@@ -7,12 +7,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from rest_framework import exceptions, serializers, viewsets
+from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
+from kaohe.core import jobs
 from kaohe.core.access import unit_scope
 from kaohe.core.errors import BatchRejected
 from kaohe.core.filters import AuditEventFilterSet
-from kaohe.core.models import AuditEvent, ObjectChange
+from kaohe.core.models import AuditEvent, Job, ObjectChange
 
 
 class BatchRejectedError(exceptions.APIException):
@@ -117,3 +124,77 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         if scope.everything:
             return queryset
         return queryset.filter(unit__in=sorted(scope.unit_ids))
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    requested_by = serializers.CharField(source="requested_by.username", default=None)
+    unit = serializers.CharField(source="unit.code", default=None)
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "title",
+            "label",
+            "status",
+            "progress",
+            "message",
+            "attempts",
+            "max_attempts",
+            "heartbeat_at",
+            "error",
+            "requested_by",
+            "unit",
+            "result",
+            "result_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def get_url(self, job: Job) -> str:
+        return reverse("job-detail", args=[job.pk], request=self.context.get("request"))
+
+    def get_title(self, job: Job) -> str:
+        return jobs.job_title(job)
+
+    def get_message(self, job: Job) -> str:
+        return gettext(job.message) if job.message else ""
+
+    def get_error(self, job: Job) -> str:
+        return gettext(job.error) if job.error else ""
+
+    def get_result(self, job: Job) -> dict[str, str] | None:
+        """The object the job made: its type ("app_label.model") and id; null until done."""
+        if job.result_type is None:
+            return None
+        return {"type": f"{job.result_type.app_label}.{job.result_type.model}", "id": job.result_id}
+
+
+def job_accepted(job: Job, request: Request) -> Response:
+    """202 Accepted for work handed to a job: the job, with its URL in `Location`."""
+    data = JobSerializer(job, context={"request": request}).data
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+class JobViewSet(ScopedReadOnlyViewSet):
+    """Jobs the caller asked for, or that concern units in the caller's scope (city-level jobs:
+    city-wide roles). Poll a job's `status` and `progress`; `result` names what it made."""
+
+    queryset = Job.objects.select_related("requested_by", "unit", "result_type")
+    serializer_class = JobSerializer
+    filterset_fields = {"status": ["exact"], "kind": ["exact"]}
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        """Queue a failed job again (the office, or who asked for it)."""
+        job = self.call_service(jobs.retry_job, self.get_object(), acting_user=request.user)
+        return job_accepted(job, request)

@@ -71,6 +71,12 @@ class EventType(IntEnum):
     TARGET_SUGGESTIONS_COMPUTED = 741
     TARGET_SUGGESTION_ACCEPTED = 742
     TARGET_SUGGESTION_ADJUSTED = 743
+    # jobs: long work run by the workers (9xx)
+    JOB_STARTED = 901
+    JOB_SUCCEEDED = 902
+    JOB_FAILED = 903
+    JOB_REQUEUED = 904
+    JOB_RETRIED = 905
 
     @property
     def label(self) -> str:
@@ -135,6 +141,11 @@ _LABELS = {
     EventType.TARGET_SUGGESTIONS_COMPUTED: _("target suggestions computed"),
     EventType.TARGET_SUGGESTION_ACCEPTED: _("suggested target accepted"),
     EventType.TARGET_SUGGESTION_ADJUSTED: _("suggested target adjusted"),
+    EventType.JOB_STARTED: _("job started"),
+    EventType.JOB_SUCCEEDED: _("job done"),
+    EventType.JOB_FAILED: _("job failed"),
+    EventType.JOB_REQUEUED: _("job queued again after its worker was lost"),
+    EventType.JOB_RETRIED: _("job retried"),
 }
 
 

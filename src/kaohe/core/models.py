@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.events import EventType, event_type_choices
+from kaohe.core.querysets import ScopedManager
 from kaohe.core.roles import Role
 
 
@@ -228,3 +229,88 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class Job(TimeStampedModel):
+    """Long work run by a worker (`kaohe worker`): who asked for it, the unit it concerns (none:
+    city-level), where it stands, and the object it produced. Written by `kaohe.core.jobs`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    label = models.CharField(_("what"), max_length=255, blank=True)
+    task_path = models.CharField(_("task"), max_length=255)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kaohe_jobs",
+        verbose_name=_("asked by"),
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+        help_text=_("Empty means a city-level job."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    message = models.CharField(_("step"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("attempts allowed"), default=3)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    task_result_id = models.CharField(_("task result id"), max_length=64, blank=True)
+    error = models.TextField(_("reason of failure"), blank=True)
+    result_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result_id = models.CharField(max_length=64, blank=True)
+    result_url = models.CharField(_("result"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ScopedManager["Job"]()
+
+    scope_path: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_0_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @classmethod
+    def extra_scope_q(cls, user: Any, action: str) -> Q | None:
+        """The one who asked for a job always sees it."""
+        return Q(requested_by=user) if getattr(user, "is_authenticated", False) else None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def result(self) -> models.Model | None:
+        """The object the job produced (None until it succeeded, or if it made none)."""
+        if self.result_type is None or not self.result_id:
+            return None
+        model = self.result_type.model_class()
+        if model is None:
+            return None
+        return model._default_manager.filter(pk=self.result_id).first()

@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet
-from kaohe.goals import selectors, services
+from kaohe.core.api import JobSerializer, ReasonSerializer, ScopedReadOnlyViewSet, job_accepted
+from kaohe.goals import jobs, selectors, services
 from kaohe.goals.filters import GoalFilterSet, GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.models import (
     Goal,
@@ -405,12 +407,26 @@ class AdjustSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class ComputeSuggestionsSerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(help_text="the cycle's year")
+
+
 class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
     """District target suggestions; the office accepts or adjusts them."""
 
     queryset = TargetSuggestion.objects.select_related("unit", "indicator", "cycle", "adjusted_by")
     serializer_class = TargetSuggestionSerializer
     filterset_class = TargetSuggestionFilterSet
+
+    @extend_schema(request=ComputeSuggestionsSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], serializer_class=ComputeSuggestionsSerializer)
+    def compute(self, request: Request) -> Response:
+        """Queue the suggestions of a cycle for every district (the office): 202 with the job."""
+        payload = ComputeSuggestionsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cycle = get_object_or_404(Cycle, year=payload.validated_data["cycle"])
+        job = self.call_service(jobs.start_suggestions, cycle, acting_user=request.user)
+        return job_accepted(job, request)
 
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def accept(self, request: Request, pk: str | None = None) -> Response:

@@ -23,7 +23,7 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.core.roles import Action
-from kaohe.goals import selectors, services
+from kaohe.goals import jobs, selectors, services
 from kaohe.goals.filters import GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.forms import (
     DeadlinesForm,
@@ -494,13 +494,8 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not is_office or cycle is None:
             raise PermissionDenied
-        try:
-            created = services.suggest_district_targets(cycle, acting_user=request.user)
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, _("%(count)d target(s) suggested.") % {"count": len(created)})
-        return redirect(f"{request.path}?cycle={cycle.year}")
+        job = jobs.start_suggestions(cycle, acting_user=request.user)
+        return redirect("core:job", pk=job.pk)
     filters = TargetSuggestionFilterSet(
         request.GET,
         queryset=TargetSuggestion.objects.restrict(request.user),

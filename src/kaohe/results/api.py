@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet, ServiceCallMixin
-from kaohe.results import selectors, services
+from kaohe.core.api import (
+    JobSerializer,
+    ReasonSerializer,
+    ScopedReadOnlyViewSet,
+    ServiceCallMixin,
+    job_accepted,
+)
+from kaohe.results import jobs, selectors, services
 from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
@@ -85,7 +92,10 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[ScoringRun]:
         return selectors.visible_runs(self.request.user)
 
+    @extend_schema(request=StartRunSerializer, responses={202: JobSerializer})
     def create(self, request: Request) -> Response:
+        """Queue a run: 202 with the job (`Location` is its URL); the run exists once the job
+        has succeeded (`result`)."""
         payload = StartRunSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data: dict[str, Any] = payload.validated_data
@@ -96,15 +106,15 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
             return Response(
                 {"scheme": ["no such scheme version"]}, status=status.HTTP_400_BAD_REQUEST
             )
-        run = self.call_service(
-            services.run_scoring,
+        job = self.call_service(
+            jobs.start_scoring_run,
             version,
             acting_user=request.user,
             snapshot_at=data["snapshot_at"],
             node_code=data["node_code"],
             reason=data["reason"],
         )
-        return Response(ScoringRunSerializer(run).data, status=status.HTTP_201_CREATED)
+        return job_accepted(job, request)
 
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def publish(self, request: Request, pk: str | None = None) -> Response:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,12 +15,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kaohe.core import access, audit
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.engine import InputTable, evaluate, load_scheme
-from kaohe.results.inputs import build_snapshot
+from kaohe.results.inputs import Snapshot, build_snapshot
 from kaohe.results.models import RunInput, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
 from kaohe.units.models import Category, Unit
@@ -61,31 +64,60 @@ def _result_fingerprint(result: Any) -> str:
     return digest.hexdigest()
 
 
-@transaction.atomic
-def run_scoring(
+Progress = Callable[[int, str], None]
+
+
+def _no_progress(percent: int, message: str) -> None:
+    return None
+
+
+@dataclass
+class ComputedRun:
+    """A scoring run computed from its frozen snapshot and not yet stored."""
+
+    version: SchemeVersion
+    moment: dt.datetime
+    node_code: str
+    reason: str
+    units: list[Unit]
+    scheme: Any
+    snapshot: Snapshot
+    result: Any
+    previous: ScoringRun | None
+
+
+def check_scoring_run(version: SchemeVersion, *, acting_user: Any, node_code: str) -> None:
+    """Refuse a run the office may not ask for (before it is queued, and again when it runs)."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    if version.status != SchemeVersion.Status.PUBLISHED:
+        raise ValidationError(_("Only a published scheme version can be scored."))
+    if not version.scheme.cycle.time_nodes.filter(code=node_code).exists():
+        raise ValidationError(
+            _("The cycle has no reporting period %(code)s.") % {"code": node_code}
+        )
+
+
+def compute_scoring_run(
     version: SchemeVersion,
     *,
     acting_user: Any,
     snapshot_at: dt.datetime | None = None,
     node_code: str = "Y",
     reason: str = "",
-) -> ScoringRun:
-    """Score every unit of the scheme's category on the values recorded up to `snapshot_at`
-    (now when omitted). The same snapshot gives the same results bit for bit."""
-    access.check_citywide(acting_user, Action.ADMINISTER)
-    if version.status != SchemeVersion.Status.PUBLISHED:
-        raise ValidationError(_("Only a published scheme version can be scored."))
+    progress: Progress = _no_progress,
+) -> ComputedRun:
+    """Read the snapshot and score it, writing nothing (a job reports `progress` meanwhile).
+    The snapshot is the versions recorded up to `snapshot_at` (now when omitted): versions are
+    never changed, so reading it outside the storing transaction gives the same inputs."""
+    check_scoring_run(version, acting_user=acting_user, node_code=node_code)
     scheme_model = version.scheme
     cycle = scheme_model.cycle
-    if not cycle.time_nodes.filter(code=node_code).exists():
-        raise ValidationError(
-            _("The cycle has no reporting period %(code)s.") % {"code": node_code}
-        )
     moment = snapshot_at or timezone.now()
     scheme = load_scheme(version.document)
     units = scheme_units(scheme_model.category)
     if not units:
         raise ValidationError(_("No assessed unit belongs to this category."))
+    progress(10, gettext_noop("Reading the frozen inputs"))
     snapshot = build_snapshot(scheme, cycle, units, moment=moment, node_code=node_code)
     table = InputTable.build(
         units=[u.code for u in units],
@@ -104,9 +136,55 @@ def run_scoring(
         if previous
         else None
     )
+    progress(40, gettext_noop("Scoring every unit"))
     result = evaluate(
         scheme, table, previous_ranks=previous_ranks, robustness=scheme.robustness is not None
     )
+    progress(80, gettext_noop("Storing the results"))
+    return ComputedRun(
+        version, moment, node_code, reason, units, scheme, snapshot, result, previous
+    )
+
+
+@transaction.atomic
+def run_scoring(
+    version: SchemeVersion,
+    *,
+    acting_user: Any,
+    snapshot_at: dt.datetime | None = None,
+    node_code: str = "Y",
+    reason: str = "",
+) -> ScoringRun:
+    """Score every unit of the scheme's category on the values recorded up to `snapshot_at`
+    (now when omitted). The same snapshot gives the same results bit for bit."""
+    computed = compute_scoring_run(
+        version,
+        acting_user=acting_user,
+        snapshot_at=snapshot_at,
+        node_code=node_code,
+        reason=reason,
+    )
+    return store_scoring_run(computed, acting_user=acting_user)
+
+
+@transaction.atomic
+def store_scoring_run(computed: ComputedRun, *, acting_user: Any) -> ScoringRun:
+    """Store a computed run, its unit results, its inputs and its audit event at once."""
+    version, moment, node_code, reason = (
+        computed.version,
+        computed.moment,
+        computed.node_code,
+        computed.reason,
+    )
+    scheme_model = version.scheme
+    cycle = scheme_model.cycle
+    scheme, units, snapshot, result = (
+        computed.scheme,
+        computed.units,
+        computed.snapshot,
+        computed.result,
+    )
+    previous = computed.previous
     number = (
         ScoringRun.objects.select_for_update()
         .filter(cycle=cycle, category=scheme_model.category)

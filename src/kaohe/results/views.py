@@ -20,7 +20,7 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.observations.models import ObservationVersion
-from kaohe.results import selectors, services
+from kaohe.results import jobs, selectors, services
 from kaohe.results.export import run_workbook
 from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.forms import RunForm
@@ -91,7 +91,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a published scheme version."))
         return redirect("results:list")
     try:
-        run = services.run_scoring(
+        job = jobs.start_scoring_run(
             form.cleaned_data["version"],
             acting_user=request.user,
             snapshot_at=form.cleaned_data["snapshot_at"],
@@ -101,8 +101,8 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("results:list")
-    messages.success(request, _("Run computed: %(n)s units scored.") % {"n": run.units_scored})
-    return redirect("results:run", pk=run.pk)
+    messages.success(request, _("Run queued: it appears here when it is computed."))
+    return redirect("core:job", pk=job.pk)
 
 
 @login_required

@@ -39,13 +39,17 @@ from kaohe.goals.services.rules import (
     set_review_deadline,
 )
 from kaohe.goals.services.targets import (
+    ComputedSuggestions,
     accept_suggestion,
     adjust_suggestion,
+    compute_district_suggestions,
+    store_district_suggestions,
     suggest_district_targets,
 )
 
 __all__ = [
     "GOAL_FIELDS",
+    "ComputedSuggestions",
     "ShareRow",
     "accept_suggestion",
     "add_goal",
@@ -53,6 +57,7 @@ __all__ = [
     "approve_goal_set",
     "approve_goal_sets_in_batch",
     "check_benchmark",
+    "compute_district_suggestions",
     "create_goal_set",
     "deadline_for",
     "decompose_goal",
@@ -65,6 +70,7 @@ __all__ = [
     "send_review_reminders",
     "set_portfolio_rules",
     "set_review_deadline",
+    "store_district_suggestions",
     "submit_goal_set",
     "suggest_district_targets",
     "update_goal",

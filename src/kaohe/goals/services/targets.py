@@ -4,6 +4,7 @@ the office."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,25 @@ def suggest_district_targets(cycle: Cycle, *, acting_user: Any) -> list[TargetSu
     """Suggest each district's full-year target of every basic indicator for `cycle` from its
     last five full years, in one call of the forecasting engine. Suggestions already accepted
     or adjusted are kept; the others are replaced."""
+    computed = compute_district_suggestions(cycle, acting_user=acting_user)
+    return store_district_suggestions(computed, acting_user=acting_user)
+
+
+@dataclass
+class ComputedSuggestions:
+    """Targets forecast for a cycle and not yet stored (`store_district_suggestions`)."""
+
+    cycle: Cycle
+    years: list[int]
+    units: list[Unit]
+    indicators: list[Indicator]
+    flat: Any
+    rows: Any
+    result: Any
+
+
+def compute_district_suggestions(cycle: Cycle, *, acting_user: Any) -> ComputedSuggestions:
+    """Read five years of values and forecast the targets, writing nothing (for a job)."""
     access.check_citywide(acting_user, Action.ADMINISTER)
     years = list(range(cycle.year - SUGGESTION_YEARS, cycle.year))
     periods = [f"{y}Y" for y in years]
@@ -70,6 +90,22 @@ def suggest_district_targets(cycle: Cycle, *, acting_user: Any) -> list[TargetSu
         )
     directions = [indicators[r % len(indicators)].direction for r in rows]
     result = suggest_targets(flat[rows], years, horizon=1, direction=directions)
+    return ComputedSuggestions(cycle, years, units, indicators, flat, rows, result)
+
+
+@transaction.atomic
+def store_district_suggestions(
+    computed: ComputedSuggestions, *, acting_user: Any
+) -> list[TargetSuggestion]:
+    """Replace the cycle's open suggestions with the computed ones, in one transaction."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    cycle, years, units, indicators = (
+        computed.cycle,
+        computed.years,
+        computed.units,
+        computed.indicators,
+    )
+    flat, rows, result = computed.flat, computed.rows, computed.result
     kept = set(
         TargetSuggestion.objects.filter(cycle=cycle)
         .exclude(state=TargetSuggestion.State.SUGGESTED)
