@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from kaohe.core import jobs
-from kaohe.core.access import unit_scope
 from kaohe.core.errors import BatchRejected
 from kaohe.core.filters import AuditEventFilterSet
 from kaohe.core.models import AuditEvent, Job, ObjectChange
@@ -117,13 +116,11 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AuditEventFilterSet
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
-        scope = unit_scope(self.request.user, "audit")
-        queryset = AuditEvent.objects.select_related("acting_user", "unit").prefetch_related(
-            "changes"
+        return (
+            AuditEvent.objects.restrict(self.request.user, "audit")
+            .select_related("acting_user", "unit")
+            .prefetch_related("changes")
         )
-        if scope.everything:
-            return queryset
-        return queryset.filter(unit__in=sorted(scope.unit_ids))
 
 
 class JobSerializer(serializers.ModelSerializer):

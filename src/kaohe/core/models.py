@@ -121,6 +121,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
     reason = models.TextField(_("reason"), blank=True)
 
+    objects = ScopedManager["AuditEvent"]()
+
     scope_path: ClassVar[str] = "unit"
 
     class Meta:

@@ -49,9 +49,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(
             _("Reading the audit trail needs an auditor's or the office's grant.")
         )
-    events = AuditEvent.objects.select_related("acting_user", "unit").prefetch_related("changes")
-    if not scope.everything:
-        events = events.filter(unit__in=sorted(scope.unit_ids))
+    events = (
+        AuditEvent.objects.restrict(request.user, "audit")
+        .select_related("acting_user", "unit")
+        .prefetch_related("changes")
+    )
     filters = AuditEventFilterSet(request.GET, queryset=events, request=request)
     page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
