@@ -437,11 +437,12 @@ class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=AdjustSerializer)
     def adjust(self, request: Request, pk: str | None = None) -> Response:
+        suggestion = self.get_object()  # out of scope: 404 before the body is read
         payload = AdjustSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         decided = self.call_service(
             services.adjust_suggestion,
-            self.get_object(),
+            suggestion,
             acting_user=request.user,
             value=payload.validated_data["value"],
             reason=payload.validated_data["reason"],
