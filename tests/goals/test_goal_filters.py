@@ -12,8 +12,7 @@ from kaohe.goals.models import TargetSuggestion
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.schemes import services as scheme_services
-
-from .conftest import fill_portfolio
+from kaohe.testing.goals import fill_portfolio
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from kaohe.core.models import AuditEvent, Notification
 from kaohe.goals import services
 from kaohe.goals.models import Goal, GoalSet, ReviewAction, TargetSuggestion
 from kaohe.schemes.models import Cycle
-
-from .conftest import fill_portfolio
+from kaohe.testing.goals import fill_portfolio
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Notification, ObjectChange
 from kaohe.goals import selectors, services
 from kaohe.goals.models import Goal, GoalSet, GoalSetVersion, GoalShare, ReviewAction
+from kaohe.testing.goals import fill_portfolio
 from kaohe.units import services as unit_services
-
-from .conftest import fill_portfolio
 
 pytestmark = pytest.mark.django_db
 
