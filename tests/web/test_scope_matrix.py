@@ -1,130 +1,785 @@
-"""The scope matrix: a district's reporter reaches its own objects and gets 404 on another
-district's, through every page and API endpoint, and cannot change them."""
+"""The generated scope matrix: every page of the URL resolver and every operation of the OpenAPI
+schema, times every role, with objects in and out of scope.
+
+Each door has one entry below; a door without an entry fails `test_every_door_has_an_entry`.
+- An object a user may not see is a 404, never a 403 (a 403 would confirm it exists). A 403 is
+  only for a feature page that names no object (the audit trail for a reporter).
+- A write to an object out of the user's view is a 404 and writes nothing (no audit event); a
+  write whose body names objects out of scope is refused or ignored and writes nothing. What an
+  in-scope write does is the business of each app's own tests.
+- Who may see an object is the model's `.restrict(user, action)`, and the district roles are
+  checked by hand as well: a district's reporter and head see their district and get 404 on
+  the other one, an office user sees both, a user without a grant sees neither.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 from django.test import Client
+from django.urls import resolve
 
-from kaohe.indicators import services as indicator_services
-from kaohe.indicators.models import AdmissionRequest
-from kaohe.observations.models import Observation, ObservationVersion
+from kaohe.core.access import has_citywide
+from kaohe.core.models import AuditEvent, Job
+from kaohe.observations.models import Observation
+from kaohe.testing import routes
+from kaohe.testing.scope_world import OWN, SIDES, ScopeWorld, Side, build_scope_world
+from kaohe.testing.world import SCHEME_YAML
 
 pytestmark = pytest.mark.django_db
 
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
+Url = Callable[[ScopeWorld, Side], str]
+Rule = Callable[[ScopeWorld, Side, Any], bool]
 
 
-def proposal(world, unit):  # type: ignore[no-untyped-def]
-    return indicator_services.propose_indicator(
-        acting_user=world.admin,
-        unit=unit,
-        code=f"innov_{unit.code.lower()}",
-        name_zh="创新项目数",
-        reason="重点工作",
-        unit_zh="个",
+def restricted(get: Callable[[Side], Any], action: str = "view") -> Rule:
+    """Visible when the model's `.restrict(user, action)` holds the object."""
+
+    def rule(sw: ScopeWorld, side: Side, user: Any) -> bool:
+        obj = get(side)
+        return type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()
+
+    return rule
+
+
+def sees_drafts(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """A run not yet published is for the office, the committee and the auditors."""
+    return any(has_citywide(user, action) for action in ("administer", "approve", "audit"))
+
+
+def office_job_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    return Job.objects.restrict(user).filter(pk=sw.office_job.pk).exists()
+
+
+def evidence_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """Evidence is shown to its sender and to whoever may see a value of its batch."""
+    batch = side.evidence.batch
+    return batch.sender_id == getattr(user, "pk", None) or (
+        Observation.objects.restrict(user).filter(versions__batch=batch).exists()
     )
 
 
-def object_urls(world, unit, obs, post, person, request):  # type: ignore[no-untyped-def]
+def published_result_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """A unit's result in a published run: the office and the unit's own people."""
+    return restricted(lambda s: s.published_result)(sw, side, user)
+
+
+def result_url(prefix: str, published: bool) -> Url:
+    def url(sw: ScopeWorld, side: Side) -> str:
+        run = sw.published_run if published else sw.run
+        return f"{prefix}{run.pk}/units/{side.unit.code}/"
+
+    return url
+
+
+def result_entries(prefix: str) -> list[Entry]:
+    """A unit's result: the office's alone until the run is published."""
     return [
-        f"/units/{unit.code}/",
-        f"/observations/{obs.pk}/history/",
-        f"/api/v1/units/{unit.code}/",
-        f"/api/v1/posts/{post.code}/",
-        f"/api/v1/people/{person.code}/",
-        f"/api/v1/observations/{obs.pk}/",
-        f"/api/v1/observations/{obs.pk}/versions/",
-        f"/api/v1/admission-requests/{request.pk}/",
+        Shown(result_url(prefix, False), sees_drafts, district=False),
+        Shown(result_url(prefix, True), published_result_visible),
     ]
 
 
-def test_reporter_reaches_own_objects_and_gets_404_on_others(world):  # type: ignore[no-untyped-def]
-    own_request, other_request = proposal(world, world.d1), proposal(world, world.d2)
-    client = client_for(world.users["d1_reporter"])
-    own = object_urls(world, world.d1, world.obs_d1, world.post_d1, world.person_d1, own_request)
-    other = object_urls(
-        world, world.d2, world.obs_d2, world.post_d2, world.person_d2, other_request
-    )
-    assert [client.get(url).status_code for url in own] == [200] * len(own)
-    assert [client.get(url).status_code for url in other] == [404] * len(other)
+@dataclass(frozen=True)
+class Open:
+    """The same answer for everyone signed in, and for visitors."""
+
+    url: str
+    signed_in: int = 200
+    anonymous: int = 200
 
 
-def test_lists_hold_only_objects_in_scope(world):  # type: ignore[no-untyped-def]
-    client = client_for(world.users["d1_reporter"])
-    units = client.get("/api/v1/units/").json()["results"]
-    assert [u["code"] for u in units] == ["D01"]
-    observations = client.get("/api/v1/observations/?limit=1000").json()["results"]
-    assert {o["unit"] for o in observations} == {"D01"}
-    assert len(observations) == 8
-    people = client.get("/api/v1/people/").json()["results"]
-    assert [p["code"] for p in people] == ["P-D01"]
-    page = client.get("/units/").content.decode()
-    assert "东区" in page and "西区" not in page
-    indicator_page = client.get("/indicators/gdp/").content.decode()
-    assert "东区" in indicator_page and "西区" not in indicator_page
+@dataclass(frozen=True)
+class Listing:
+    """A page or list anyone signed in may open (its rows are scoped: see the list tests)."""
+
+    url: Url
 
 
-def test_reporter_cannot_record_values_for_another_district(world):  # type: ignore[no-untyped-def]
-    client = client_for(world.users["d1_reporter"])
-    before = ObservationVersion.objects.count()
-    response = client.post(
-        "/api/v1/observations/",
-        {"rows": [{"unit": "D02", "indicator": "gdp", "period": "2025Q3", "value": 1}]},
-        content_type="application/json",
-    )
-    assert response.status_code == 400
-    assert response.json()["errors"] == [
+@dataclass(frozen=True)
+class Feature:
+    """A page that names no object, for the holders of a city-wide action; 403 for others."""
+
+    url: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A page or API object of one side: 200 when `visible`, else 404."""
+
+    url: Url
+    visible: Rule
+    district: bool = True  # the district roles see their own side only (checked by hand)
+    in_scope: int = 200  # what those who may see it get (403: it exists but is locked now)
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write to one side's object: 404 and nothing written for those who can't see it."""
+
+    url: Url
+    visible: Rule
+    data: Callable[[ScopeWorld, Side], dict[str, Any]] = lambda sw, side: {}
+    method: str = "post"
+
+
+@dataclass(frozen=True)
+class CityWrite:
+    """A write to a city-level object: refused (403/404) and nothing written without the action."""
+
+    url: Url
+    action: str
+    data: Callable[[ScopeWorld, Side], dict[str, Any]] = lambda sw, side: {}
+    method: str = "post"
+
+
+def unit_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    return restricted(lambda s: s.unit)(sw, side, user)
+
+
+@dataclass(frozen=True)
+class BodyWrite:
+    """A write whose body names a side's objects: refused or ignored, writing nothing, for those
+    who can't see the side's unit."""
+
+    url: Url
+    data: Callable[[ScopeWorld, Side], dict[str, Any]]
+    method: str = "post"
+    visible: Rule = unit_visible
+
+
+Entry = Open | Listing | Feature | Shown | Write | CityWrite | BodyWrite
+
+
+def const(url: str) -> Url:
+    return lambda sw, side: url
+
+
+def run_url(suffix: str = "") -> Url:
+    return lambda sw, side: f"/results/runs/{sw.run.pk}/{suffix}"
+
+
+SCHEME = "district-2025"
+SCHEME_YAML_POST = {"yaml_text": SCHEME_YAML, "reason": "matrix"}
+
+PAGES: dict[str, list[Entry]] = {
+    "web:home": [Open("/", signed_in=302, anonymous=302)],
+    "web:overview": [Listing(const("/overview/"))],
+    "web:audit": [Feature("/audit/", "audit")],
+    "login": [Open("/login/", signed_in=302)],
+    "logout": [Open("/logout/", signed_in=405, anonymous=405)],
+    "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
+    "units:list": [Listing(const("/units/"))],
+    "units:detail": [Shown(lambda sw, s: f"/units/{s.unit.code}/", restricted(lambda s: s.unit))],
+    "indicators:list": [Listing(const("/indicators/"))],
+    "indicators:detail": [Listing(const("/indicators/gdp/"))],
+    "indicators:admission_list": [Listing(const("/indicators/admission/"))],
+    "indicators:admission_decide": [
+        Write(
+            lambda sw, s: f"/indicators/admission/{s.admission_request.pk}/decide/",
+            restricted(lambda s: s.admission_request),
+            lambda sw, s: {"approve": "1", "comment": "matrix"},
+        )
+    ],
+    "schemes:list": [Listing(const("/schemes/"))],
+    "schemes:cycle_list": [Listing(const("/schemes/cycles/"))],
+    "schemes:cycle_advance": [
+        CityWrite(
+            const("/schemes/cycles/2025/advance/"), "administer", lambda sw, s: {"reason": "m"}
+        )
+    ],
+    "schemes:detail": [Listing(const(f"/schemes/{SCHEME}/"))],
+    "schemes:version": [Listing(const(f"/schemes/{SCHEME}/v1/"))],
+    "schemes:yaml": [Listing(const(f"/schemes/{SCHEME}/v1/yaml/"))],
+    "schemes:diff": [Open(f"/schemes/{SCHEME}/diff/?a=1&b=1", signed_in=200, anonymous=302)],
+    "schemes:save": [
+        CityWrite(const(f"/schemes/{SCHEME}/save/"), "administer", lambda sw, s: SCHEME_YAML_POST)
+    ],
+    "schemes:publish": [
+        CityWrite(
+            const(f"/schemes/{SCHEME}/v1/publish/"), "administer", lambda sw, s: {"reason": "m"}
+        )
+    ],
+    "observations:history": [
+        Shown(
+            lambda sw, s: f"/observations/{s.observation.pk}/history/",
+            restricted(lambda s: s.observation),
+        )
+    ],
+    "observations:unit_data": [
+        Shown(lambda sw, s: f"/observations/units/{s.unit.code}/", restricted(lambda s: s.unit)),
+        Write(
+            lambda sw, s: f"/observations/units/{s.unit.code}/",
+            restricted(lambda s: s.unit),
+            lambda sw, s: {"period": "2025Q3", "gdp": "1300", "reason": "matrix"},
+        ),
+    ],
+    "observations:upload": [Listing(const("/observations/upload/"))],
+    "observations:evidence": [
+        Shown(lambda sw, s: f"/observations/evidence/{s.evidence.pk}/", evidence_visible)
+    ],
+    "results:list": [Listing(const("/results/"))],
+    "results:start": [
+        CityWrite(
+            const("/results/runs/"),
+            "administer",
+            lambda sw, s: {"version": sw.version.pk, "node": "Y", "reason": "matrix"},
+        )
+    ],
+    "results:provisional": [Listing(const("/results/provisional/"))],
+    "results:provisional_rows": [Listing(const("/results/provisional/rows/"))],
+    "results:run": [Shown(run_url(), sees_drafts, district=False)],
+    "results:export": [Shown(run_url("export.xlsx"), sees_drafts, district=False)],
+    "results:publish": [
+        CityWrite(run_url("publish/"), "administer", lambda sw, s: {"reason": "m"})
+    ],
+    "results:unit": result_entries("/results/runs/"),
+    "goals:home": [Open("/goals/", signed_in=302, anonymous=302)],
+    "goals:list": [Listing(const("/goals/portfolios/"))],
+    "goals:set_create": [
+        BodyWrite(
+            const("/goals/portfolios/new/"), lambda sw, s: {"unit": s.unit.code, "cycle": 2025}
+        )
+    ],
+    "goals:set_detail": [
+        Shown(lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/", restricted(lambda s: s.goal_set))
+    ],
+    "goals:set_compare": [
+        Shown(
+            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/compare/",
+            restricted(lambda s: s.goal_set),
+        )
+    ],
+    "goals:goal_add": [
+        Shown(  # the portfolios are under review: locked for editing
+            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/goals/add/",
+            restricted(lambda s: s.goal_set),
+            in_scope=403,
+        ),
+        Write(
+            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/goals/add/",
+            restricted(lambda s: s.goal_set),
+            lambda sw, s: {"kind": "key", "title_zh": "矩阵", "target_value": "1"},
+        ),
+    ],
+    "goals:set_submit": [
+        Write(
+            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/submit/",
+            restricted(lambda s: s.goal_set),
+            lambda sw, s: {"note": "matrix"},
+        )
+    ],
+    "goals:set_decide": [
+        Write(
+            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/decide/",
+            restricted(lambda s: s.goal_set),
+            lambda sw, s: {"decision": "approve", "comment": "matrix"},
+        )
+    ],
+    "goals:goal_detail": [
+        Shown(lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/", restricted(lambda s: s.goal))
+    ],
+    "goals:goal_edit": [
+        Shown(  # under review: locked
+            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/edit/",
+            restricted(lambda s: s.goal),
+            in_scope=403,
+        ),
+        Write(
+            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/edit/",
+            restricted(lambda s: s.goal),
+            lambda sw, s: {"kind": "key", "title_zh": "矩阵", "target_value": "2"},
+        ),
+    ],
+    "goals:goal_remove": [
+        Write(
+            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/remove/",
+            restricted(lambda s: s.goal),
+            lambda sw, s: {"reason": "matrix"},
+        )
+    ],
+    "goals:goal_decompose": [
+        Write(
+            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/decompose/",
+            restricted(lambda s: s.goal),
+            lambda sw, s: {f"post-{s.post.pk}": "100"},
+        )
+    ],
+    "goals:inbox": [Listing(const("/goals/inbox/"))],
+    "goals:batch_approve": [
+        BodyWrite(
+            const("/goals/inbox/batch-approve/"),
+            lambda sw, s: {"goal_set": [s.goal_set.pk], "comment": "matrix"},
+        )
+    ],
+    "goals:rules": [Feature("/goals/portfolios/rules/", "administer")],
+    "goals:suggestions": [Listing(const("/goals/targets/"))],
+    "goals:suggestion_unit": [
+        Shown(lambda sw, s: f"/goals/targets/{s.unit.code}/", restricted(lambda s: s.unit))
+    ],
+    "goals:suggestion_decide": [
+        Write(
+            lambda sw, s: f"/goals/targets/decide/{s.suggestion.pk}/",
+            restricted(lambda s: s.suggestion),
+            lambda sw, s: {"decision": "accept"},
+        )
+    ],
+    "goals:notifications": [Listing(const("/goals/notifications/"))],
+    "monitoring:board": [Listing(const("/monitoring/"))],
+    "monitoring:board_rows": [Listing(const("/monitoring/rows/"))],
+    "monitoring:cross_checks": [Listing(const("/monitoring/cross-checks/"))],
+    "monitoring:rules": [
+        Listing(const("/monitoring/rules/")),
+        CityWrite(
+            const("/monitoring/rules/"),
+            "administer",
+            lambda sw, s: {"code": "matrix", "name_zh": "矩阵", "spec": '{"kind": "threshold"}'},
+        ),
+    ],
+    "monitoring:warning": [
+        Shown(
+            lambda sw, s: f"/monitoring/warnings/{s.warning.pk}/", restricted(lambda s: s.warning)
+        )
+    ],
+    "monitoring:step": [
+        Write(
+            lambda sw, s, step=step: f"/monitoring/warnings/{s.warning.pk}/{step}/",
+            restricted(lambda s: s.warning),
+            lambda sw, s: {"text": "matrix", "accept": "1"},
+        )
+        for step in ("acknowledge", "explain", "rectify", "decide")
+    ],
+    "core:jobs": [Listing(const("/jobs/"))],
+    "core:job": [
+        Shown(lambda sw, s: f"/jobs/{s.job.pk}/", restricted(lambda s: s.job)),
+        Shown(lambda sw, s: f"/jobs/{sw.office_job.pk}/", office_job_visible, district=False),
+    ],
+    "core:job_progress": [
+        Shown(lambda sw, s: f"/jobs/{s.job.pk}/progress/", restricted(lambda s: s.job))
+    ],
+    "core:job_retry": [
+        Write(lambda sw, s: f"/jobs/{s.job.pk}/retry/", restricted(lambda s: s.job))
+    ],
+    "api-schema": [Open("/api/schema/")],
+    "api-docs": [Open("/api/docs/")],
+}
+
+# Pages of the Django admin site are for superusers only: every other user is sent to the admin
+# login, and the admin's own writes are tested in tests/core/test_admin.py.
+ADMIN_PROBES = ("/admin/", "/admin/units/unit/", "/admin/core/grant/", "/admin/auth/user/")
+
+
+def api(path: str, get: Callable[[Side], Any] | None = None) -> Url:
+    """An API path with `{}` filled from the side's object."""
+    if get is None:
+        return const(path)
+    return lambda sw, side: path.format(get(side))
+
+
+def ids(attr: str) -> Callable[[Side], Any]:
+    return lambda side: getattr(side, attr).pk
+
+
+def listing(path: str) -> list[Entry]:
+    return [Listing(api(path))]
+
+
+def shown(path: str, attr: str, key: str = "pk", **kwargs: Any) -> list[Entry]:
+    get = (lambda side: getattr(getattr(side, attr), key)) if key != "pk" else ids(attr)
+    return [Shown(api(path, get), restricted(lambda side: getattr(side, attr)), **kwargs)]
+
+
+def write(
+    path: str, attr: str, body: dict[str, Any] | None = None, method: str = "post"
+) -> list[Entry]:
+    return [
+        Write(
+            api(path, ids(attr)),
+            restricted(lambda side: getattr(side, attr)),
+            lambda sw, side: dict(body or {}),
+            method,
+        )
+    ]
+
+
+def city_write(
+    path: str, body: dict[str, Any] | None = None, action: str = "administer"
+) -> list[Entry]:
+    return [CityWrite(const(path), action, lambda sw, side: dict(body or {}))]
+
+
+V1 = "/api/v1"
+API: dict[str, list[Entry]] = {
+    "GET /api/v1/admission-requests/": listing(f"{V1}/admission-requests/"),
+    "POST /api/v1/admission-requests/": [
+        BodyWrite(
+            const(f"{V1}/admission-requests/"),
+            lambda sw, s: {
+                "unit": s.unit.code,
+                "code": "matrix_item",
+                "name_zh": "矩阵",
+                "reason": "m",
+            },
+        )
+    ],
+    "GET /api/v1/admission-requests/{id}/": shown(
+        f"{V1}/admission-requests/{{}}/", "admission_request"
+    ),
+    "POST /api/v1/admission-requests/{id}/approve/": write(
+        f"{V1}/admission-requests/{{}}/approve/", "admission_request", {"comment": "m"}
+    ),
+    "POST /api/v1/admission-requests/{id}/reject/": write(
+        f"{V1}/admission-requests/{{}}/reject/", "admission_request", {"comment": "m"}
+    ),
+    "GET /api/v1/audit-events/": listing(f"{V1}/audit-events/"),
+    "GET /api/v1/audit-events/{id}/": [
+        Shown(
+            api(f"{V1}/audit-events/{{}}/", ids("audit_event")),
+            restricted(lambda s: s.audit_event, "audit"),
+            district=False,
+        )
+    ],
+    "GET /api/v1/categories/": listing(f"{V1}/categories/"),
+    "GET /api/v1/categories/{code}/": listing(f"{V1}/categories/district/"),
+    "GET /api/v1/cycles/": listing(f"{V1}/cycles/"),
+    "POST /api/v1/cycles/": city_write(
+        f"{V1}/cycles/", {"year": 2030, "name_zh": "2030年度综合考核"}
+    ),
+    "GET /api/v1/cycles/{year}/": listing(f"{V1}/cycles/2025/"),
+    "POST /api/v1/cycles/{year}/advance/": city_write(
+        f"{V1}/cycles/2025/advance/", {"reason": "m"}
+    ),
+    "GET /api/v1/goal-sets/": listing(f"{V1}/goal-sets/"),
+    "POST /api/v1/goal-sets/": [
+        BodyWrite(const(f"{V1}/goal-sets/"), lambda sw, s: {"unit": s.unit.code, "cycle": 2025})
+    ],
+    "GET /api/v1/goal-sets/{id}/": shown(f"{V1}/goal-sets/{{}}/", "goal_set"),
+    "GET /api/v1/goal-sets/{id}/diff/": shown(f"{V1}/goal-sets/{{}}/diff/?a=1&b=1", "goal_set"),
+    "GET /api/v1/goal-sets/{id}/versions/": shown(f"{V1}/goal-sets/{{}}/versions/", "goal_set"),
+    "POST /api/v1/goal-sets/{id}/approve/": write(f"{V1}/goal-sets/{{}}/approve/", "goal_set"),
+    "POST /api/v1/goal-sets/{id}/return/": write(
+        f"{V1}/goal-sets/{{}}/return/", "goal_set", {"comment": "m"}
+    ),
+    "POST /api/v1/goal-sets/{id}/submit/": write(f"{V1}/goal-sets/{{}}/submit/", "goal_set"),
+    "POST /api/v1/goal-sets/batch-approve/": [
+        BodyWrite(
+            const(f"{V1}/goal-sets/batch-approve/"), lambda sw, s: {"goal_sets": [s.goal_set.pk]}
+        )
+    ],
+    "GET /api/v1/goals/": listing(f"{V1}/goals/"),
+    "POST /api/v1/goals/": [
+        BodyWrite(
+            const(f"{V1}/goals/"),
+            lambda sw, s: {"goal_set": s.goal_set.pk, "kind": "key", "title_zh": "矩阵"},
+        )
+    ],
+    "GET /api/v1/goals/{id}/": shown(f"{V1}/goals/{{}}/", "goal"),
+    "PATCH /api/v1/goals/{id}/": write(f"{V1}/goals/{{}}/", "goal", {"title_zh": "矩阵"}, "patch"),
+    "DELETE /api/v1/goals/{id}/": write(f"{V1}/goals/{{}}/", "goal", method="delete"),
+    "POST /api/v1/goals/{id}/decompose/": write(
+        f"{V1}/goals/{{}}/decompose/", "goal", {"shares": [{"unit": "D01", "share": 100}]}
+    ),
+    "GET /api/v1/indicators/": listing(f"{V1}/indicators/"),
+    "POST /api/v1/indicators/": city_write(
+        f"{V1}/indicators/", {"code": "matrix", "name_zh": "矩阵"}
+    ),
+    "GET /api/v1/indicators/{code}/": listing(f"{V1}/indicators/gdp/"),
+    "PATCH /api/v1/indicators/{code}/": [
+        CityWrite(
+            const(f"{V1}/indicators/gdp/"), "administer", lambda sw, s: {"name_en": "M"}, "patch"
+        )
+    ],
+    "GET /api/v1/jobs/": listing(f"{V1}/jobs/"),
+    "GET /api/v1/jobs/{id}/": shown(f"{V1}/jobs/{{}}/", "job"),
+    "POST /api/v1/jobs/{id}/retry/": write(f"{V1}/jobs/{{}}/retry/", "job"),
+    "GET /api/v1/monitoring-rules/": listing(f"{V1}/monitoring-rules/"),
+    "GET /api/v1/monitoring-rules/{code}/": listing(f"{V1}/monitoring-rules/tax_within_fiscal/"),
+    "GET /api/v1/observations/": listing(f"{V1}/observations/"),
+    "POST /api/v1/observations/": [
+        BodyWrite(
+            const(f"{V1}/observations/"),
+            lambda sw, s: {
+                "rows": [{"unit": s.unit.code, "indicator": "gdp", "period": "2025Q3", "value": 1}]
+            },
+            visible=restricted(lambda s: s.observation, "report"),
+        )
+    ],
+    "GET /api/v1/observations/{id}/": shown(f"{V1}/observations/{{}}/", "observation"),
+    "GET /api/v1/observations/{id}/versions/": shown(
+        f"{V1}/observations/{{}}/versions/", "observation"
+    ),
+    "GET /api/v1/people/": listing(f"{V1}/people/"),
+    "GET /api/v1/people/{code}/": shown(f"{V1}/people/{{}}/", "person", "code"),
+    "GET /api/v1/posts/": listing(f"{V1}/posts/"),
+    "GET /api/v1/posts/{code}/": shown(f"{V1}/posts/{{}}/", "post", "code"),
+    "GET /api/v1/provisional-standings/": listing(f"{V1}/provisional-standings/"),
+    "GET /api/v1/provisional-standings/{id}/": shown(
+        f"{V1}/provisional-standings/{{}}/", "standing"
+    ),
+    "GET /api/v1/schemes/": listing(f"{V1}/schemes/"),
+    "POST /api/v1/schemes/": city_write(
+        f"{V1}/schemes/",
         {
-            "row": 1,
-            "field": "unit",
-            "rule": "you may not report values for this unit",
-            "value": "D02",
-        }
+            "code": "matrix",
+            "cycle": 2025,
+            "category": "dept",
+            "name_zh": "矩阵",
+            "yaml_text": SCHEME_YAML.replace("test-district", "matrix"),
+        },
+    ),
+    "GET /api/v1/schemes/{code}/": listing(f"{V1}/schemes/{SCHEME}/"),
+    "GET /api/v1/schemes/{code}/diff/{a}/{b}/": listing(f"{V1}/schemes/{SCHEME}/diff/1/1/"),
+    "GET /api/v1/schemes/{code}/versions/": listing(f"{V1}/schemes/{SCHEME}/versions/"),
+    "POST /api/v1/schemes/{code}/versions/": city_write(
+        f"{V1}/schemes/{SCHEME}/versions/", {"yaml_text": SCHEME_YAML, "change_note": "m"}
+    ),
+    "GET /api/v1/schemes/{code}/versions/{number}/": listing(f"{V1}/schemes/{SCHEME}/versions/1/"),
+    "POST /api/v1/schemes/{code}/versions/{number}/publish/": city_write(
+        f"{V1}/schemes/{SCHEME}/versions/1/publish/", {"reason": "m"}
+    ),
+    "GET /api/v1/schemes/{code}/versions/{number}/yaml/": listing(
+        f"{V1}/schemes/{SCHEME}/versions/1/yaml/"
+    ),
+    "GET /api/v1/scoring-runs/": listing(f"{V1}/scoring-runs/"),
+    "POST /api/v1/scoring-runs/": [
+        CityWrite(
+            const(f"{V1}/scoring-runs/"),
+            "administer",
+            lambda sw, s: {"scheme": SCHEME, "version": 1, "node": "Y"},
+        )
+    ],
+    "GET /api/v1/scoring-runs/{id}/": [
+        Shown(lambda sw, s: f"{V1}/scoring-runs/{sw.run.pk}/", sees_drafts, district=False)
+    ],
+    "POST /api/v1/scoring-runs/{id}/publish/": [
+        CityWrite(lambda sw, s: f"{V1}/scoring-runs/{sw.run.pk}/publish/", "administer")
+    ],
+    "GET /api/v1/scoring-runs/{id}/results/": [
+        Shown(lambda sw, s: f"{V1}/scoring-runs/{sw.run.pk}/results/", sees_drafts, district=False)
+    ],
+    "GET /api/v1/scoring-runs/{id}/units/{code}/": result_entries(f"{V1}/scoring-runs/"),
+    "GET /api/v1/target-suggestions/": listing(f"{V1}/target-suggestions/"),
+    "GET /api/v1/target-suggestions/{id}/": shown(f"{V1}/target-suggestions/{{}}/", "suggestion"),
+    "POST /api/v1/target-suggestions/{id}/accept/": write(
+        f"{V1}/target-suggestions/{{}}/accept/", "suggestion"
+    ),
+    "POST /api/v1/target-suggestions/{id}/adjust/": write(
+        f"{V1}/target-suggestions/{{}}/adjust/", "suggestion", {"value": 1, "reason": "m"}
+    ),
+    "POST /api/v1/target-suggestions/compute/": city_write(
+        f"{V1}/target-suggestions/compute/", {"cycle": 2025}
+    ),
+    "GET /api/v1/units/": listing(f"{V1}/units/"),
+    "GET /api/v1/units/{code}/": shown(f"{V1}/units/{{}}/", "unit", "code"),
+    "GET /api/v1/warnings/": listing(f"{V1}/warnings/"),
+    "GET /api/v1/warnings/{id}/": shown(f"{V1}/warnings/{{}}/", "warning"),
+    "POST /api/v1/warnings/{id}/acknowledge/": write(f"{V1}/warnings/{{}}/acknowledge/", "warning"),
+    "POST /api/v1/warnings/{id}/decide/": write(
+        f"{V1}/warnings/{{}}/decide/", "warning", {"accept": True, "decision": "m"}
+    ),
+    "POST /api/v1/warnings/{id}/explain/": write(
+        f"{V1}/warnings/{{}}/explain/", "warning", {"explanation": "m"}
+    ),
+    "POST /api/v1/warnings/{id}/rectify/": write(
+        f"{V1}/warnings/{{}}/rectify/", "warning", {"report": "m"}
+    ),
+}
+
+# The district roles, by hand: (own side, other side) for an object of a district.
+BY_HAND = {
+    "office": (200, 200),
+    "d1_reporter": (200, 404),
+    "d1_head": (200, 404),
+    "d2_reporter": (404, 200),
+    "d2_head": (404, 200),
+    "nobody": (404, 404),
+}
+
+
+def entries() -> list[tuple[str, Entry]]:
+    return [
+        (door, entry)
+        for table in (PAGES, API)
+        for door, listed in table.items()
+        for entry in listed
     ]
-    assert ObservationVersion.objects.count() == before
-    assert not Observation.objects.filter(unit=world.d2, time_node__period="2025Q3").exists()
 
 
-def test_reporter_cannot_decide_or_touch_another_units_proposal(world):  # type: ignore[no-untyped-def]
-    other = proposal(world, world.d2)
-    client = client_for(world.users["d1_reporter"])
-    api = client.post(f"/api/v1/admission-requests/{other.pk}/approve/", {"reason": "x"})
-    page = client.post(f"/indicators/admission/{other.pk}/decide/", {"decision": "approve"})
-    assert (api.status_code, page.status_code) == (404, 404)
-    other.refresh_from_db()
-    assert other.status == AdmissionRequest.Status.PENDING
-    created = client.post(
-        "/api/v1/admission-requests/",
-        {"unit": "D02", "code": "sneaky", "name_zh": "x", "reason": "x"},
-        content_type="application/json",
-    )
-    assert created.status_code == 400
-    assert not AdmissionRequest.objects.filter(indicator__code="sneaky").exists()
+def roles(sw: ScopeWorld) -> dict[str, Any]:
+    return {**sw.users, "anonymous": None}
 
 
-def test_responsible_department_sees_its_indicator_in_every_unit(world):  # type: ignore[no-untyped-def]
-    client = client_for(world.users["stats_reporter"])
-    observations = client.get("/api/v1/observations/?indicator__code=gdp&limit=100").json()
-    assert sorted({o["unit"] for o in observations["results"]}) == ["D01", "D02"]
-    assert client.get(f"/api/v1/observations/{world.obs_d2.pk}/").status_code == 200
-    assert client.get("/units/D02/").status_code == 404  # the unit itself stays out of scope
+def clients(sw: ScopeWorld) -> dict[str, Client]:
+    """A signed-in client per role, made once (signing in writes an audit event)."""
+    made = {}
+    for name, user in roles(sw).items():
+        made[name] = Client()
+        if user is not None:
+            made[name].force_login(user)
+    return made
 
 
-def test_user_without_grants_sees_nothing(world):  # type: ignore[no-untyped-def]
-    client = client_for(world.users["nobody"])
-    assert client.get("/api/v1/units/").json()["results"] == []
-    assert client.get("/api/v1/observations/").json()["results"] == []
-    assert client.get("/units/D01/").status_code == 404
-    assert client.get("/audit/").status_code == 403
+def refused_anonymously(url: str) -> set[int]:
+    """A visitor is sent to the login page (pages) or refused (API: 401/403)."""
+    return {401, 403} if url.startswith(f"{V1}/") else {302}
 
 
-def test_anonymous_is_sent_to_login_and_api_refuses(world):  # type: ignore[no-untyped-def]
-    client = Client()
-    response = client.get("/units/D01/")
-    assert response.status_code == 302 and response["Location"].startswith("/login/")
-    assert client.get("/api/v1/units/").status_code == 403
+def call(c: Client, method: str, url: str, data: dict[str, Any]) -> int:
+    if url.startswith(f"{V1}/"):
+        return getattr(c, method)(url, data, content_type="application/json").status_code
+    return getattr(c, method)(url, data).status_code
+
+
+# --- every door has an entry ------------------------------------------------------------
+
+
+def test_every_door_has_an_entry() -> None:
+    pages = {route.name for route in routes.page_routes()}
+    assert sorted(pages - PAGES.keys()) == [], "pages without a scope entry"
+    assert sorted(PAGES.keys() - pages) == [], "entries for pages that no longer exist"
+    operations = set(routes.api_operations())
+    assert sorted(operations - API.keys()) == [], "API operations without a scope entry"
+    assert sorted(API.keys() - operations) == [], "entries for operations that no longer exist"
+
+
+def test_every_api_route_is_in_the_schema() -> None:
+    """The schema is where the API entries come from, so no route may be missing from it."""
+    named = {resolve(routes.sample_path(op)).url_name for op in routes.api_operations()}
+    assert sorted(routes.api_route_names() - named) == []
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sw(settings, tmp_path) -> ScopeWorld:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return build_scope_world()
+
+
+def expected_read(sw: ScopeWorld, entry: Entry, side: Side, name: str, user: Any) -> set[int]:
+    url = entry.url if isinstance(entry, Open | Feature) else entry.url(sw, side)
+    if isinstance(entry, Open):
+        return {entry.signed_in if user is not None else entry.anonymous}
+    if user is None:
+        return refused_anonymously(url)
+    if isinstance(entry, Listing):
+        return {200}
+    if isinstance(entry, Feature):
+        return {200 if has_citywide(user, entry.action) else 403}
+    assert isinstance(entry, Shown)
+    return {entry.in_scope if entry.visible(sw, side, user) else 404}
+
+
+def test_every_page_and_api_read_by_every_role(sw: ScopeWorld) -> None:
+    wrong = []
+    signed_in = clients(sw)
+    for door, entry in entries():
+        if isinstance(entry, Write | CityWrite | BodyWrite):
+            continue
+        sides = SIDES if isinstance(entry, Shown) else (OWN,)
+        for side_name in sides:
+            side = sw.sides[side_name]
+            for name, user in roles(sw).items():
+                url = entry.url if isinstance(entry, Open | Feature) else entry.url(sw, side)
+                got = signed_in[name].get(url).status_code
+                want = expected_read(sw, entry, side, name, user)
+                if got not in want:
+                    wrong.append(f"{door} {url} as {name}: {got}, expected {sorted(want)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_district_roles_by_hand(sw: ScopeWorld) -> None:
+    """The rule the matrix derives from `.restrict()`, written out for the district roles."""
+    wrong = []
+    signed_in = clients(sw)
+    for door, entry in entries():
+        if not isinstance(entry, Shown) or not entry.district:
+            continue
+        for name, (own, other) in BY_HAND.items():
+            c = signed_in[name]
+            got = (
+                c.get(entry.url(sw, sw.own)).status_code,
+                c.get(entry.url(sw, sw.other)).status_code,
+            )
+            own, other = (entry.in_scope if s == 200 else s for s in (own, other))
+            if got != (own, other):
+                wrong.append(f"{door} as {name}: {got}, expected {(own, other)}")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def test_no_write_reaches_an_object_out_of_scope(sw: ScopeWorld) -> None:
+    wrong = []
+    tried = 0
+    signed_in = clients(sw)
+    for door, entry in entries():
+        if not isinstance(entry, Write | CityWrite | BodyWrite):
+            continue
+        for side_name in SIDES:
+            side = sw.sides[side_name]
+            for name, user in roles(sw).items():
+                url = entry.url(sw, side)
+                if isinstance(entry, Write):
+                    if user is not None and entry.visible(sw, side, user):
+                        continue
+                    want = refused_anonymously(url) if user is None else {404}
+                elif isinstance(entry, CityWrite):
+                    if user is not None and has_citywide(user, entry.action):
+                        continue
+                    want = refused_anonymously(url) if user is None else {403, 404}
+                else:
+                    if user is not None and entry.visible(sw, side, user):
+                        continue
+                    want = refused_anonymously(url) if user is None else {200, 302, 400, 403, 404}
+                before = AuditEvent.objects.count()
+                got = call(signed_in[name], entry.method, url, entry.data(sw, side))
+                tried += 1
+                written = AuditEvent.objects.count() - before
+                if got not in want or written:
+                    wrong.append(
+                        f"{door} {entry.method.upper()} {url} as {name}: {got}"
+                        f" (expected {sorted(want)}), {written} audit event(s) written"
+                    )
+    assert not wrong, "\n".join(wrong)
+    assert tried > 300
+
+
+def test_a_reporter_cannot_write_the_other_district_in_a_body(sw: ScopeWorld) -> None:
+    """Body writes by hand: the other district's rows, goal sets and proposals are refused."""
+    signed_in = clients(sw)
+    c, head = signed_in["d1_reporter"], signed_in["d1_head"]
+    before = AuditEvent.objects.count()
+    rows = {"rows": [{"unit": "D02", "indicator": "gdp", "period": "2025Q3", "value": 1}]}
+    assert call(c, "post", f"{V1}/observations/", rows) == 400
+    assert call(head, "post", "/goals/portfolios/new/", {"unit": "D02", "cycle": 2025}) == 404
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_admin_site_is_for_superusers_only(sw: ScopeWorld) -> None:
+    """Every admin URL sends a user without staff status to the admin's login."""
+    signed_in = clients(sw)
+    wrong = []
+    for url in ADMIN_PROBES:
+        for name, c in signed_in.items():
+            response = c.get(url)
+            if response.status_code != 302 or "/admin/login/" not in response["Location"]:
+                wrong.append(f"{url} as {name}: {response.status_code}")
+    root = Client()
+    root.force_login(sw.admin)
+    wrong += [
+        f"{url} as root: {code}"
+        for url in ADMIN_PROBES
+        if (code := root.get(url).status_code) != 200
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,216 @@
+"""The scope world: the test city of `kaohe.testing.world` with one object of every scoped kind
+on each side of the scope line, built through the real services.
+
+Every kind of object a page or an API route shows exists twice: once for East District (D01,
+the "own" side of its reporter and head) and once for West District (D02, the "other" side).
+City-level objects (the catalogue, the cycle, the scheme and its runs, the rules) exist once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kaohe.core import jobs as core_jobs
+from kaohe.core.models import AuditEvent, Job
+from kaohe.core.roles import Role
+from kaohe.flows.ingest import ingest
+from kaohe.goals import services as goal_services
+from kaohe.goals.models import Goal, GoalSet, TargetSuggestion
+from kaohe.indicators import services as indicator_services
+from kaohe.indicators.models import AdmissionRequest
+from kaohe.monitoring import services as monitoring_services
+from kaohe.monitoring.models import MonitoringRule, Warning
+from kaohe.observations.evidence import EvidenceFile
+from kaohe.observations.models import Evidence, Observation, Source
+from kaohe.observations.services import ValueRow, record_observations
+from kaohe.results import jobs as result_jobs
+from kaohe.results import services as result_services
+from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
+from kaohe.schemes import services as scheme_services
+from kaohe.testing.goals import fill_portfolio
+from kaohe.testing.world import World, build_world, make_user
+from kaohe.units import services as unit_services
+from kaohe.units.models import Person, Post, Unit
+
+OWN, OTHER = "own", "other"
+SIDES = (OWN, OTHER)
+
+# A one-line text file: an accepted evidence type whose content check is plain UTF-8.
+EVIDENCE_TEXT = "统计快报：2025年三季度地区生产总值。\n".encode()
+
+
+@dataclass(frozen=True)
+class Side:
+    """The objects of one district."""
+
+    unit: Unit
+    post: Post
+    person: Person
+    observation: Observation
+    evidence: Evidence
+    admission_request: AdmissionRequest
+    warning: Warning
+    goal_set: GoalSet
+    goal: Goal
+    suggestion: TargetSuggestion
+    standing: ProvisionalStanding
+    result: UnitResult
+    published_result: UnitResult
+    job: Job
+    audit_event: AuditEvent
+
+
+@dataclass
+class ScopeWorld:
+    """The test world, the roles the goals review adds, and both sides' objects."""
+
+    world: World
+    users: dict[str, Any]
+    sides: dict[str, Side]
+    run: ScoringRun  # not published: the office's alone
+    published_run: ScoringRun
+    rule: MonitoringRule
+    office_job: Job
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.world, name)
+
+    @property
+    def own(self) -> Side:
+        return self.sides[OWN]
+
+    @property
+    def other(self) -> Side:
+        return self.sides[OTHER]
+
+
+HISTORY = {"gdp": (1000, 1070, 1150, 1225), "fiscal_revenue": (80, 84, 88, 92)}
+
+
+def _history(world: World) -> None:
+    for year in (2021, 2022, 2023, 2024):
+        scheme_services.create_cycle(acting_user=world.admin, year=year)
+    rows = [
+        ValueRow(unit, code, f"{2021 + i}Y", value * (1 if unit == "D01" else 0.7))
+        for unit in ("D01", "D02")
+        for code, series in HISTORY.items()
+        for i, value in enumerate(series)
+    ]
+    record_observations(rows, acting_user=world.admin, source=Source.IMPORT)
+
+
+def _users(world: World) -> dict[str, Any]:
+    users = dict(world.users)
+    for username, role, unit in (
+        ("d2_head", Role.UNIT_HEAD, world.d2),
+        ("tjj_head", Role.UNIT_HEAD, world.dept),
+        ("reviewer", Role.REVIEWER, world.dept),
+        ("leader", Role.LEADER, world.dept),
+        ("expert", Role.EXPERT, None),
+        ("civil_servant", Role.CIVIL_SERVANT, world.d1),
+    ):
+        users[username] = make_user(username)
+        unit_services.add_grant(acting_user=world.admin, user=users[username], role=role, unit=unit)
+    return users
+
+
+def _submitted_goal_set(unit: Unit, cycle: Any, head: Any) -> tuple[GoalSet, Goal]:
+    """A full portfolio submitted for review (so it has a version to compare)."""
+    goal_set = goal_services.create_goal_set(unit, cycle, acting_user=head)
+    fill_portfolio(goal_set, head)
+    goal_services.submit_goal_set(goal_set, acting_user=head, note="提交审核")
+    return goal_set, goal_set.goals.earliest("pk")
+
+
+def build_scope_world() -> ScopeWorld:
+    world = build_world()
+    admin = world.admin
+    users = _users(world)
+    _history(world)
+    rule = monitoring_services.save_rule(
+        acting_user=admin,
+        code="tax_within_fiscal",
+        name_zh="税收不超过财政收入",
+        spec={
+            "kind": "cross_check",
+            "expression": "tax_revenue <= fiscal_revenue",
+            "severity": "serious",
+        },
+    )
+    published = scheme_services.publish_scheme_version(world.version, acting_user=admin)
+    scheme_services.advance_cycle(world.cycle, acting_user=admin)  # goal setting
+    goal_sets = {}
+    for side, unit, head in ((OWN, world.d1, "d1_head"), (OTHER, world.d2, "d2_head")):
+        goal_sets[side] = _submitted_goal_set(unit, world.cycle, users[head])
+    scheme_services.advance_cycle(world.cycle, acting_user=admin)  # in progress
+    evidence = {}
+    for side, code, reporter in ((OWN, "D01", "d1_reporter"), (OTHER, "D02", "d2_reporter")):
+        result = ingest(
+            [
+                ValueRow(code, "fiscal_revenue", "2025Q3", 100),
+                ValueRow(code, "tax_revenue", "2025Q3", 118),
+            ],
+            acting_user=users[reporter],
+            source=Source.FORM,
+            evidence=[EvidenceFile(f"快报-{code}.txt", EVIDENCE_TEXT)],
+        )
+        evidence[side] = Evidence.objects.get(batch=result.batch)
+    record_observations(
+        [
+            ValueRow(unit, code, "2025Y", value, reason="年报")
+            for unit, values in (("D01", (5000, 7.0, 120)), ("D02", (3000, 5.0, 80)))
+            for code, value in zip(("gdp", "gdp_growth", "fiscal_revenue"), values, strict=True)
+        ],
+        acting_user=admin,
+        source=Source.IMPORT,
+    )
+    run = result_services.run_scoring(published, acting_user=admin)
+    published_run = result_services.publish_scoring_run(
+        result_services.run_scoring(published, acting_user=admin, reason="published"),
+        acting_user=admin,
+    )
+    goal_services.suggest_district_targets(world.cycle, acting_user=users["office"])
+    office_job = result_jobs.start_scoring_run(published, acting_user=users["office"])
+    sides = {}
+    for side, unit in ((OWN, world.d1), (OTHER, world.d2)):
+        goal_set, goal = goal_sets[side]
+        sides[side] = Side(
+            unit=unit,
+            post=Post.objects.get(unit=unit),
+            person=Person.objects.get(unit=unit),
+            observation=world.obs_d1 if side == OWN else world.obs_d2,
+            evidence=evidence[side],
+            admission_request=indicator_services.propose_indicator(
+                acting_user=admin,
+                unit=unit,
+                code=f"innov_{unit.code.lower()}",
+                name_zh="创新项目数",
+                reason="重点工作",
+                unit_zh="个",
+            ),
+            warning=Warning.objects.get(unit=unit, rule=rule),
+            goal_set=goal_set,
+            goal=goal,
+            suggestion=TargetSuggestion.objects.filter(unit=unit).earliest("pk"),
+            standing=ProvisionalStanding.objects.get(unit=unit),
+            result=UnitResult.objects.get(run=run, unit=unit),
+            published_result=UnitResult.objects.get(run=published_run, unit=unit),
+            job=core_jobs.start_job(
+                result_jobs.compute_run,
+                acting_user=admin,
+                kind="unit-report",
+                label=unit.code,
+                unit=unit,
+            ),
+            audit_event=AuditEvent.objects.filter(unit=unit).earliest("pk"),
+        )
+    return ScopeWorld(
+        world=world,
+        users=users,
+        sides=sides,
+        run=run,
+        published_run=published_run,
+        rule=rule,
+        office_job=office_job,
+    )
