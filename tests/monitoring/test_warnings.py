@@ -14,28 +14,14 @@ from kaohe.monitoring import services
 from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow
+from kaohe.testing.monitoring import save_test_rules
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def rules(world):  # type: ignore[no-untyped-def]
-    services.save_rule(
-        acting_user=world.admin,
-        code="tax_within_fiscal",
-        name_zh="税收不超过财政收入",
-        spec={
-            "kind": "cross_check",
-            "expression": "tax_revenue <= fiscal_revenue",
-            "severity": "serious",
-        },
-    )
-    services.save_rule(
-        acting_user=world.admin,
-        code="growth_floor",
-        name_zh="GDP负增长",
-        spec={"kind": "threshold", "indicator": "gdp_growth", "min": 0, "severity": "info"},
-    )
+    save_test_rules(world.admin)
 
 
 def send(world, rows, user=None):  # type: ignore[no-untyped-def]

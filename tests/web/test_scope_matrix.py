@@ -166,215 +166,9 @@ def run_url(suffix: str = "") -> Url:
 SCHEME = "district-2025"
 SCHEME_YAML_POST = {"yaml_text": SCHEME_YAML, "reason": "matrix"}
 
-PAGES: dict[str, list[Entry]] = {
-    "web:home": [Open("/", signed_in=302, anonymous=302)],
-    "web:overview": [Listing(const("/overview/"))],
-    "web:audit": [Feature("/audit/", "audit")],
-    "login": [Open("/login/", signed_in=302)],
-    "logout": [Open("/logout/", signed_in=405, anonymous=405)],
-    "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
-    "units:list": [Listing(const("/units/"))],
-    "units:detail": [Shown(lambda sw, s: f"/units/{s.unit.code}/", restricted(lambda s: s.unit))],
-    "indicators:list": [Listing(const("/indicators/"))],
-    "indicators:detail": [Listing(const("/indicators/gdp/"))],
-    "indicators:admission_list": [Listing(const("/indicators/admission/"))],
-    "indicators:admission_decide": [
-        Write(
-            lambda sw, s: f"/indicators/admission/{s.admission_request.pk}/decide/",
-            restricted(lambda s: s.admission_request),
-            lambda sw, s: {"approve": "1", "comment": "matrix"},
-        )
-    ],
-    "schemes:list": [Listing(const("/schemes/"))],
-    "schemes:cycle_list": [Listing(const("/schemes/cycles/"))],
-    "schemes:cycle_advance": [
-        CityWrite(
-            const("/schemes/cycles/2025/advance/"), "administer", lambda sw, s: {"reason": "m"}
-        )
-    ],
-    "schemes:detail": [Listing(const(f"/schemes/{SCHEME}/"))],
-    "schemes:version": [Listing(const(f"/schemes/{SCHEME}/v1/"))],
-    "schemes:yaml": [Listing(const(f"/schemes/{SCHEME}/v1/yaml/"))],
-    "schemes:diff": [Open(f"/schemes/{SCHEME}/diff/?a=1&b=1", signed_in=200, anonymous=302)],
-    "schemes:save": [
-        CityWrite(const(f"/schemes/{SCHEME}/save/"), "administer", lambda sw, s: SCHEME_YAML_POST)
-    ],
-    "schemes:publish": [
-        CityWrite(
-            const(f"/schemes/{SCHEME}/v1/publish/"), "administer", lambda sw, s: {"reason": "m"}
-        )
-    ],
-    "observations:history": [
-        Shown(
-            lambda sw, s: f"/observations/{s.observation.pk}/history/",
-            restricted(lambda s: s.observation),
-        )
-    ],
-    "observations:unit_data": [
-        Shown(lambda sw, s: f"/observations/units/{s.unit.code}/", restricted(lambda s: s.unit)),
-        Write(
-            lambda sw, s: f"/observations/units/{s.unit.code}/",
-            restricted(lambda s: s.unit),
-            lambda sw, s: {"period": "2025Q3", "gdp": "1300", "reason": "matrix"},
-        ),
-    ],
-    "observations:upload": [Listing(const("/observations/upload/"))],
-    "observations:evidence": [
-        Shown(lambda sw, s: f"/observations/evidence/{s.evidence.pk}/", evidence_visible)
-    ],
-    "results:list": [Listing(const("/results/"))],
-    "results:start": [
-        CityWrite(
-            const("/results/runs/"),
-            "administer",
-            lambda sw, s: {"version": sw.version.pk, "node": "Y", "reason": "matrix"},
-        )
-    ],
-    "results:provisional": [Listing(const("/results/provisional/"))],
-    "results:provisional_rows": [Listing(const("/results/provisional/rows/"))],
-    "results:run": [Shown(run_url(), sees_drafts, district=False)],
-    "results:export": [Shown(run_url("export.xlsx"), sees_drafts, district=False)],
-    "results:publish": [
-        CityWrite(run_url("publish/"), "administer", lambda sw, s: {"reason": "m"})
-    ],
-    "results:unit": result_entries("/results/runs/"),
-    "goals:home": [Open("/goals/", signed_in=302, anonymous=302)],
-    "goals:list": [Listing(const("/goals/portfolios/"))],
-    "goals:set_create": [
-        BodyWrite(
-            const("/goals/portfolios/new/"), lambda sw, s: {"unit": s.unit.code, "cycle": 2025}
-        )
-    ],
-    "goals:set_detail": [
-        Shown(lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/", restricted(lambda s: s.goal_set))
-    ],
-    "goals:set_compare": [
-        Shown(
-            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/compare/",
-            restricted(lambda s: s.goal_set),
-        )
-    ],
-    "goals:goal_add": [
-        Shown(  # the portfolios are under review: locked for editing
-            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/goals/add/",
-            restricted(lambda s: s.goal_set),
-            in_scope=403,
-        ),
-        Write(
-            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/goals/add/",
-            restricted(lambda s: s.goal_set),
-            lambda sw, s: {"kind": "key", "title_zh": "矩阵", "target_value": "1"},
-        ),
-    ],
-    "goals:set_submit": [
-        Write(
-            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/submit/",
-            restricted(lambda s: s.goal_set),
-            lambda sw, s: {"note": "matrix"},
-        )
-    ],
-    "goals:set_decide": [
-        Write(
-            lambda sw, s: f"/goals/portfolios/{s.goal_set.pk}/decide/",
-            restricted(lambda s: s.goal_set),
-            lambda sw, s: {"decision": "approve", "comment": "matrix"},
-        )
-    ],
-    "goals:goal_detail": [
-        Shown(lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/", restricted(lambda s: s.goal))
-    ],
-    "goals:goal_edit": [
-        Shown(  # under review: locked
-            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/edit/",
-            restricted(lambda s: s.goal),
-            in_scope=403,
-        ),
-        Write(
-            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/edit/",
-            restricted(lambda s: s.goal),
-            lambda sw, s: {"kind": "key", "title_zh": "矩阵", "target_value": "2"},
-        ),
-    ],
-    "goals:goal_remove": [
-        Write(
-            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/remove/",
-            restricted(lambda s: s.goal),
-            lambda sw, s: {"reason": "matrix"},
-        )
-    ],
-    "goals:goal_decompose": [
-        Write(
-            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/decompose/",
-            restricted(lambda s: s.goal),
-            lambda sw, s: {f"post-{s.post.pk}": "100"},
-        )
-    ],
-    "goals:inbox": [Listing(const("/goals/inbox/"))],
-    "goals:batch_approve": [
-        BodyWrite(
-            const("/goals/inbox/batch-approve/"),
-            lambda sw, s: {"goal_set": [s.goal_set.pk], "comment": "matrix"},
-        )
-    ],
-    "goals:rules": [Feature("/goals/portfolios/rules/", "administer")],
-    "goals:suggestions": [Listing(const("/goals/targets/"))],
-    "goals:suggestion_unit": [
-        Shown(lambda sw, s: f"/goals/targets/{s.unit.code}/", restricted(lambda s: s.unit))
-    ],
-    "goals:suggestion_decide": [
-        Write(
-            lambda sw, s: f"/goals/targets/decide/{s.suggestion.pk}/",
-            restricted(lambda s: s.suggestion),
-            lambda sw, s: {"decision": "accept"},
-        )
-    ],
-    "goals:notifications": [Listing(const("/goals/notifications/"))],
-    "monitoring:board": [Listing(const("/monitoring/"))],
-    "monitoring:board_rows": [Listing(const("/monitoring/rows/"))],
-    "monitoring:cross_checks": [Listing(const("/monitoring/cross-checks/"))],
-    "monitoring:rules": [
-        Listing(const("/monitoring/rules/")),
-        CityWrite(
-            const("/monitoring/rules/"),
-            "administer",
-            lambda sw, s: {"code": "matrix", "name_zh": "矩阵", "spec": '{"kind": "threshold"}'},
-        ),
-    ],
-    "monitoring:warning": [
-        Shown(
-            lambda sw, s: f"/monitoring/warnings/{s.warning.pk}/", restricted(lambda s: s.warning)
-        )
-    ],
-    "monitoring:step": [
-        Write(
-            lambda sw, s, step=step: f"/monitoring/warnings/{s.warning.pk}/{step}/",
-            restricted(lambda s: s.warning),
-            lambda sw, s: {"text": "matrix", "accept": "1"},
-        )
-        for step in ("acknowledge", "explain", "rectify", "decide")
-    ],
-    "core:jobs": [Listing(const("/jobs/"))],
-    "core:job": [
-        Shown(lambda sw, s: f"/jobs/{s.job.pk}/", restricted(lambda s: s.job)),
-        Shown(lambda sw, s: f"/jobs/{sw.office_job.pk}/", office_job_visible, district=False),
-    ],
-    "core:job_progress": [
-        Shown(lambda sw, s: f"/jobs/{s.job.pk}/progress/", restricted(lambda s: s.job))
-    ],
-    "core:job_retry": [
-        Write(lambda sw, s: f"/jobs/{s.job.pk}/retry/", restricted(lambda s: s.job))
-    ],
-    "api-schema": [Open("/api/schema/")],
-    "api-docs": [Open("/api/docs/")],
-}
-
-# Pages of the Django admin site are for superusers only: every other user is sent to the admin
-# login, and the admin's own writes are tested in tests/core/test_admin.py.
-ADMIN_PROBES = ("/admin/", "/admin/units/unit/", "/admin/core/grant/", "/admin/auth/user/")
-
 
 def api(path: str, get: Callable[[Side], Any] | None = None) -> Url:
-    """An API path with `{}` filled from the side's object."""
+    """A path with `{}` filled from the side's object."""
     if get is None:
         return const(path)
     return lambda sw, side: path.format(get(side))
@@ -389,6 +183,7 @@ def listing(path: str) -> list[Entry]:
 
 
 def shown(path: str, attr: str, key: str = "pk", **kwargs: Any) -> list[Entry]:
+    """The side's object `attr`, at `path` filled with its `key`, as `.restrict()` allows."""
     get = (lambda side: getattr(getattr(side, attr), key)) if key != "pk" else ids(attr)
     return [Shown(api(path, get), restricted(lambda side: getattr(side, attr)), **kwargs)]
 
@@ -410,6 +205,139 @@ def city_write(
     path: str, body: dict[str, Any] | None = None, action: str = "administer"
 ) -> list[Entry]:
     return [CityWrite(const(path), action, lambda sw, side: dict(body or {}))]
+
+
+GOAL_FORM = {"kind": "key", "title_zh": "矩阵", "target_value": "2"}
+
+PAGES: dict[str, list[Entry]] = {
+    "web:home": [Open("/", signed_in=302, anonymous=302)],
+    "web:overview": listing("/overview/"),
+    "web:audit": [Feature("/audit/", "audit")],
+    "login": [Open("/login/", signed_in=302)],
+    "logout": [Open("/logout/", signed_in=405, anonymous=405)],
+    "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
+    "units:list": listing("/units/"),
+    "units:detail": shown("/units/{}/", "unit", "code"),
+    "indicators:list": listing("/indicators/"),
+    "indicators:detail": listing("/indicators/gdp/"),
+    "indicators:admission_list": listing("/indicators/admission/"),
+    "indicators:admission_decide": write(
+        "/indicators/admission/{}/decide/", "admission_request", {"approve": "1", "comment": "m"}
+    ),
+    "schemes:list": listing("/schemes/"),
+    "schemes:cycle_list": listing("/schemes/cycles/"),
+    "schemes:cycle_advance": city_write("/schemes/cycles/2025/advance/", {"reason": "m"}),
+    "schemes:detail": listing(f"/schemes/{SCHEME}/"),
+    "schemes:version": listing(f"/schemes/{SCHEME}/v1/"),
+    "schemes:yaml": listing(f"/schemes/{SCHEME}/v1/yaml/"),
+    "schemes:diff": [Open(f"/schemes/{SCHEME}/diff/?a=1&b=1", anonymous=302)],
+    "schemes:save": city_write(f"/schemes/{SCHEME}/save/", SCHEME_YAML_POST),
+    "schemes:publish": city_write(f"/schemes/{SCHEME}/v1/publish/", {"reason": "m"}),
+    "observations:history": shown("/observations/{}/history/", "observation"),
+    "observations:unit_data": [
+        *shown("/observations/units/{}/", "unit", "code"),
+        Write(
+            lambda sw, s: f"/observations/units/{s.unit.code}/",
+            restricted(lambda s: s.unit),
+            lambda sw, s: {"period": "2025Q3", "gdp": "1300", "reason": "matrix"},
+        ),
+    ],
+    "observations:upload": listing("/observations/upload/"),
+    "observations:evidence": [
+        Shown(lambda sw, s: f"/observations/evidence/{s.evidence.pk}/", evidence_visible)
+    ],
+    "results:list": listing("/results/"),
+    "results:start": [
+        CityWrite(
+            const("/results/runs/"),
+            "administer",
+            lambda sw, s: {"version": sw.version.pk, "node": "Y", "reason": "matrix"},
+        )
+    ],
+    "results:provisional": listing("/results/provisional/"),
+    "results:provisional_rows": listing("/results/provisional/rows/"),
+    "results:run": [Shown(run_url(), sees_drafts, district=False)],
+    "results:export": [Shown(run_url("export.xlsx"), sees_drafts, district=False)],
+    "results:publish": [
+        CityWrite(run_url("publish/"), "administer", lambda sw, s: {"reason": "m"})
+    ],
+    "results:unit": result_entries("/results/runs/"),
+    "goals:home": [Open("/goals/", signed_in=302, anonymous=302)],
+    "goals:list": listing("/goals/portfolios/"),
+    "goals:set_create": [
+        BodyWrite(
+            const("/goals/portfolios/new/"), lambda sw, s: {"unit": s.unit.code, "cycle": 2025}
+        )
+    ],
+    "goals:set_detail": shown("/goals/portfolios/{}/", "goal_set"),
+    "goals:set_compare": shown("/goals/portfolios/{}/compare/", "goal_set"),
+    # The portfolios are under review, so their forms are locked (403) for those who see them.
+    "goals:goal_add": [
+        *shown("/goals/portfolios/{}/goals/add/", "goal_set", in_scope=403),
+        *write("/goals/portfolios/{}/goals/add/", "goal_set", GOAL_FORM),
+    ],
+    "goals:set_submit": write("/goals/portfolios/{}/submit/", "goal_set", {"note": "m"}),
+    "goals:set_decide": write(
+        "/goals/portfolios/{}/decide/", "goal_set", {"decision": "approve", "comment": "m"}
+    ),
+    "goals:goal_detail": shown("/goals/portfolios/goals/{}/", "goal"),
+    "goals:goal_edit": [
+        *shown("/goals/portfolios/goals/{}/edit/", "goal", in_scope=403),
+        *write("/goals/portfolios/goals/{}/edit/", "goal", GOAL_FORM),
+    ],
+    "goals:goal_remove": write("/goals/portfolios/goals/{}/remove/", "goal", {"reason": "m"}),
+    "goals:goal_decompose": [
+        Write(
+            lambda sw, s: f"/goals/portfolios/goals/{s.goal.pk}/decompose/",
+            restricted(lambda s: s.goal),
+            lambda sw, s: {f"post-{s.post.pk}": "100"},
+        )
+    ],
+    "goals:inbox": listing("/goals/inbox/"),
+    "goals:batch_approve": [
+        BodyWrite(
+            const("/goals/inbox/batch-approve/"),
+            lambda sw, s: {"goal_set": [s.goal_set.pk], "comment": "matrix"},
+        )
+    ],
+    "goals:rules": [Feature("/goals/portfolios/rules/", "administer")],
+    "goals:suggestions": listing("/goals/targets/"),
+    "goals:suggestion_unit": shown("/goals/targets/{}/", "unit", "code"),
+    "goals:suggestion_decide": write(
+        "/goals/targets/decide/{}/", "suggestion", {"decision": "accept"}
+    ),
+    "goals:notifications": listing("/goals/notifications/"),
+    "monitoring:board": listing("/monitoring/"),
+    "monitoring:board_rows": listing("/monitoring/rows/"),
+    "monitoring:cross_checks": listing("/monitoring/cross-checks/"),
+    "monitoring:rules": [
+        *listing("/monitoring/rules/"),
+        *city_write(
+            "/monitoring/rules/", {"code": "m", "name_zh": "矩阵", "spec": '{"kind": "threshold"}'}
+        ),
+    ],
+    "monitoring:warning": shown("/monitoring/warnings/{}/", "warning"),
+    "monitoring:step": [
+        entry
+        for step in ("acknowledge", "explain", "rectify", "decide")
+        for entry in write(
+            f"/monitoring/warnings/{{}}/{step}/", "warning", {"text": "m", "accept": "1"}
+        )
+    ],
+    "core:jobs": listing("/jobs/"),
+    "core:job": [
+        *shown("/jobs/{}/", "job"),
+        Shown(lambda sw, s: f"/jobs/{sw.office_job.pk}/", office_job_visible, district=False),
+    ],
+    "core:job_progress": shown("/jobs/{}/progress/", "job"),
+    "core:job_retry": write("/jobs/{}/retry/", "job"),
+    "api-schema": [Open("/api/schema/")],
+    "api-docs": [Open("/api/docs/")],
+}
+
+# Pages of the Django admin site are for superusers only: every other user is sent to the admin
+# login, and the admin's own writes are tested in tests/core/test_admin.py.
+ADMIN_PROBES = ("/admin/", "/admin/units/unit/", "/admin/core/grant/", "/admin/auth/user/")
 
 
 V1 = "/api/v1"

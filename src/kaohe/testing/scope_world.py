@@ -19,7 +19,6 @@ from kaohe.goals import services as goal_services
 from kaohe.goals.models import Goal, GoalSet, TargetSuggestion
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import AdmissionRequest
-from kaohe.monitoring import services as monitoring_services
 from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
@@ -29,6 +28,7 @@ from kaohe.results import services as result_services
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 from kaohe.schemes import services as scheme_services
 from kaohe.testing.goals import fill_portfolio
+from kaohe.testing.monitoring import save_test_rules
 from kaohe.testing.world import World, build_world, make_user
 from kaohe.units import services as unit_services
 from kaohe.units.models import Person, Post, Unit
@@ -128,16 +128,7 @@ def build_scope_world() -> ScopeWorld:
     admin = world.admin
     users = _users(world)
     _history(world)
-    rule = monitoring_services.save_rule(
-        acting_user=admin,
-        code="tax_within_fiscal",
-        name_zh="税收不超过财政收入",
-        spec={
-            "kind": "cross_check",
-            "expression": "tax_revenue <= fiscal_revenue",
-            "severity": "serious",
-        },
-    )
+    rule = save_test_rules(admin)["tax_within_fiscal"]
     published = scheme_services.publish_scheme_version(world.version, acting_user=admin)
     scheme_services.advance_cycle(world.cycle, acting_user=admin)  # goal setting
     goal_sets = {}
