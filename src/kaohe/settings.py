@@ -197,6 +197,10 @@ if KAOHE_JOB_HEARTBEAT_SECONDS >= KAOHE_JOB_STALE_SECONDS:
         "KAOHE_JOB_HEARTBEAT_SECONDS must be shorter than KAOHE_JOB_STALE_SECONDS"
     )
 
+# An uploaded file larger than this is read by a worker as a job (the page links its progress);
+# a smaller one is read within the request.
+KAOHE_UPLOAD_INLINE_BYTES = env_int("KAOHE_UPLOAD_INLINE_BYTES", 512 * 1024, minimum=0)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from kaohe.core import access
+from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
-from kaohe.observations.models import Evidence, Observation, ObservationVersion
+from kaohe.observations.models import Evidence, IngestionBatch, Observation, ObservationVersion
 from kaohe.schemes.models import TimeNode
 
 
@@ -112,3 +114,14 @@ def visible_evidence(user: Any, pk: int) -> Evidence | None:
     if ObservationVersion.objects.restrict(user).filter(batch=evidence.batch).exists():
         return evidence
     return None
+
+
+def sent_batches(user: Any) -> QuerySet[IngestionBatch]:
+    """The batches `user` sent (every batch for the office)."""
+    if access.has_citywide(user, Action.ADMINISTER):
+        return IngestionBatch.objects.all()
+    return (
+        IngestionBatch.objects.filter(sender=user)
+        if user.is_authenticated
+        else IngestionBatch.objects.none()
+    )

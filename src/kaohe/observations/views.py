@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.flows.ingest import ingest
+from kaohe.flows.jobs import start_upload
 from kaohe.flows.uploads import ingest_file
 from kaohe.monitoring.models import Warning
 from kaohe.observations.evidence import EvidenceFile
@@ -23,6 +25,7 @@ from kaohe.observations.models import Source
 from kaohe.observations.report_templates import csv_template_for, template_for, template_scope
 from kaohe.observations.selectors import (
     batch_rows,
+    sent_batches,
     visible_evidence,
     visible_observations,
 )
@@ -122,6 +125,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="kaohe-{node.period}.{suffix}"'
         return response
     context: dict[str, Any] = {"nodes": nodes, "node": node, "scope": template_scope(request.user)}
+    shown = request.GET.get("batch", "")
+    if request.method == "GET" and shown.isdigit():
+        # A queued upload's result: the batch the job stored, for the one who sent it.
+        context.update(
+            _batch_context(request, get_object_or_404(sent_batches(request.user), pk=shown))
+        )
     if request.method == "POST":
         context.update(_uploaded(request, node))
         if request.headers.get("HX-Request"):
@@ -135,23 +144,29 @@ def _uploaded(request: HttpRequest, node: TimeNode | None) -> dict[str, Any]:
     if node is None or upload_file is None:
         error = RowError(0, "file", _("Choose a period and a file."))
         return {"errors": [{**localize_error(error), "row": ""}]}
+    arguments: dict[str, Any] = {
+        "user": request.user,
+        "node": node,
+        "file_name": upload_file.name or "",
+        "reason": request.POST.get("reason", "").strip(),
+        "evidence": _evidence_files(request),
+    }
+    if (upload_file.size or 0) > settings.KAOHE_UPLOAD_INLINE_BYTES:
+        return {"job": start_upload(upload_file.read(), **arguments)}
     try:
-        result = ingest_file(
-            upload_file.read(),
-            user=request.user,
-            node=node,
-            file_name=upload_file.name or "",
-            reason=request.POST.get("reason", "").strip(),
-            evidence=_evidence_files(request),
-        )
+        result = ingest_file(upload_file.read(), **arguments)
     except BatchRejected as exc:
         return {"errors": [localize_error(e) for e in exc.errors]}
+    return _batch_context(request, result.batch, duplicate=result.duplicate)
+
+
+def _batch_context(request: HttpRequest, batch: Any, *, duplicate: bool = False) -> dict[str, Any]:
     return {
-        "batch": result.batch,
-        "duplicate": result.duplicate,
-        "rows": batch_rows(request.user, result.batch),
+        "batch": batch,
+        "duplicate": duplicate,
+        "rows": batch_rows(request.user, batch),
         "warnings": Warning.objects.restrict(request.user)
-        .filter(raised_by_batch=result.batch)
+        .filter(raised_by_batch=batch)
         .select_related("unit", "time_node"),
     }
 
