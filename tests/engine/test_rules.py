@@ -409,6 +409,42 @@ def test_interview_list_bottom_three_and_fallers() -> None:
     assert res.rank_change[10] == -10.0
 
 
+BOTTOM = """
+kaohe_scheme: 1
+id: t
+root:
+  children:
+    - {id: base, points: 100, input: x, method: {type: identity}}
+results:
+  interview: {bottom: 3}
+"""
+
+
+def interviewed(x: list[float]) -> list[str]:
+    res = run(scheme(BOTTOM), {"x": x})
+    return [u for u, f in zip(res.units, res.flags, strict=True) if "interview" in f]
+
+
+def test_bottom_three_includes_units_tied_at_the_bottom() -> None:
+    """Ten units, the last four tied at 7th: all four hold the bottom places (ranks 7, 7, 7, 7
+    counted from the top; 1st counted from the bottom) and all four are interviewed."""
+    x = [0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.5, 0.5, 0.5, 0.5]
+    assert interviewed(x) == ["u6", "u7", "u8", "u9"]
+
+
+def test_bottom_three_with_a_tie_above_the_last_place() -> None:
+    """Ranks …, 7, 8, 8, 10: from the bottom 1, 2, 2, 4 → u7, u8, u9 (three units), not u6."""
+    x = [0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.9, 0.8, 0.8, 0.7]
+    assert interviewed(x) == ["u7", "u8", "u9"]
+    # exactly three places from the bottom: the unit in the third place counts (<=, not <)
+    assert interviewed([0.9, 0.8, 0.7, 0.6, 0.5]) == ["u2", "u3", "u4"]
+
+
+def test_nobody_is_interviewed_when_every_unit_ties() -> None:
+    """All equal: every unit is first, so there is no backward group."""
+    assert interviewed([0.8] * 6) == []
+
+
 def test_section_stars_ten_to_one() -> None:
     """Quarterly variant: ""10-star to 1-star" bands per section" — by the section's rank."""
     s = scheme(

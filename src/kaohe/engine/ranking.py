@@ -87,8 +87,11 @@ def result_flags(
     if rules.interview_bottom is not None or rules.interview_min_fall is not None:
         interview = np.zeros(rank.shape, dtype=bool)
         if rules.interview_bottom:
-            n_ranked = group_count(ranked, groups)
-            interview |= ranked & (rank > n_ranked - rules.interview_bottom)
+            # Places counted from the bottom, ties sharing the worse end: the last four tied
+            # are all "last". A unit tied for first is never in the backward group (all equal:
+            # nobody is).
+            from_bottom = group_rank(rank, groups, descending=True)
+            interview |= ranked & (from_bottom <= rules.interview_bottom) & (rank > 1)
         if rules.interview_min_fall is not None:
             with np.errstate(invalid="ignore"):
                 interview |= -rank_change >= rules.interview_min_fall
