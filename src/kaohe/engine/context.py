@@ -142,6 +142,12 @@ def score_leaf(
                 if arr is not None:
                     params[pname] = arr
             frac, details = _run_method(method.type, used, kw, leaf, ctx, higher)
+            # a unit whose own parameter (its target, baseline, ...) is missing is not scored
+            # by any method, not scored against NaN (which an all-or-nothing target reads as 0)
+            for arr in params.values():
+                lacking = np.isnan(arr)
+                if lacking.any():
+                    frac = np.where(lacking, np.nan, frac)
         codes.append(code)
         raws.append(raw)
         useds.append(used)
@@ -153,8 +159,12 @@ def score_leaf(
     if len(fracs) == 1:
         fraction = fracs[0]
     else:
-        w = np.array([pw for _, pw in periods])
-        fraction = np.tensordot(w / w.sum(), np.stack(fracs), axes=1)
+        # Σ (w_p / Σw) f_p accumulated period by period: each unit's sum is formed in the same
+        # order whatever the row order (a BLAS dot product may block the rows differently)
+        total_w = float(sum(pw for _, pw in periods))
+        fraction = fracs[0] * (periods[0][1] / total_w)
+        for (_, pw), frac in zip(periods[1:], fracs[1:], strict=True):
+            fraction += frac * (pw / total_w)
     trace = LeafTrace(
         tuple(codes), tuple(raws), tuple(useds), tuple(imputeds), tuple(fracs),
         tuple(detail_list), tuple(param_list),

@@ -74,6 +74,9 @@ def evaluate(
             else:
                 for code, used in zip(trace.codes, trace.used, strict=True):
                     reasons.append((f"missing input {code} ({node.id})", np.isnan(used)))
+            for code, params in zip(trace.codes, trace.params, strict=True):
+                for pname, arr in params.items():
+                    reasons.append((f"missing {pname} for {code} ({node.id})", np.isnan(arr)))
             for text, missing in reasons:
                 if missing.any():
                     missing_codes.append(text)
@@ -90,8 +93,12 @@ def evaluate(
     points = NodePoints(fraction, {node.id: node.full_points for node in scheme.root.walk()})
     adjustment_points, vetoes, adj_total = _adjustments(scheme, ctx)
     total = root_f * scheme.points + adj_total
-    scored = ~np.isnan(total)
-    reason = np.array([*missing_codes, ""], dtype=object)[np.where(scored, -1, first_missing)]
+    scored = np.isfinite(total)
+    reason = np.full(n, "", dtype=object)
+    if not scored.all():
+        total = np.where(scored, total, np.nan)
+        first_missing = _name_the_rest(scheme, fraction, ~scored, first_missing, missing_codes)
+        reason[~scored] = np.array(missing_codes, dtype=object)[first_missing[~scored]]
     status = np.where(scored, "scored", "not_scored").astype(object)
     rounded = round_half_up(total, scheme.ranking.round)
     groups = ctx.groups
@@ -149,6 +156,38 @@ def evaluate(
     return result
 
 
+def _name_the_rest(
+    scheme: Scheme,
+    fraction: Mapping[str, FloatArray],
+    unscored: BoolArray,
+    first_missing: npt.NDArray[np.intp],
+    missing_codes: list[str],
+) -> npt.NDArray[np.intp]:
+    """A reason for every unscored unit that no missing input explains: the first leaf (in
+    scheme order) whose method gave it no finite share, else the total itself. Runs over the
+    unscored units only."""
+    rest = np.flatnonzero(unscored & (first_missing < 0))
+    if rest.size == 0:
+        return first_missing
+    first_missing = first_missing.copy()
+    for node in scheme.root.walk():
+        if not node.is_leaf or rest.size == 0:
+            continue
+        assert node.method is not None
+        bad = ~np.isfinite(fraction[node.id][rest])
+        if bad.any():
+            code = node.input_expr.source if node.input_expr is not None else node.input
+            missing_codes.append(
+                f"the value of {code} has no score under {node.method.type} ({node.id})"
+            )
+            first_missing[rest[bad]] = len(missing_codes) - 1
+            rest = rest[~bad]
+    if rest.size:
+        missing_codes.append("the total is not a finite number")
+        first_missing[rest] = len(missing_codes) - 1
+    return first_missing
+
+
 def _child_weights(node: Node) -> list[float]:
     if node.aggregate == "sum":
         return [c.points or 0.0 for c in node.children]
@@ -201,8 +240,17 @@ def _adjustments(
                 value = m.events_deduction(
                     x, per_event=adj.method.get("per_event"), cap=np.inf if cap is None else cap
                 )
-            else:  # value: the input already is the points
-                value = np.abs(x)
+            else:  # value: the input already is the points, a non-negative number
+                negative = np.flatnonzero(x < 0)
+                if negative.size:
+                    row = int(negative[0])
+                    raise DataError(
+                        f"unit {ctx.table.units[row]!r}: {adj.input} = {x[row]:g} is negative; "
+                        f"a {adj.kind} of kind value takes points ≥ 0 (the kind gives the sign)",
+                        line=row + 1,
+                        column=adj.input,
+                    )
+                value = x
         value = np.where(np.isnan(value), 0.0, value)
         if adj.cap is not None:
             value = np.minimum(value, adj.cap)

@@ -236,11 +236,13 @@ def interpolate(
     span = m - b
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = x - b
+        # baseline = benchmark: at it (or beyond) is full marks below; short of it is below
+        # the baseline (−1), so `below` decides, never the floor share for falling short
         if span.ndim == 0:
-            progress = progress / span if span != 0 else np.zeros(x.shape)
+            progress = progress / span if span != 0 else np.full(x.shape, -1.0)
         else:
             np.divide(progress, span, out=progress, where=span != 0)
-            progress[np.broadcast_to(span == 0, x.shape)] = 0.0
+            progress[np.broadcast_to(span == 0, x.shape)] = -1.0
     progress[x >= m if higher else x <= m] = 1.0  # at or beyond the benchmark (even if span 0)
     f = progress * (1.0 - floor)
     f += floor
@@ -271,6 +273,8 @@ def goalpost(
     f = (v - lo) / (hi - lo) if higher else (hi - v) / (hi - lo)
     if cap:
         f = np.clip(f, 0.0, 1.0)
+    elif log:
+        f = np.where(x > 0, f, np.nan)  # uncapped, a value ≤ 0 has no place on a log scale
     return _keep_missing(x, f), {"transformed": _keep_missing(x, v)}
 
 
