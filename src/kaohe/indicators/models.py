@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core import access
 from kaohe.core.models import BilingualNameMixin, TimeStampedModel
 from kaohe.core.querysets import ScopedManager
+from kaohe.indicators.values import MAX_LABEL, ValueKind
 
 indicator_code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]{0,47}$",
@@ -36,6 +39,21 @@ class ValueType(models.TextChoices):
     COUNT = "count", _("count")
     INDEX = "index", _("index")
     GRADE = "grade", _("graded rating")
+
+
+class ReportedBy(models.TextChoices):
+    DEPARTMENT = "department", _("the responsible department only")
+    UNIT = "unit", _("the assessed unit or the responsible department")
+
+
+def _valid_labels(labels: Any) -> bool:
+    """Grades are a non-empty list of distinct, trimmed texts of 1 to MAX_LABEL characters."""
+    return (
+        isinstance(labels, list)
+        and bool(labels)
+        and all(isinstance(x, str) and x.strip() == x and 0 < len(x) <= MAX_LABEL for x in labels)
+        and len(set(labels)) == len(labels)
+    )
 
 
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
@@ -89,6 +107,12 @@ class Indicator(BilingualNameMixin, TimeStampedModel):
         _("value type"), max_length=8, choices=ValueType.choices, default=ValueType.AMOUNT
     )
     decimals = models.PositiveSmallIntegerField(_("decimals"), default=2)
+    grade_labels = models.JSONField(
+        _("grades"),
+        default=list,
+        blank=True,
+        help_text=_("For a graded rating: the labels a value may take, best first."),
+    )
     min_value = models.FloatField(_("lowest plausible value"), null=True, blank=True)
     max_value = models.FloatField(_("highest plausible value"), null=True, blank=True)
     responsible_department = models.ForeignKey(
@@ -98,6 +122,18 @@ class Indicator(BilingualNameMixin, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="responsible_for",
         verbose_name=_("responsible department"),
+    )
+    reported_by = models.CharField(
+        _("reported by"),
+        max_length=10,
+        choices=ReportedBy.choices,
+        default=ReportedBy.DEPARTMENT,
+        help_text=_(
+            "Who may send its values: the responsible department only (ratings, surveys, "
+            "events — judgements on a unit; the office alone when no department is "
+            "named), or also the assessed unit itself (its own statistics, which the "
+            "department can check and correct)."
+        ),
     )
     formula = models.CharField(
         _("formula"),
@@ -145,14 +181,48 @@ class Indicator(BilingualNameMixin, TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def clean(self) -> None:
+        """The kind and its rules agree: a graded rating lists its grades (distinct, at most 40
+        characters each) and no range; a count's range starts at 0 or above."""
+        super().clean()
+        labels = self.grade_labels
+        if self.value_type == ValueType.GRADE:
+            if not _valid_labels(labels):
+                raise ValidationError(
+                    {
+                        "grade_labels": _(
+                            "A graded rating lists its grades: distinct labels of 1 to 40 "
+                            "characters, best first."
+                        )
+                    }
+                )
+            if self.min_value is not None or self.max_value is not None:
+                raise ValidationError(
+                    {"min_value": _("A graded rating takes a label, not a range of numbers.")}
+                )
+        elif labels:
+            raise ValidationError({"grade_labels": _("Only a graded rating lists grades.")})
+        if self.value_type == ValueType.COUNT and self.min_value is not None and self.min_value < 0:
+            raise ValidationError({"min_value": _("A count cannot be negative.")})
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None and low > high:
+            raise ValidationError(
+                {"max_value": _("The highest plausible value is below the lowest.")}
+            )
+
+    @property
+    def value_kind(self) -> ValueKind:
+        """What a value of this indicator may be (the rules of kaohe.indicators.values)."""
+        return ValueKind(
+            self.value_type, self.min_value, self.max_value, tuple(self.grade_labels or ())
+        )
+
     @property
     def is_derived(self) -> bool:
         return bool(self.formula)
 
     @property
     def unit_of_measure(self) -> str:
-        from django.utils.translation import get_language
-
         if (get_language() or "").startswith("en") and self.unit_en:
             return self.unit_en
         return self.unit_zh

@@ -27,9 +27,11 @@ INDICATOR_FIELDS = (
     "frequency",
     "value_type",
     "decimals",
+    "grade_labels",
     "min_value",
     "max_value",
     "responsible_department",
+    "reported_by",
     "formula",
     "description_zh",
     "description_en",
@@ -125,6 +127,8 @@ def propose_indicator(
     access.check_unit(acting_user, Action.SUBMIT, unit)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this should be assessed.")})
+    # the proposing department reports the item unless the proposal names another
+    fields.setdefault("responsible_department", unit)
     indicator = _build(code, fields, Indicator.Status.PROPOSED)
     indicator.save()
     request = AdmissionRequest.objects.create(
