@@ -207,7 +207,9 @@ def test_catalogue_scheme_and_value_creation_are_audited(world):  # type: ignore
     from kaohe.observations.services import ValueRow, record_observations
 
     mark = last_event_id()
-    indicators.create_indicator(acting_user=world.admin, code="exports", name_zh="出口额")
+    indicators.create_indicator(
+        acting_user=world.admin, code="exports", name_zh="出口额", reported_by="unit"
+    )
     schemes.create_scheme(
         acting_user=world.admin,
         cycle=world.cycle,

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from kaohe.core.errors import BatchRejected
 from kaohe.flows import ingest as pipeline
+from kaohe.indicators import values
 from kaohe.observations.models import IngestionBatch, Observation, ObservationVersion, Source
 from kaohe.observations.services import ValueRow
 
@@ -64,7 +65,7 @@ def test_partial_acceptance_only_when_asked(world):  # type: ignore[no-untyped-d
     result = send(world, rows, allow_partial=True)
     assert result.batch.created == 1
     assert result.batch.rejected == [
-        {"row": 2, "field": "value", "rule": "must be a number", "value": "x"}
+        {"row": 2, "field": "value", "rule": values.NOT_A_NUMBER, "value": "x"}
     ]
 
 

@@ -86,5 +86,7 @@ def test_a_bad_message_goes_to_the_rejected_stream(world, stream):  # type: igno
     assert stats.rejected == 3
     assert client.xlen(REJECTED_STREAM) == before + 3
     errors = json.loads(client.xrevrange(REJECTED_STREAM, count=3)[2][1][b"errors"])
-    assert errors == [{"row": 1, "field": "unit", "rule": "unknown unit code", "value": "D99"}]
+    assert errors == [
+        {"row": 1, "field": "unit", "rule": "not a unit you may report values for", "value": "D99"}
+    ]
     assert not IngestionBatch.objects.exists()

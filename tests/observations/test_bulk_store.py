@@ -27,6 +27,7 @@ def graded(world):  # type: ignore[no-untyped-def]
         code="reform_rating",
         name_zh="改革评价",
         value_type="grade",
+        grade_labels=["优秀", "良好", "一般", "较差"],
         responsible_department=world.dept,
     )
 
@@ -62,7 +63,7 @@ def test_new_slots_hold_their_value_and_version_one(world, graded):  # type: ign
     batch = IngestionBatch.objects.create(source=Source.API, rows=3)
     result = services.record_observations(
         [
-            ValueRow("D01", "gdp", "2025Q3", "1,850.75"),
+            ValueRow("D01", "gdp", "2025Q3", "1850.75"),
             ValueRow("D02", "gdp", "2025Q3", 900),
             ValueRow("D01", "reform_rating", "2025Q3", " 优秀 "),
         ],

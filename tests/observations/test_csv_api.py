@@ -33,7 +33,7 @@ def test_the_api_takes_the_same_csv_as_a_text_csv_body(world):  # type: ignore[n
         {
             "row": 2,
             "field": "unit",
-            "rule": "you may not report values for this unit",
+            "rule": "not a unit you may report values for",
             "value": "D02",
         }
     ]

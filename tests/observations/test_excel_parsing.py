@@ -17,6 +17,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.errors import BatchRejected, RowError
+from kaohe.indicators import values
 from kaohe.observations.excel import (
     DATA_SHEET,
     INSTRUCTIONS_SHEET,
@@ -304,7 +305,7 @@ def test_formula_in_a_value_cell_is_named_not_evaluated() -> None:
 
 def test_text_in_a_number_cell() -> None:
     assert rejected(filled(lambda ws: ws.__setitem__("C4", "12,3a"))) == [
-        RowError(4, "C", "text in number cell C4", "12,3a")
+        RowError(4, "C", values.NOT_A_NUMBER, "12,3a")
     ]
 
 
@@ -348,9 +349,9 @@ def test_all_errors_are_reported_together_and_capped() -> None:
     errors = rejected(filled(edit))
     assert errors == [
         RowError(1, "period", "the period in cell B1 must be '2025-H1'", "2024-H1"),
-        RowError(4, "C", "text in number cell C4", "n/a"),
+        RowError(4, "C", values.NOT_A_NUMBER, "n/a"),
         RowError(5, "D", "a formula in cell D5: enter the value itself", "=1+1"),
-        RowError(6, "C", "text in number cell C6", "约5"),
+        RowError(6, "C", values.NOT_A_NUMBER, "约5"),
     ]
     assert rejected(filled(edit), max_errors=2) == [
         *errors[:2],
@@ -423,7 +424,7 @@ def test_errors_come_in_row_order() -> None:
     assert rejected(filled(edit)) == [
         RowError(2, "D", "unknown indicator code", "nope"),
         RowError(2, "header", "indicator column missing from the header", "firms"),
-        RowError(4, "C", "text in number cell C4", "x"),
+        RowError(4, "C", values.NOT_A_NUMBER, "x"),
         RowError(5, "C5:D5", "merged cells are not allowed in the data area"),
     ]
 

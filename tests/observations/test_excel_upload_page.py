@@ -95,7 +95,7 @@ def test_a_pipeline_error_names_the_sheet_row_and_column(world):  # type: ignore
     response = upload(client, data, HTTP_ACCEPT_LANGUAGE="en")
     errors = [(e["row"], e["field"], e["rule"], e["value"]) for e in response.context["errors"]]
     letter = get_column_letter(header["gdp"])
-    assert errors == [(rows["D02"], letter, "below the lowest plausible value -100", "-250.0")]
+    assert errors == [(rows["D02"], letter, "below the lowest plausible value -100", "-250")]
     assert not IngestionBatch.objects.exists()
 
 
@@ -143,13 +143,13 @@ def test_a_refused_file_is_explained_in_the_users_language(world):  # type: igno
     cell = f"{get_column_letter(header['gdp'])}{rows['D02']}"
     chinese = upload(client, data)  # no Accept-Language: the default, zh-hans
     page = chinese.content.decode()
-    assert f"数值单元格{cell}中填写了文字" in page
-    assert "in number cell" not in page
+    assert "不是数字：请填写普通十进制数" in page
+    assert "not a number" not in page
     [error] = chinese.context["errors"]
     assert (error["row"], error["field"], error["value"]) == (rows["D02"], cell[0], "一千四")
     english = upload(client, data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"text in number cell {cell}" in english
-    assert "数值单元格" not in english
+    assert "not a number: enter a plain decimal number" in english
+    assert "不是数字" not in english
     assert not IngestionBatch.objects.exists()
 
 

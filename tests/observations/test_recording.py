@@ -10,6 +10,7 @@ import pytest
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
+from kaohe.indicators import values
 from kaohe.observations.models import Observation, ObservationVersion, Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.schemes import services as schemes
@@ -22,7 +23,7 @@ def record(world, rows, user=None):  # type: ignore[no-untyped-def]
 
 
 def test_new_values_become_version_one(world):  # type: ignore[no-untyped-def]
-    result = record(world, [ValueRow("D01", "gdp", "2025Q3", "1,850.75")])
+    result = record(world, [ValueRow("D01", "gdp", "2025Q3", "1850.75")])
     assert (result.created, result.corrected, result.unchanged) == (1, 0, 0)
     obs = Observation.objects.get(unit=world.d1, indicator__code="gdp", time_node__period="2025Q3")
     assert (obs.value, obs.version_count) == (Decimal("1850.750000"), 1)
@@ -91,7 +92,7 @@ def test_a_bad_batch_is_refused_whole_with_every_error_named(world):  # type: ig
         RowError(2, "unit", "unknown unit code", "D99"),
         RowError(3, "indicator", "unknown indicator code", "nonsense"),
         RowError(4, "period", "no such time node in any cycle", "2031Q1"),
-        RowError(5, "value", "must be a number", "abc"),
+        RowError(5, "value", values.NOT_A_NUMBER, "abc"),
         RowError(6, "period", "duplicate of row 1 in this batch", "2025Q3"),
         RowError(7, "indicator", "derived indicators are computed, not sent", "tax_share"),
         RowError(8, "value", "below the lowest plausible value -100", "-150"),
@@ -141,7 +142,7 @@ def test_api_batch_is_all_or_nothing(world, client):  # type: ignore[no-untyped-
     )
     assert bad.status_code == 400
     assert bad.json()["errors"] == [
-        {"row": 2, "field": "value", "rule": "must be a number", "value": "7.x"}
+        {"row": 2, "field": "value", "rule": values.NOT_A_NUMBER, "value": "7.x"}
     ]
     assert not Observation.objects.filter(time_node__period="2025Q3").exists()
     good = client.post(

@@ -23,9 +23,9 @@ def test_the_form_goes_through_the_pipeline_and_reports_errors_per_value(world):
     form = {"period": "2025Q3", "value-gdp": "1900", "value-gdp_growth": "seven", "client_key": "a"}
     bad = client.post("/observations/units/D01/", form, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 200
-    assert "must be a number" in bad.content.decode()
+    assert "not a number: enter a plain decimal number" in bad.content.decode()
     chinese = client.post("/observations/units/D01/", form).content.decode()
-    assert "数值须为数字" in chinese and "must be a number" not in chinese
+    assert "不是数字" in chinese and "not a number" not in chinese
     assert not Observation.objects.filter(time_node__period="2025Q3").exists()
     good = client.post(
         "/observations/units/D01/",

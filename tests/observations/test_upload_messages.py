@@ -19,6 +19,7 @@ import pytest
 from django.utils import translation
 
 from kaohe.core.errors import RowError
+from kaohe.indicators import values
 from kaohe.observations import csvfile, excel, messages
 from kaohe.observations.messages import localize_error, localize_rule, match_rule
 
@@ -68,6 +69,9 @@ def _samples(node: ast.expr, names: dict[str, list[ast.expr]]) -> list[str]:
         if not options:
             options = [format(5_242_880, ",") if "," in spec else SAMPLE]
         return [repr(t) if node.conversion == ord("r") else t for t in options]
+    if isinstance(node, ast.Attribute) and ast.unparse(node) == "exc.rule":
+        # a rule of the one reading of a value (kaohe.indicators.values), filled with samples
+        return [re.sub(r"%\((\w+)\)s", SAMPLE, t) for t in values.RULES]
     raise AssertionError(f"a rule made in a way this test cannot read: {ast.unparse(node)}")
 
 
@@ -112,9 +116,9 @@ def test_the_parsers_rules_are_all_found() -> None:
     assert "merged cells are not allowed in the data area" in texts
     assert "the file is empty" in texts
     assert f"duplicate unit row (first on row {SAMPLE})" in texts
-    assert f"text in number cell {SAMPLE}" in texts and "true/false in number cell Q7" in texts
+    assert "true/false in number cell Q7" in texts
     assert "the file is larger than the limit of 5,242,880 bytes" in texts
-    assert csvfile._NOT_A_NUMBER in texts
+    assert values.NOT_A_NUMBER in texts and values.TOO_PRECISE in texts
     assert "the workbook has no sheet named '数据填报' (sheets: Q7)" in texts
 
 
@@ -155,6 +159,20 @@ def test_every_service_rule_is_translated(template: str) -> None:
         assert localize_rule(rule) == rule
 
 
+def test_the_value_rules_are_the_templates_of_the_one_reading() -> None:
+    """messages.py repeats values.py's rule texts for makemessages: they stay equal."""
+    assert [t.replace("%%", "%") for t in messages.VALUE_RULES] == list(values.RULES)
+
+
+@pytest.mark.parametrize("template", messages.VALUE_RULES)
+def test_every_value_rule_is_translated(template: str) -> None:
+    rule = template % dict.fromkeys(re.findall(r"%\((\w+)\)s", template), "A")
+    with translation.override("zh-hans"):
+        chinese = localize_rule(rule)
+    assert chinese != rule
+    assert not _english_words_left(rule, chinese), chinese
+
+
 def test_values_are_carried_into_the_translation() -> None:
     with translation.override("zh-hans"):
         assert localize_rule("duplicate of row 3 in this batch") == "与本批第3行重复"
@@ -163,7 +181,7 @@ def test_values_are_carried_into_the_translation() -> None:
             localize_rule("a formula in cell D7: enter the value itself")
             == "单元格D7中含有公式：请直接填写数值"
         )
-        assert localize_rule(csvfile._NOT_A_NUMBER).endswith("千位分隔符或%）")
+        assert localize_rule(values.NOT_A_NUMBER).endswith("千位分隔符或%）")
         assert (
             localize_rule("the period must be '2025Q3', the period chosen for this upload")
             == "报送期间须为本次上传所选的“2025Q3”"

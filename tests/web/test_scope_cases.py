@@ -82,7 +82,7 @@ def test_reporter_cannot_record_values_for_another_district(world):  # type: ign
         {
             "row": 1,
             "field": "unit",
-            "rule": "you may not report values for this unit",
+            "rule": "not a unit you may report values for",
             "value": "D02",
         }
     ]

@@ -14,22 +14,36 @@ from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.excel import parse_upload
 from kaohe.observations.models import Source
 from kaohe.observations.report_templates import specs, template_scope
-from kaohe.observations.services import ValueRow
+from kaohe.observations.services import ValueRow, check_rows
 from kaohe.schemes.models import TimeNode
 
 
 def ingest_numbered(
     rows: Sequence[ValueRow],
     places: Sequence[tuple[int, Mapping[str, str]]],
+    file_errors: Sequence[RowError] = (),
     **kwargs: Any,
 ) -> IngestResult:
     """`ingest` for rows read from a file. The pipeline numbers a batch's rows 1, 2, …; its
     errors are renumbered to the file's rows: ``places[i]`` is batch row i + 1's row in the
-    file and how to rename the pipeline's field there (e.g. ``value`` → a column letter)."""
+    file and how to rename the pipeline's field there (e.g. ``value`` → a column letter).
+
+    `file_errors` are the problems the file's parser found in its cells: the rows that passed
+    it are then checked by the pipeline's rules without writing, and the file is refused
+    with both lists in row order — one try shows every problem."""
+    if file_errors:
+        found = check_rows(rows, acting_user=kwargs["acting_user"])[1] if rows else []
+        placed = [_placed(e, places) for e in found]
+        raise BatchRejected(sorted([*file_errors, *placed], key=_reading_order))
     try:
         return ingest(rows, **kwargs)
     except BatchRejected as exc:
         raise BatchRejected([_placed(e, places) for e in exc.errors]) from None
+
+
+def _reading_order(error: RowError) -> tuple[bool, int]:
+    """Top to bottom; the file-wide notes (row 0, e.g. "n more not listed") last."""
+    return (error.row == 0, error.row)
 
 
 def _placed(error: RowError, places: Sequence[tuple[int, Mapping[str, str]]]) -> RowError:
@@ -55,6 +69,7 @@ def _parse_in_scope(parser: Callable[..., Any], data: bytes, user: Any, node: Ti
     scope = template_scope(user)
     return parser(
         data,
+        keep_rows=True,
         expected_period=node.period,
         indicators=specs(scope.indicators),
         units=[u.code for u in scope.units],
@@ -92,6 +107,7 @@ def ingest_upload(
     return ingest_numbered(
         rows,
         places,
+        parsed.errors,
         acting_user=user,
         source=Source.EXCEL,
         client_key=_client_key("xlsx", data, node, reason, evidence),
@@ -126,6 +142,7 @@ def ingest_csv_upload(
     return ingest_numbered(
         rows,
         [(row.row, {}) for row in parsed.rows],
+        parsed.errors,
         acting_user=user,
         source=Source.CSV,
         client_key=_client_key("csv", data, node, reason, evidence),

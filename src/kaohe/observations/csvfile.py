@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from kaohe.core.errors import BatchRejected, RowError
+from kaohe.indicators.values import ValueRejected, parse_number
 from kaohe.observations.excel import (  # the same error collecting as the Excel door
     MAX_BYTES,
     MAX_ERRORS,
@@ -73,13 +74,8 @@ HEADER_ALIASES: dict[str, str] = {
 MAX_CSV_ROWS = 50_000  # the REST API's batch limit
 ENCODINGS = ("utf-8-sig", "gb18030")
 
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # C0 controls other than tab, LF and CR (and DEL): never in a spreadsheet's CSV
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_NOT_A_NUMBER = (
-    "not a number: enter a plain decimal number such as 12.5 or -3.5 "
-    "(no formula, unit, thousands separator or %)"
-)
 
 
 class CsvRow(NamedTuple):
@@ -103,6 +99,8 @@ class ParsedCsv:
     encoding: str
     columns: tuple[str, ...]
     rows: tuple[CsvRow, ...]
+    # with `keep_rows`: the row problems found; `rows` then holds the rows that passed
+    errors: tuple[RowError, ...] = ()
 
 
 # --- the template -------------------------------------------------------------------------
@@ -180,8 +178,12 @@ def parse_csv(
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_CSV_ROWS,
     max_errors: int = MAX_ERRORS,
+    keep_rows: bool = False,
 ) -> ParsedCsv:
     """Read a CSV upload; raise `BatchRejected` listing every problem (up to a cap).
+
+    With `keep_rows`, row problems are returned in `errors` beside the rows that passed, so
+    that the caller can add the pipeline's row rules to one answer.
 
     `expected_period`, when given, is the only period the rows may name. `indicators` (the
     list given to the template) are the indicator codes a row may name and say which values
@@ -271,14 +273,15 @@ def parse_csv(
         rows.append(row)
 
     found = errors.final()
-    if found:
+    if found and not keep_rows:
         raise BatchRejected(found)
-    if not rows:
+    if not rows and not found:
         raise _reject("file", "the file holds no values (every value cell is empty)")
     return ParsedCsv(
         encoding=encoding,
         columns=tuple(columns),
         rows=tuple(rows),
+        errors=tuple(found),
     )
 
 
@@ -351,8 +354,11 @@ def _check_row(
             period,
         )
     is_label = spec.is_label if spec is not None else specs is None
-    if not is_label and not _NUMBER_TEXT.match(value):
-        errors.add(number, "value", _NOT_A_NUMBER, value)
+    if not is_label:
+        try:  # the one reading of a number (kaohe.indicators.values), as every door
+            parse_number(value)
+        except ValueRejected as exc:
+            errors.add(number, "value", exc.rule, value)
     if len(errors.items) + errors.dropped > before:
         return None
     return CsvRow(number, unit, code, period, value, cells.get("reason") or "")

@@ -16,7 +16,6 @@ This module is plain Python + openpyxl: no Django import, so it runs (and is tes
 from __future__ import annotations
 
 import io
-import math
 import re
 import warnings
 import zipfile
@@ -34,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.errors import BatchRejected, RowError
+from kaohe.indicators.values import ValueRejected, parse_number
 
 __all__ = [
     "DATA_SHEET",
@@ -65,7 +65,6 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 LABEL_TYPES = frozenset({"grade", "label"})
 WHOLE_TYPES = frozenset({"count", "integer"})
 _INJECTION_LEADS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _CODE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@\-]*$")
 
 _KEY_FILL = PatternFill("solid", fgColor="E7E6E6")
@@ -145,6 +144,8 @@ class ParsedUpload:
     units: tuple[str, ...]
     rows: tuple[UploadRow, ...]
     columns: tuple[str, ...] = field(default=(), compare=False)
+    # with `keep_rows`: the cell problems found; `rows` then holds the cells that passed
+    errors: tuple[RowError, ...] = field(default=(), compare=False)
 
 
 # --- formula-injection safety -------------------------------------------------------------
@@ -477,8 +478,12 @@ def parse_upload(
     max_rows: int = MAX_ROWS,
     max_errors: int = MAX_ERRORS,
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    keep_rows: bool = False,
 ) -> ParsedUpload:
     """Read a filled-in template; raise `BatchRejected` listing every problem (up to a cap).
+
+    With `keep_rows`, problems below the file level are returned in `errors` beside the
+    values that passed, so that the caller can add the pipeline's row rules to one answer.
 
     `indicators` (the list given to `build_template`) fixes the expected header and which
     columns hold labels; without it, any code header is accepted and every column is numeric.
@@ -629,21 +634,20 @@ def parse_upload(
                     continue
                 rows.append(UploadRow(r, unit, code, label))
                 continue
-            number = _number(value)
-            if number is None:
-                what = (
-                    "a date"
-                    if isinstance(value, datetime | date | time | timedelta)
-                    else "true/false"
-                    if isinstance(value, bool)
-                    else "text"
-                )
+            if isinstance(value, datetime | date | time | timedelta | bool):
+                what = "true/false" if isinstance(value, bool) else "a date"
                 errors.add(r, letter, f"{what} in number cell {ref}", value)
                 continue
-            rows.append(UploadRow(r, unit, code, number))
+            try:  # the one reading of a number (kaohe.indicators.values), as every door
+                parse_number(value)
+            except ValueRejected as exc:
+                errors.add(r, letter, exc.rule, value)
+                continue
+            # a number stored as text is read as the number it shows
+            rows.append(UploadRow(r, unit, code, float(value) if isinstance(value, str) else value))
 
     found = errors.final()
-    if found:
+    if found and not keep_rows:
         raise BatchRejected(found)
     return ParsedUpload(
         period=period,
@@ -651,6 +655,7 @@ def parse_upload(
         units=tuple(unit_order),
         rows=tuple(rows),
         columns=tuple(get_column_letter(c) for c, _, _ in columns),
+        errors=tuple(found),
     )
 
 
@@ -661,19 +666,3 @@ def _header_columns(ws: Worksheet) -> list[int]:
         for (r, c), cell in ws._cells.items()
         if r == HEADER_ROW and cell.value is not None and str(cell.value).strip() != ""
     ]
-
-
-def _number(value: Any) -> float | None:
-    """A finite number from a number cell, or None. Text is accepted only when it is a plain
-    decimal number (Excel's "number stored as text", e.g. pasted from a web page): anything
-    else — '12,3a', '1,234', '12%', '约5' — is refused, never guessed."""
-    if isinstance(value, bool | datetime | date | time | timedelta):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, str):
-        text = value.strip()
-        if _NUMBER_TEXT.match(text):
-            return float(text)
-    return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from kaohe.core import access
 from kaohe.core.roles import Action
-from kaohe.indicators.models import Indicator
+from kaohe.indicators.models import Indicator, ReportedBy
 from kaohe.observations.csvfile import build_csv_template
 from kaohe.observations.excel import IndicatorSpec, build_template
 from kaohe.observations.models import Observation
@@ -27,7 +27,7 @@ class TemplateScope:
 
 def template_scope(user: Any) -> TemplateScope:
     """A responsible department gets its indicators for every unit that reports them; a unit
-    gets every basic indicator it reports."""
+    gets the basic indicators it reports and the catalogue lets units report themselves."""
     basic = Indicator.objects.active().filter(formula="").exclude(code__endswith="_target")
     responsible = access.responsible_unit_ids(user, Action.REPORT)
     indicators = list(basic.filter(responsible_department__in=sorted(responsible)))
@@ -41,7 +41,10 @@ def template_scope(user: Any) -> TemplateScope:
         units_qs = units_qs.filter(pk__in=sorted(scope.unit_ids))
     units = list(units_qs.order_by("code"))
     reported = Observation.objects.filter(unit__in=units).values("indicator")
-    return TemplateScope(units, list(basic.filter(pk__in=reported)))
+    own = basic.filter(pk__in=reported)
+    if not scope.everything:
+        own = own.filter(reported_by=ReportedBy.UNIT)
+    return TemplateScope(units, list(own))
 
 
 def specs(indicators: list[Indicator]) -> list[IndicatorSpec]:
@@ -55,6 +58,7 @@ def specs(indicators: list[Indicator]) -> list[IndicatorSpec]:
             decimals=i.decimals,
             min=i.min_value,
             max=i.max_value,
+            allowed_labels=tuple(i.grade_labels) if i.grade_labels else None,
         )
         for i in indicators
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -14,14 +14,14 @@ from kaohe.core import access, audit
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
-from kaohe.indicators.models import Indicator, ValueType
+from kaohe.indicators.models import Frequency, Indicator, ReportedBy
+from kaohe.indicators.values import ValueRejected, check_value
 from kaohe.observations import messages as rules
 from kaohe.observations.bulk import BatchWriter
 from kaohe.observations.models import Observation, Source
-from kaohe.schemes.models import TimeNode
+from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.units.models import Unit
 
-_MAX_ABS = Decimal("1e17")
 Key = tuple[int, int, int]  # (unit id, indicator id, time node id): one slot
 
 
@@ -71,51 +71,55 @@ class RecordResult:
         return [o.pk for o in self.observations]
 
 
-_SIX_PLACES = Decimal("0.000001")
-
-
-def _limits(indicator: Indicator) -> tuple[Decimal | None, Decimal | None]:
-    """The plausible range of an indicator's values, as decimals."""
-    low, high = indicator.min_value, indicator.max_value
-    return (
-        None if low is None else Decimal(str(low)),
-        None if high is None else Decimal(str(high)),
-    )
-
-
-def _parse_value(
-    raw: Any,
-    indicator: Indicator,
-    limits: tuple[Decimal | None, Decimal | None] | None = None,
-) -> tuple[Decimal | None, str, str | None]:
-    """(number, text, error rule or None); `limits` are `_limits(indicator)` if known."""
-    if indicator.value_type == ValueType.GRADE:
-        text = str(raw).strip() if raw is not None else ""
-        if not text:
-            return None, "", rules.GRADE_REQUIRED
-        return None, text[:40], None
-    kind = type(raw)
-    if kind is int or kind is float:  # str() of a number has no spaces or group commas
-        shown = str(raw)
-    elif raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, "", rules.VALUE_REQUIRED
-    elif isinstance(raw, bool):
-        return None, "", rules.NOT_A_NUMBER
-    else:
-        shown = str(raw).strip().replace(",", "")
+def _parse_value(raw: Any, indicator: Indicator) -> tuple[Decimal | None, str, str | None]:
+    """(number, text, error rule or None) by the one reading of `kaohe.indicators.values`."""
     try:
-        number = Decimal(shown)
-    except InvalidOperation:
-        return None, "", rules.NOT_A_NUMBER
-    if not number.is_finite() or abs(number) >= _MAX_ABS:
-        return None, "", rules.NOT_FINITE
-    number = number.quantize(_SIX_PLACES)
-    low, high = _limits(indicator) if limits is None else limits
-    if low is not None and number < low:
-        return None, "", rules.BELOW_MIN % {"min": format(indicator.min_value, "g")}
-    if high is not None and number > high:
-        return None, "", rules.ABOVE_MAX % {"max": format(indicator.max_value, "g")}
-    return number, "", None
+        number, text = check_value(raw, indicator.value_kind)
+    except ValueRejected as exc:
+        return None, "", exc.rule
+    return number, text, None
+
+
+# The kinds of time node an indicator of each frequency is reported for: an annual figure
+# only for the year, a quarterly one for the cumulative quarters and the year.
+_NODE_KINDS: dict[str, frozenset[str]] = {
+    Frequency.ANNUAL: frozenset({TimeNode.Kind.YEAR}),
+    Frequency.QUARTERLY: frozenset(
+        {
+            TimeNode.Kind.QUARTER,
+            TimeNode.Kind.HALF,
+            TimeNode.Kind.THREE_QUARTERS,
+            TimeNode.Kind.YEAR,
+        }
+    ),
+    Frequency.MONTHLY: frozenset(TimeNode.Kind.values),
+}
+
+
+def _frequency_rule(indicator: Indicator, node: TimeNode) -> str | None:
+    """The rule an indicator's frequency breaks for a period, or None."""
+    kinds = _NODE_KINDS.get(indicator.frequency)
+    if kinds is None or node.kind in kinds:
+        return None
+    return rules.ANNUAL_ONLY if indicator.frequency == Frequency.ANNUAL else rules.QUARTERLY_ONLY
+
+
+def _may_send(unit: Unit, indicator: Indicator, scope: Any, responsible: Any) -> bool:
+    """The office sends anything; the responsible department its indicators (a department-only
+    indicator not for itself: no one judges their own unit); an assessed unit its own values of
+    the indicators the catalogue lets units report."""
+    if scope.everything:
+        return True
+    if indicator.responsible_department_id in responsible:
+        return not (
+            indicator.reported_by == ReportedBy.DEPARTMENT
+            and unit.pk == indicator.responsible_department_id
+        )
+    return indicator.reported_by == ReportedBy.UNIT and unit.pk in scope
+
+
+def _closed(node: TimeNode) -> bool:
+    return node.cycle.state == Cycle.State.CLOSED
 
 
 class CheckedRow(NamedTuple):
@@ -158,9 +162,9 @@ def check_rows(
     }
     scope = access.unit_scope(acting_user, Action.REPORT)
     responsible = access.responsible_unit_ids(acting_user, Action.REPORT)
-    # The indicators this sender may send (active, basic unless allowed) and their limits.
+    # The indicators this sender may send: active, basic unless allowed.
     sendable = {
-        code: _limits(i)
+        code
         for code, i in indicators.items()
         if i.status == Indicator.Status.ACTIVE and (allow_derived or not i.is_derived)
     }
@@ -180,11 +184,13 @@ def check_rows(
             and node is not None
             and unit.is_assessed
             and row.indicator in sendable
-            and (unit.pk in scope or indicator.responsible_department_id in responsible)
+            and _may_send(unit, indicator, scope, responsible)
+            and _frequency_rule(indicator, node) is None
+            and not _closed(node)
             and (not node.locked or row.reason.strip())
             and (not row.unit_of_measure or _measure_ok(row, indicator))
         ):
-            value, text, rule = _parse_value(row.value, indicator, sendable[row.indicator])
+            value, text, rule = _parse_value(row.value, indicator)
             if rule is None:
                 append(CheckedRow(number, row.reason, unit, indicator, node, value, text))
                 continue
@@ -207,8 +213,12 @@ def _row_errors(
 ) -> list[RowError]:
     """Every problem of one row (`first`: the number of the first row with its slot)."""
     row_errors: list[RowError] = []
-    if unit is None:
-        row_errors.append(RowError(number, "unit", rules.UNKNOWN_UNIT, row.unit))
+    if unit is None or (not unit.is_assessed and unit.pk not in scope):
+        # the same answer whether the code exists or not, unless the sender sees every unit
+        rule = rules.NOT_YOUR_UNIT
+        if scope.everything:
+            rule = rules.UNKNOWN_UNIT if unit is None else rules.NOT_ASSESSED
+        row_errors.append(RowError(number, "unit", rule, row.unit))
     elif not unit.is_assessed:
         row_errors.append(RowError(number, "unit", rules.NOT_ASSESSED, row.unit))
     if indicator is None:
@@ -233,23 +243,28 @@ def _row_errors(
         row_errors.append(
             RowError(number, "period", rules.DUPLICATE_IN_BATCH % {"row": first}, row.period)
         )
+    if node is not None and _closed(node):
+        row_errors.append(RowError(number, "period", rules.CYCLE_CLOSED, row.period))
+    frequency = None if indicator is None or node is None else _frequency_rule(indicator, node)
+    if frequency is not None:
+        row_errors.append(RowError(number, "period", frequency, row.period))
     if unit is not None and indicator is not None and node is not None and not row_errors:
-        allowed = unit.pk in scope or indicator.responsible_department_id in responsible
-        if not allowed:
+        if not (unit.pk in scope or indicator.responsible_department_id in responsible):
             row_errors.append(RowError(number, "unit", rules.NOT_YOUR_UNIT, row.unit))
-        else:
-            if node.locked and not row.reason.strip():
-                row_errors.append(
-                    RowError(
-                        number,
-                        "period",
-                        rules.LOCKED_NEEDS_REASON,
-                        row.period,
-                    )
-                )
-            rule = _parse_value(row.value, indicator)[2]
-            if rule is not None:
-                row_errors.append(RowError(number, "value", rule, str(row.value)))
+        elif not _may_send(unit, indicator, scope, responsible):
+            rule = (
+                rules.NOT_ONE_S_OWN_JUDGE
+                if unit.pk == indicator.responsible_department_id
+                else rules.DEPARTMENT_REPORTS
+            )
+            row_errors.append(RowError(number, "indicator", rule, row.indicator))
+        elif node.locked and not row.reason.strip():
+            row_errors.append(RowError(number, "period", rules.LOCKED_NEEDS_REASON, row.period))
+    if indicator is not None:
+        # the value is read whatever else is wrong, so that one try shows every problem
+        value_rule = _parse_value(row.value, indicator)[2]
+        if value_rule is not None:
+            row_errors.append(RowError(number, "value", value_rule, str(row.value)))
     return row_errors
 
 

@@ -172,6 +172,7 @@ def build_world() -> World:
             unit_zh=unit_zh,
             decimals=decimals,
             responsible_department=dept,
+            reported_by="unit",  # statistics the districts send and the bureau checks
             min_value=-100,
             dashboard_order=order,
             dashboard_chart=chart,
