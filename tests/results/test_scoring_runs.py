@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
+from kaohe.indicators import services as indicators
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.results import services
@@ -20,6 +21,7 @@ from kaohe.results.export import safe_text
 from kaohe.results.models import RunInput, ScoringRun, UnitResult
 from kaohe.schemes import services as schemes
 from kaohe.testing.jobs import run_queued_jobs
+from kaohe.testing.world import SCHEME_YAML
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +228,38 @@ def test_every_unit_result_is_scoped(world, published):  # type: ignore[no-untyp
     services.run_scoring(published, acting_user=world.admin)
     visible = UnitResult.objects.restrict(world.users["d2_reporter"])
     assert list(visible.values_list("unit__code", flat=True)) == ["D02"]
+
+
+def test_a_grade_the_scheme_does_not_map_stops_the_run_with_its_name(world):  # type: ignore[no-untyped-def]
+    """The catalogue admits 一般, the scheme maps only 好 and 较好: the run is refused with a
+    message naming the value, not an unhandled error."""
+    indicators.create_indicator(
+        acting_user=world.admin,
+        code="party_rating",
+        name_zh="党建评价",
+        value_type="grade",
+        grade_labels=["好", "较好", "一般"],
+        frequency="annual",
+    )
+    text = SCHEME_YAML.replace(
+        "      input: fiscal_revenue\n      method: {type: rank}",
+        "      input: party_rating\n      method: {type: graded, map: {好: 1, 较好: 0.9}}",
+    )
+    version = schemes.update_scheme_draft(
+        world.version, acting_user=world.admin, yaml_text=text, change_note="党建评等次"
+    )
+    version = schemes.publish_scheme_version(version, acting_user=world.admin)
+    full_year(world)
+    record_observations(
+        [
+            ValueRow("D01", "party_rating", "2025Y", "好"),
+            ValueRow("D02", "party_rating", "2025Y", "一般"),
+        ],
+        acting_user=world.admin,
+        source=Source.IMPORT,
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.run_scoring(version, acting_user=world.admin)
+    assert "cannot be scored by this scheme" in caught.value.messages[0]
+    assert "一般" in caught.value.messages[0]
+    assert not ScoringRun.objects.exists()

@@ -65,7 +65,9 @@ def _ind(
     direction: str = "higher",
     formula: str | None = None,
     aspect: tuple[str, str] | None = None,
+    limits: tuple[float | None, float | None] | None = None,
 ) -> DemoIndicator:
+    low, high = _limits(code, value_type) if limits is None else limits
     return DemoIndicator(
         code=code,
         name_zh=name_zh,
@@ -82,7 +84,19 @@ def _ind(
         aspect=aspect[1] if aspect else None,
         description_zh=description[0],
         description_en=description[1],
+        min_value=low,
+        max_value=high,
     )
+
+
+def _limits(code: str, value_type: str) -> tuple[float | None, float | None]:
+    """The plausible range by kind: an amount or count is not negative, a share or an
+    intensity lies within 0–100, a growth or a drop is above −100%."""
+    if value_type in {"amount", "count"}:
+        return 0, None
+    if code.endswith(("_share", "_intensity")):
+        return 0, 100
+    return -100, None
 
 
 INDICATORS: tuple[DemoIndicator, ...] = (
@@ -438,9 +452,10 @@ INDICATORS: tuple[DemoIndicator, ...] = (
         "Resident population",
         ("万人", "10,000 persons"),
         _A,
-        "count",
+        "amount",
         2,
         _TJJ,
         ("年末常住人口。", "Year-end resident population."),
+        limits=(1, 5000),
     ),
 )

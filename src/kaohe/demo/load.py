@@ -22,7 +22,7 @@ from kaohe.demo.logins import DEMO_PASSWORD, DemoLogin, create_user
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
 from kaohe.flows.ingest import ingest
 from kaohe.indicators import services as indicator_services
-from kaohe.indicators.models import Indicator
+from kaohe.indicators.models import Indicator, ReportedBy
 from kaohe.monitoring.services import save_rule
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow
@@ -131,7 +131,11 @@ def _indicators(city: DemoCity, admin: Any, units: dict[str, Unit]) -> None:
             frequency=ind.frequency,
             value_type=ind.value_type,
             decimals=ind.decimals,
+            min_value=ind.min_value,
+            max_value=ind.max_value,
             responsible_department=units.get(ind.responsible_department or ""),
+            # the units send their statistics, the department checks them
+            reported_by=ReportedBy.UNIT,
             formula=ind.formula or "",
             description_zh=ind.description_zh,
             description_en=ind.description_en,
@@ -148,9 +152,31 @@ def _indicators(city: DemoCity, admin: Any, units: dict[str, Unit]) -> None:
         indicator_services.set_components(by_code[key], acting_user=admin, components=components)
 
 
+def _grades(document: dict[str, Any]) -> dict[str, list[str]]:
+    """The grades each graded input of a scheme takes: the keys of its `graded` or
+    `graded_points` maps, best first."""
+    found: dict[str, list[str]] = {}
+    stack: list[Any] = [document.get("root") or {}, *(document.get("adjustments") or [])]
+    while stack:
+        node = stack.pop()
+        method = node.get("method") or {}
+        if method.get("type") in {"graded", "graded_points"} and node.get("input"):
+            ranked = sorted(method["map"].items(), key=lambda kv: -float(kv[1]))
+            found[node["input"]] = [str(label) for label, _ in ranked]
+        stack += node.get("children") or []
+    return found
+
+
+# The ranges of the scheme inputs the office records (a percentage, a place in a ranking).
+_INPUT_LIMITS = {"%": (0, 100)}
+
+
 def _scheme_inputs(admin: Any, text: str, office: Unit) -> None:
-    """Catalogue the evaluation inputs a demo scheme reads (ratings, surveys, events)."""
+    """Catalogue the evaluation inputs a demo scheme reads (ratings, surveys, events): the
+    office records them (a unit does not rate itself), graded ones take their scheme's
+    grades, percentages lie within 0–100."""
     document = yaml.safe_load(text)
+    grades = _grades(document)
     existing = set(Indicator.objects.values_list("code", flat=True))
     parsed = scheme_services.parse_scheme_text(text)
     for code in sorted({c.split("@", 1)[0] for c in parsed.scheme.input_codes} - existing):
@@ -168,7 +194,11 @@ def _scheme_inputs(admin: Any, text: str, office: Unit) -> None:
             frequency="annual",
             value_type={"grade": "grade", "count": "count"}.get(kind, "index"),
             decimals=0 if kind in {"grade", "count"} else 2,
+            grade_labels=grades.get(code, []) if kind == "grade" else [],
+            min_value=_INPUT_LIMITS.get(spec.get("unit", ""), (None, None))[0],
+            max_value=_INPUT_LIMITS.get(spec.get("unit", ""), (None, None))[1],
             responsible_department=office,
+            reported_by=ReportedBy.DEPARTMENT,
         )
 
 
@@ -177,7 +207,9 @@ def _cycles_and_schemes(admin: Any, units: dict[str, Unit]) -> None:
     categories = {c.code: c for c in Category.objects.all()}
     for year in DEMO_YEARS:
         cycle = scheme_services.create_cycle(acting_user=admin, year=year)
-        target = Cycle.State.IN_PROGRESS if year == CURRENT_YEAR else Cycle.State.CLOSED
+        # a past year reaches its published results here and closes once its values are in
+        # and scored (`_close_past_years`): a closed cycle takes no more values
+        target = Cycle.State.IN_PROGRESS if year == CURRENT_YEAR else Cycle.State.PUBLISHED
         while cycle.state != target:
             cycle = scheme_services.advance_cycle(cycle, acting_user=admin, reason="demo history")
         if year < CURRENT_YEAR - 2:
@@ -399,6 +431,11 @@ def demo_loaded() -> bool:
     return Unit.objects.filter(code="CITY").exists()
 
 
+def _close_past_years(admin: Any) -> None:
+    for cycle in Cycle.objects.filter(year__lt=CURRENT_YEAR).order_by("year"):
+        scheme_services.advance_cycle(cycle, acting_user=admin, reason="demo history")
+
+
 def load_demo(seed: int = 2025) -> list[DemoLogin]:
     """Create the demo city, its catalogue, five years of values, schemes and one login per
     role. Returns the logins (all share DEMO_PASSWORD)."""
@@ -413,4 +450,5 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         _scoring_runs(admin)
         logins = _demo_users(admin, units, city)
         logins += load_goals_demo(admin)
+        _close_past_years(admin)
         return logins

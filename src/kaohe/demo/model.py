@@ -91,7 +91,9 @@ class DemoIndicator:
     ``value_type`` 'amount'|'rate'|'count'|'index'; ``responsible_department`` a department's
     unit code; ``formula`` an expression over other indicator codes with only ``+ - * / ( )``
     and numbers (None for a basic indicator); ``aspect_of``/``aspect`` place the indicator as
-    the 'scale', 'speed' or 'quality' aspect of a key indicator (None otherwise).
+    the 'scale', 'speed' or 'quality' aspect of a key indicator (None otherwise);
+    ``min_value``/``max_value`` the plausible range (an amount is not negative, a share lies
+    within 0–100, a growth rate above −100).
     """
 
     code: str
@@ -109,6 +111,8 @@ class DemoIndicator:
     aspect: str | None
     description_zh: str
     description_en: str
+    min_value: float | None = None  # the plausible range the catalogue holds values to
+    max_value: float | None = None
 
 
 # eq=False: ``values`` is an array, so field-wise equality would be ambiguous; compare two cities

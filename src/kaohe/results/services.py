@@ -21,6 +21,7 @@ from kaohe.core import access, audit
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.engine import InputTable, evaluate, load_scheme
+from kaohe.engine.errors import DataError
 from kaohe.results.inputs import Snapshot, build_snapshot
 from kaohe.results.models import RunInput, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
@@ -97,6 +98,13 @@ def check_scoring_run(version: SchemeVersion, *, acting_user: Any, node_code: st
         )
 
 
+def _unscorable(exc: DataError) -> ValidationError:
+    """A value the scheme cannot read (e.g. a grade its map lacks) stops the run, named."""
+    return ValidationError(
+        _("The recorded values cannot be scored by this scheme: %(detail)s") % {"detail": str(exc)}
+    )
+
+
 def compute_scoring_run(
     version: SchemeVersion,
     *,
@@ -119,13 +127,16 @@ def compute_scoring_run(
         raise ValidationError(_("No assessed unit belongs to this category."))
     progress(10, gettext_noop("Reading the frozen inputs"))
     snapshot = build_snapshot(scheme, cycle, units, moment=moment, node_code=node_code)
-    table = InputTable.build(
-        units=[u.code for u in units],
-        columns=snapshot.columns,
-        categories=[u.category.code if u.category else "" for u in units],
-        names=[u.name_zh for u in units],
-        label_codes=scheme.label_codes,
-    )
+    try:
+        table = InputTable.build(
+            units=[u.code for u in units],
+            columns=snapshot.columns,
+            categories=[u.category.code if u.category else "" for u in units],
+            names=[u.name_zh for u in units],
+            label_codes=scheme.label_codes,
+        )
+    except DataError as exc:
+        raise _unscorable(exc) from None
     previous = previous_published_run(version)
     previous_ranks = (
         {
@@ -137,9 +148,12 @@ def compute_scoring_run(
         else None
     )
     progress(40, gettext_noop("Scoring every unit"))
-    result = evaluate(
-        scheme, table, previous_ranks=previous_ranks, robustness=scheme.robustness is not None
-    )
+    try:
+        result = evaluate(
+            scheme, table, previous_ranks=previous_ranks, robustness=scheme.robustness is not None
+        )
+    except DataError as exc:
+        raise _unscorable(exc) from None
     progress(80, gettext_noop("Storing the results"))
     return ComputedRun(
         version, moment, node_code, reason, units, scheme, snapshot, result, previous
