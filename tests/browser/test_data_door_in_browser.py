@@ -62,7 +62,7 @@ def test_upload_refused_fixed_warned_explained_decided(live_server, monkeypatch,
         reporter.click("#upload-form button[type=submit]")
         reporter.wait_for_selector("#upload-result table")
         result = reporter.locator("#upload-result").inner_text()
-        assert "未保存" in result and "一百一十八" in result and "中填写了文字" in result
+        assert "未保存" in result and "一百一十八" in result and "不是数字" in result
         screenshot(reporter, "upload-refused-zh")
         assert not IngestionBatch.objects.filter(file_name="wrong.xlsx").exists()
         assert (
