@@ -64,6 +64,12 @@ def post_file(client, name, data):  # type: ignore[no-untyped-def]
     )
 
 
+def saved(workbook) -> bytes:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def api(client, rows):  # type: ignore[no-untyped-def]
     return client.post("/api/v1/observations/", {"rows": rows}, content_type="application/json")
 
@@ -220,13 +226,7 @@ def test_a_closed_cycle_takes_no_value_through_any_door(world, client):  # type:
     assert response.json()["errors"][0]["rule"] == rules.CYCLE_CLOSED
     workbook = load_workbook(io.BytesIO(template))
     workbook[DATA_SHEET]["C4"] = 1900
-    out = io.BytesIO()
-    workbook.save(out)
-    page = client.post(
-        "/observations/upload/",
-        {"period": "2025Q3", "file": SimpleUploadedFile("a.xlsx", out.getvalue())},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    page = post_file(client, "a.xlsx", saved(workbook))
     # the page offers no period of a closed cycle; a forged post is refused
     assert page.status_code == 200 and "Choose a period and a file." in page.content.decode()
     assert not IngestionBatch.objects.exists()
@@ -277,13 +277,7 @@ def test_an_excel_upload_shows_cell_types_and_row_rules_in_one_answer(world, cli
     sheet[f"{gdp}{rows['D01']}"] = "一千九"  # a cell's type: the parser's rule
     sheet[f"{gdp}{rows['D02']}"] = -250  # the catalogue's range: the pipeline's rule
     sheet[f"{growth}{rows['D02']}"] = 5.5  # fine
-    out = io.BytesIO()
-    workbook.save(out)
-    page = client.post(
-        "/observations/upload/",
-        {"period": "2025Q3", "file": SimpleUploadedFile("a.xlsx", out.getvalue())},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    page = post_file(client, "a.xlsx", saved(workbook))
     assert [(e["row"], e["field"], e["rule"]) for e in page.context["errors"]] == [
         (rows["D01"], gdp, values.NOT_A_NUMBER),
         (rows["D02"], gdp, "below the lowest plausible value -100"),
