@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from kaohe.core.api import AuditEventViewSet, JobViewSet
@@ -36,5 +37,12 @@ register_goals(router)
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI adds <style> elements as it draws; its scripts stay under the strict policy.
+    path(
+        "docs/",
+        csp_update({"style-src-elem": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
 ]

@@ -13,6 +13,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from kaohe.core.clientip import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KAOHE_DATA_DIR", Path.cwd() / "var")).resolve()
 
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "treebeard",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "kaohe.core",
@@ -115,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -221,7 +225,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes): per username and address pair.
+# Lockout after repeated failures (django-axes): per user name and the client's real address, so
+# that failures from one address never lock the account for anyone else. Behind a reverse proxy
+# the proxies must be named (KAOHE_TRUSTED_PROXIES); only then is X-Forwarded-For believed.
+try:
+    KAOHE_TRUSTED_PROXY_NETWORKS = trusted_networks(env_list("KAOHE_TRUSTED_PROXIES", []))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+AXES_CLIENT_IP_CALLABLE = "kaohe.core.clientip.client_ip"
 AXES_FAILURE_LIMIT = env_int("KAOHE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("KAOHE_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -257,7 +268,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "kaohe.core.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "kaohe.core.renderers.BrowsableAPI",
+    ],
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -278,9 +293,32 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Content-Security-Policy (django-csp): scripts only from our own static files, no inline script
+# and no eval; styles from our files, plus style *attributes* (the templates' small layout
+# touches and the chart tooltips ECharts writes), never an inline <style> element.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends when the browser closes, and after eight hours (one working day) at most.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env_int("KAOHE_SESSION_HOURS", 8, minimum=1) * 3600
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("KAOHE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("KAOHE_SECURE_COOKIES", True)

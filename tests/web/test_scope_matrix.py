@@ -214,6 +214,7 @@ PAGES: dict[str, list[Entry]] = {
     "web:overview": listing("/overview/"),
     "web:audit": [Feature("/audit/", "audit")],
     "login": [Open("/login/", signed_in=302)],
+    "web:password_change": [Open("/account/password/", anonymous=302)],
     "logout": [Open("/logout/", signed_in=405, anonymous=405)],
     "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
     "units:list": listing("/units/"),

@@ -14,6 +14,7 @@ class EventType(IntEnum):
     USER_LOGGED_IN = 101
     USER_LOGIN_FAILED = 102
     USER_CREATED = 103
+    USER_PASSWORD_CHANGED = 104
     GRANT_ADDED = 111
     GRANT_REVOKED = 112
     # units (2xx)
@@ -91,6 +92,7 @@ _LABELS = {
     EventType.USER_LOGGED_IN: _("logged in"),
     EventType.USER_LOGIN_FAILED: _("login failed"),
     EventType.USER_CREATED: _("user created"),
+    EventType.USER_PASSWORD_CHANGED: _("password changed"),
     EventType.GRANT_ADDED: _("grant added"),
     EventType.GRANT_REVOKED: _("grant revoked"),
     EventType.CATEGORY_CREATED: _("category created"),

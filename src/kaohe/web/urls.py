@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="overview"),
     path("audit/", views.audit_trail, name="audit"),
+    path("account/password/", views.PasswordChange.as_view(), name="password_change"),
 ]

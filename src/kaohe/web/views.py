@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaohe.core.access import unit_scope
 from kaohe.core.filters import AuditEventFilterSet
@@ -18,11 +22,21 @@ from kaohe.indicators.models import Indicator
 from kaohe.observations.dashboards import city_overview
 from kaohe.schemes.selectors import current_cycle
 from kaohe.units.models import Unit, visible_units
+from kaohe.web.forms import PasswordForm
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:overview")
+
+
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Change one's own password; the session stays signed in."""
+
+    form_class = PasswordForm
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("web:home")
+    success_message = gettext_lazy("Your password was changed.")
 
 
 @login_required
