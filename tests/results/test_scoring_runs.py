@@ -173,6 +173,13 @@ def test_pages_api_and_scope(world, published, client):  # type: ignore[no-untyp
     assert own["rank"] == 1 and own["explanation"]["total"] == 100.0
     ranking = client.get(f"/api/v1/scoring-runs/{run.pk}/results/").json()
     assert [(r["unit"], r["rank"]) for r in ranking] == [("D01", 1), ("D02", 2)]
+    # the ranking line of every unit, as on the page; node scores only where the unit page opens
+    nodes = {r["unit"]: r["nodes"] for r in ranking}
+    assert nodes["D01"] and nodes["D02"] is None
+    client.force_login(world.users["office"])
+    everyone = client.get(f"/api/v1/scoring-runs/{run.pk}/results/").json()
+    assert all(r["nodes"] for r in everyone)
+    client.force_login(world.users["d1_reporter"])
     assert client.get(f"/results/runs/{run.pk}/export.xlsx").status_code == 403
     assert client.post(f"/api/v1/scoring-runs/{run.pk}/publish/").status_code == 403
 

@@ -20,6 +20,10 @@ from kaohe.core.errors import BatchRejected
 from kaohe.core.filters import AuditEventFilterSet
 from kaohe.core.models import AuditEvent, Job, ObjectChange
 
+# The largest id a database can hold (a signed 64-bit integer): an id field refuses more,
+# instead of the database failing on it.
+MAX_ID = 2**63 - 1
+
 
 class BatchRejectedError(exceptions.APIException):
     """400 with the per-row report as structured data (row numbers stay numbers)."""
@@ -87,8 +91,10 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     event = serializers.CharField(source="get_event_type_display")
-    acting_user = serializers.CharField(source="acting_user.username", default=None)
-    unit = serializers.CharField(source="unit.code", default=None)
+    acting_user = serializers.CharField(
+        source="acting_user.username", default=None, allow_null=True
+    )
+    unit = serializers.CharField(source="unit.code", default=None, allow_null=True)
     changes = ObjectChangeSerializer(many=True)
 
     class Meta:
@@ -128,8 +134,10 @@ class JobSerializer(serializers.ModelSerializer):
     title = serializers.SerializerMethodField()
     message = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
-    unit = serializers.CharField(source="unit.code", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, allow_null=True
+    )
+    unit = serializers.CharField(source="unit.code", default=None, allow_null=True)
     result = serializers.SerializerMethodField()
 
     class Meta:

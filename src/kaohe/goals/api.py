@@ -9,14 +9,20 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from kaohe.core.api import JobSerializer, ReasonSerializer, ScopedReadOnlyViewSet, job_accepted
+from kaohe.core.api import (
+    MAX_ID,
+    JobSerializer,
+    ReasonSerializer,
+    ScopedReadOnlyViewSet,
+    job_accepted,
+)
 from kaohe.goals import jobs, selectors, services
 from kaohe.goals.filters import GoalFilterSet, GoalSetFilterSet, TargetSuggestionFilterSet
 from kaohe.goals.models import (
@@ -33,7 +39,7 @@ from kaohe.units.models import Post, Unit, visible_units
 
 class GoalSerializer(serializers.ModelSerializer):
     # An id, looked up within the caller's scope by the view (so no existence is revealed).
-    goal_set = serializers.IntegerField()
+    goal_set = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     indicator = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Indicator.objects.active(),
@@ -144,7 +150,11 @@ class NoteSerializer(serializers.Serializer):
 
 
 class BatchSerializer(serializers.Serializer):
-    goal_sets = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    goal_sets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        allow_empty=False,
+        max_length=1000,
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -181,6 +191,7 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
         goal_set = self.get_queryset().get(pk=goal_set.pk)
         return Response(GoalSetSerializer(goal_set).data)
 
+    @extend_schema(request=NoteSerializer, responses=GoalSetSerializer)
     @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
     def submit(self, request: Request, pk: str | None = None) -> Response:
         payload = NoteSerializer(data=request.data)
@@ -194,6 +205,7 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
         )
         return self._done(goal_set)
 
+    @extend_schema(request=CommentSerializer, responses=GoalSetSerializer)
     @action(detail=True, methods=["post"], serializer_class=CommentSerializer)
     def approve(self, request: Request, pk: str | None = None) -> Response:
         payload = CommentSerializer(data=request.data)
@@ -207,6 +219,7 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
         )
         return self._done(goal_set)
 
+    @extend_schema(request=CommentSerializer, responses=GoalSetSerializer)
     @action(detail=True, methods=["post"], url_path="return", serializer_class=CommentSerializer)
     def return_for_revision(self, request: Request, pk: str | None = None) -> Response:
         payload = CommentSerializer(data=request.data)
@@ -220,6 +233,7 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
         )
         return self._done(goal_set)
 
+    @extend_schema(request=BatchSerializer, responses=GoalSetSerializer(many=True))
     @action(
         detail=False, methods=["post"], url_path="batch-approve", serializer_class=BatchSerializer
     )
@@ -240,12 +254,32 @@ class GoalSetViewSet(ScopedReadOnlyViewSet):
             GoalSetSerializer(self.get_queryset().filter(pk__in=sorted(ids)), many=True).data
         )
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=VersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request: Request, pk: str | None = None) -> Response:
         goal_set = self.get_object()
         return Response(VersionSerializer(goal_set.versions.order_by("number"), many=True).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("a", int, required=True, description="the older version number"),
+            OpenApiParameter("b", int, required=True, description="the newer version number"),
+        ],
+        responses={
+            200: inline_serializer(
+                "GoalSetDiffRow",
+                {
+                    "goal": serializers.IntegerField(allow_null=True),
+                    "title": serializers.CharField(),
+                    "status": serializers.CharField(),
+                    "changes": serializers.ListField(child=serializers.DictField()),
+                },
+                many=True,
+            ),
+            400: inline_serializer("DiffRefused", {"detail": serializers.CharField()}),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def diff(self, request: Request, pk: str | None = None) -> Response:
         """Two versions compared goal by goal: ?a=1&b=2."""
         goal_set = self.get_object()
@@ -342,6 +376,7 @@ class GoalViewSet(ScopedReadOnlyViewSet):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=DecomposeSerializer, responses=GoalSerializer)
     @action(detail=True, methods=["post"], serializer_class=DecomposeSerializer)
     def decompose(self, request: Request, pk: str | None = None) -> Response:
         """Body: {"shares": [{"division": "CODE", "share": 60}, {"post": "CODE", "share": 40}]}"""
@@ -375,7 +410,9 @@ class TargetSuggestionSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code")
     indicator = serializers.CharField(source="indicator.code")
     cycle = serializers.IntegerField(source="cycle.year")
-    adjusted_by = serializers.CharField(source="adjusted_by.username", default=None)
+    adjusted_by = serializers.CharField(
+        source="adjusted_by.username", default=None, allow_null=True
+    )
 
     class Meta:
         model = TargetSuggestion
@@ -428,6 +465,7 @@ class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
         job = self.call_service(jobs.start_suggestions, cycle, acting_user=request.user)
         return job_accepted(job, request)
 
+    @extend_schema(request=ReasonSerializer, responses=TargetSuggestionSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def accept(self, request: Request, pk: str | None = None) -> Response:
         decided = self.call_service(
@@ -435,6 +473,7 @@ class TargetSuggestionViewSet(ScopedReadOnlyViewSet):
         )
         return Response(TargetSuggestionSerializer(decided).data)
 
+    @extend_schema(request=AdjustSerializer, responses=TargetSuggestionSerializer)
     @action(detail=True, methods=["post"], serializer_class=AdjustSerializer)
     def adjust(self, request: Request, pk: str | None = None) -> Response:
         suggestion = self.get_object()  # out of scope: 404 before the body is read

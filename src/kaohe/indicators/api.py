@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -150,6 +151,7 @@ class AdmissionRequestViewSet(ScopedReadOnlyViewSet):
         )
         return Response(AdmissionRequestSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=DecisionSerializer, responses=AdmissionRequestSerializer)
     @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
     def approve(self, request: Request, pk: str | None = None) -> Response:
         payload = DecisionSerializer(data=request.data)
@@ -162,6 +164,7 @@ class AdmissionRequestViewSet(ScopedReadOnlyViewSet):
         )
         return Response(AdmissionRequestSerializer(decided).data)
 
+    @extend_schema(request=DecisionSerializer, responses=AdmissionRequestSerializer)
     @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
     def reject(self, request: Request, pk: str | None = None) -> Response:
         payload = DecisionSerializer(data=request.data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -78,18 +79,22 @@ class WarningViewSet(ScopedReadOnlyViewSet):
         warning = self.call_service(func, self.get_object(), acting_user=request.user, **values)
         return Response(WarningSerializer(warning).data)
 
+    @extend_schema(request=TextSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"], serializer_class=TextSerializer)
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, services.acknowledge_warning)
 
+    @extend_schema(request=TextSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"], serializer_class=TextSerializer)
     def explain(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, services.explain_warning, explanation="text")
 
+    @extend_schema(request=TextSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"], serializer_class=TextSerializer)
     def rectify(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, services.rectify_warning, report="text")
 
+    @extend_schema(request=TextSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"], serializer_class=TextSerializer)
     def decide(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, services.decide_warning, decision="text", accept="accept")

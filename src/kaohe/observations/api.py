@@ -7,6 +7,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -46,8 +47,8 @@ class ObservationSerializer(serializers.ModelSerializer):
 
 
 class ObservationVersionSerializer(serializers.ModelSerializer):
-    sent_by = serializers.CharField(source="sent_by.username", default=None)
-    source_unit = serializers.CharField(source="source_unit.code", default=None)
+    sent_by = serializers.CharField(source="sent_by.username", default=None, allow_null=True)
+    source_unit = serializers.CharField(source="source_unit.code", default=None, allow_null=True)
     evidence = serializers.SerializerMethodField()
 
     def get_evidence(self, version: ObservationVersion) -> list[dict[str, Any]]:
@@ -145,7 +146,8 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
     def _visible_indicators(self) -> QuerySet[Any]:
         return Indicator.objects.visible_to(self.request.user).values("pk")
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=ObservationVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request: Request, pk: str | None = None) -> Response:
         observation = self.get_object()
         rows = observation.versions.select_related("sent_by", "source_unit")

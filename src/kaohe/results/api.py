@@ -53,6 +53,10 @@ class ScoringRunSerializer(serializers.ModelSerializer):
 
 
 class UnitResultSerializer(serializers.ModelSerializer):
+    """A unit's line of a run. Its node scores (`nodes`) follow the unit page's rule: they are
+    given for the units the caller may open (``UnitResult.objects.restrict``) and are null for
+    the others, whose ranking line everyone signed in sees, as on the ranking page."""
+
     unit = serializers.CharField(source="unit.code", read_only=True)
 
     class Meta:
@@ -72,6 +76,13 @@ class UnitResultSerializer(serializers.ModelSerializer):
             "nodes",
             "robustness",
         ]
+
+    def to_representation(self, instance: UnitResult) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        detail = self.context.get("detail_units")
+        if detail is not None and instance.unit_id not in detail:
+            data["nodes"] = None
+        return data
 
 
 class StartRunSerializer(serializers.Serializer):
@@ -116,6 +127,7 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
         )
         return job_accepted(job, request)
 
+    @extend_schema(request=ReasonSerializer, responses=ScoringRunSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def publish(self, request: Request, pk: str | None = None) -> Response:
         payload = ReasonSerializer(data=request.data)
@@ -128,11 +140,25 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ScoringRunSerializer(run).data)
 
-    @action(detail=True, methods=["get"], serializer_class=UnitResultSerializer)
+    @extend_schema(responses=UnitResultSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        serializer_class=UnitResultSerializer,
+    )
     def results(self, request: Request, pk: str | None = None) -> Response:
         run = self.get_object()
         rows = run.results.select_related("unit").order_by("category_code", "rank", "unit__code")
-        return Response(UnitResultSerializer(rows, many=True).data)
+        detail = set(
+            UnitResult.objects.restrict(request.user)
+            .filter(run=run)
+            .values_list("unit_id", flat=True)
+        )
+        return Response(
+            UnitResultSerializer(rows, many=True, context={"detail_units": detail}).data
+        )
 
     @action(detail=True, methods=["get"], url_path=r"units/(?P<code>[-\w]+)")
     def unit(self, request: Request, pk: str | None = None, code: str = "") -> Response:

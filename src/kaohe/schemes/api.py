@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -62,6 +63,7 @@ class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
             services.create_cycle, acting_user=self.request.user, **serializer.validated_data
         )
 
+    @extend_schema(request=ReasonSerializer, responses=CycleSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def advance(self, request: Request, year: str | None = None) -> Response:
         payload = ReasonSerializer(data=request.data)
@@ -148,13 +150,21 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
         serializer.instance = version.scheme
 
     def _version(self, number: str) -> SchemeVersion:
+        if len(number) > 9:  # past any version number, and past what the database can compare
+            raise Http404
         return get_object_or_404(SchemeVersion, scheme=self.get_object(), number=number)
 
+    @extend_schema(methods=["GET"], request=None, responses=SchemeVersionSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=NewVersionSerializer, responses={201: SchemeVersionSerializer}
+    )
     @action(
         detail=True,
         methods=["get", "post"],
         url_path="versions",
         serializer_class=NewVersionSerializer,
+        pagination_class=None,
+        filter_backends=[],
     )
     def versions(self, request: Request, code: str | None = None) -> Response:
         scheme = self.get_object()
@@ -177,6 +187,7 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     def version(self, request: Request, code: str | None = None, number: str = "") -> Response:
         return Response(SchemeVersionSerializer(self._version(number)).data)
 
+    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/yaml")
     def version_yaml(
         self, request: Request, code: str | None = None, number: str = ""
@@ -188,6 +199,7 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
         )
         return response
 
+    @extend_schema(request=ReasonSerializer, responses=SchemeVersionSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -205,6 +217,16 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
         )
         return Response(SchemeVersionSerializer(version).data)
 
+    @extend_schema(
+        responses=inline_serializer(
+            "SchemeDiff",
+            {
+                "from": serializers.IntegerField(),
+                "to": serializers.IntegerField(),
+                "changes": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
     @action(detail=True, methods=["get"], url_path=r"diff/(?P<a>\d+)/(?P<b>\d+)")
     def diff(self, request: Request, code: str | None = None, a: str = "", b: str = "") -> Response:
         old, new = self._version(a), self._version(b)

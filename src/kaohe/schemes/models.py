@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.models import BilingualNameMixin, TimeStampedModel
+
+# The years a cycle may have: from the earliest yearbook series a city imports to far ahead.
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
 
 
 class Cycle(BilingualNameMixin, TimeStampedModel):
@@ -24,7 +29,11 @@ class Cycle(BilingualNameMixin, TimeStampedModel):
 
     ORDER = [s.value for s in State]
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        unique=True,
+        validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)],
+    )
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
     state = models.CharField(_("stage"), max_length=16, choices=State.choices, default="planning")

@@ -10,7 +10,7 @@ from kaohe.units.models import Category, Person, Post, Unit
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Category
@@ -19,7 +19,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class UnitSerializer(serializers.ModelSerializer):
     category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     # "parent" shadows Field.parent in the stubs; the API names it so on purpose.
     parent = serializers.SerializerMethodField()  # type: ignore[assignment]
