@@ -11,6 +11,7 @@ from kaohe.core.roles import Role
 from kaohe.goals import services
 from kaohe.goals.models import GoalSet
 from kaohe.testing.world import World, make_user
+from kaohe.units.models import Unit
 from kaohe.units import services as unit_services
 
 
@@ -30,10 +31,22 @@ class GoalsWorld:
 def gw(world: World) -> GoalsWorld:
     admin = world.admin
     users = dict(world.users)
+    # the comprehensive department whose reviewer reviews the bureau (not the bureau's own)
+    reform = unit_services.create_unit(
+        acting_user=admin,
+        code="DEPT_ZFGW",  # sorts after the bureau: no stored path moves
+        name_zh="发展改革委",
+        name_en="Development and Reform Commission",
+        kind="department",
+        parent=Unit.objects.get(pk=world.city.pk),  # its child count as stored now
+        category=world.department_category,
+        is_assessed=True,
+    )
     for username, role, unit in (
         ("tjj_head", Role.UNIT_HEAD, world.dept),
         ("d2_head", Role.UNIT_HEAD, world.d2),
-        ("reviewer", Role.REVIEWER, world.dept),
+        ("reviewer", Role.REVIEWER, reform),
+        ("tjj_reviewer", Role.REVIEWER, world.dept),
         ("leader", Role.LEADER, world.dept),
         ("district_leader", Role.LEADER, world.d1),
     ):

@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Notification, ObjectChange
+from kaohe.core.roles import Role
 from kaohe.goals import selectors, services
 from kaohe.goals.models import Goal, GoalSet, GoalSetVersion, GoalShare, ReviewAction
 from kaohe.testing.goals import fill_portfolio
+from kaohe.testing.world import make_user
 from kaohe.units import services as unit_services
 
 pytestmark = pytest.mark.django_db
@@ -414,3 +416,52 @@ def test_the_reminder_command_sends_as_the_office(gw):  # type: ignore[no-untype
     assert out.getvalue() == "1 reminder(s) sent for 2025.\n"
     with pytest.raises(PermissionDenied):
         call_command("send_goal_reminders", "--as", "d1_reporter", stdout=out)
+
+
+def test_no_one_judges_their_own_unit(gw):  # type: ignore[no-untyped-def]
+    """The bureau's own reviewer, a leader and a committee member who work in the bureau are
+    refused on its goals with the reason; the others decide them."""
+    u = gw.users
+    fill_portfolio(gw.goal_set, u["tjj_head"])
+    services.submit_goal_set(gw.goal_set, acting_user=u["tjj_head"])
+    gs = GoalSet.objects.get(pk=gw.goal_set.pk)
+    services.approve_goal_set(gs, acting_user=u["office"])
+    gs.refresh_from_db()
+    assert gs.level == "comprehensive"
+    assert selectors.inbox(u["tjj_reviewer"], "comprehensive") == []
+    own = "No one judges their own unit: you belong to Statistics Bureau"
+    for step in (services.approve_goal_set, services.return_goal_set_for_revision):
+        with pytest.raises(PermissionDenied, match=own):
+            step(gs, acting_user=u["tjj_reviewer"], comment="本单位")
+    gs.refresh_from_db()
+    assert (gs.state, gs.level) == ("in_review", "comprehensive")
+    services.approve_goal_set(gs, acting_user=u["reviewer"])
+    # a leader in charge of the bureau who is also on its staff (a person record of it)
+    unit_services.create_person(
+        acting_user=gw.admin,
+        unit=gw.dept,
+        code="TJJ-LEADER",
+        name="王局长",
+        gender="M",
+        user=u["leader"],
+    )
+    gs.refresh_from_db()
+    with pytest.raises(PermissionDenied, match=own):
+        services.approve_goal_set(gs, acting_user=u["leader"])
+    other_leader = make_user("other_leader")
+    unit_services.add_grant(acting_user=gw.admin, user=other_leader, role=Role.LEADER, unit=gw.dept)
+    services.approve_goal_set(gs, acting_user=other_leader)
+    # a committee member on the bureau's staff: the batch is refused whole
+    unit_services.create_person(
+        acting_user=gw.admin,
+        unit=gw.dept,
+        code="TJJ-MEMBER",
+        name="李委员",
+        gender="F",
+        user=u["committee"],
+    )
+    gs.refresh_from_db()
+    with pytest.raises(PermissionDenied, match=own):
+        services.approve_goal_sets_in_batch([gs], acting_user=u["committee"])
+    gs.refresh_from_db()
+    assert (gs.state, gs.level) == ("in_review", "committee")

@@ -9,12 +9,15 @@ from django.test import Client
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Notification
+from kaohe.core.roles import Role
 from kaohe.flows.ingest import ingest
 from kaohe.monitoring import services
 from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow
 from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.world import make_user
+from kaohe.units.services import add_grant, create_person
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +178,36 @@ def test_rules_are_validated(world):  # type: ignore[no-untyped-def]
     )
     assert response.status_code == 200
     assert "percent" in response.content.decode()
+
+
+def test_no_one_decides_a_warning_on_their_own_unit(world, rules):  # type: ignore[no-untyped-def]
+    """A leader in charge of East District who is on its staff may not close its warning."""
+    inflated(world)
+    reporter = world.users["d1_reporter"]
+    warning = services.explain_warning(
+        services.acknowledge_warning(Warning.objects.get(), acting_user=reporter),
+        acting_user=reporter,
+        explanation="一次性土地出让税款",
+    )
+    leader = make_user("d1_leader")
+    add_grant(acting_user=world.admin, user=leader, role=Role.LEADER, unit=world.d1)
+    create_person(
+        acting_user=world.admin,
+        unit=world.d1,
+        code="D01-LEADER",
+        name="张区长",
+        gender="M",
+        user=leader,
+    )
+    with pytest.raises(PermissionDenied, match="you belong to East District"):
+        services.decide_warning(warning, acting_user=leader, accept=True, decision="同意")
+    warning.refresh_from_db()
+    assert warning.state == "explained"
+    client = Client()
+    client.force_login(leader)
+    page = client.get(f"/monitoring/warnings/{warning.pk}/").content.decode()
+    assert "/decide/" not in page  # no decision form for them
+    decided = services.decide_warning(
+        warning, acting_user=world.users["office"], accept=True, decision="同意"
+    )
+    assert decided.state == "closed"

@@ -112,6 +112,29 @@ def responsible_unit_ids(user: Any, action: str) -> frozenset[int]:
     )
 
 
+def own_unit_ids(user: Any) -> frozenset[int]:
+    """The units `user` belongs to, which they may never judge: the unit of each grant in which
+    they act for a unit (reporter, unit head, a department's reviewer) and the unit of the
+    person record linked to their login. A leader's grant names the units in their charge, not
+    their own, so it is not counted."""
+    if not _active(user):
+        return frozenset()
+    ids = {
+        grant.unit_id
+        for grant in _grants(user)
+        if grant.unit_id is not None and grant.role in RESPONSIBLE_DEPARTMENT_ROLES
+    }
+    person = getattr(user, "person", None)  # the units app's Person, through its relation
+    if person is not None and person.unit_id is not None:
+        ids.add(person.unit_id)
+    return frozenset(ids)
+
+
+def judges_own_unit(user: Any, unit: Any) -> bool:
+    """Would `user` be deciding on a unit they belong to?"""
+    return unit is not None and unit.pk in own_unit_ids(user)
+
+
 def roles_of(user: Any) -> frozenset[str]:
     """Every role the user holds anywhere (for navigation and role-level checks)."""
     if not _active(user):

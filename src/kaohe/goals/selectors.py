@@ -42,8 +42,11 @@ def can_act_at(user: Any, level: str, unit: Any) -> bool:
 
     office: a city-wide `administer` grant; comprehensive departments: anyone holding the
     reviewer role (they review every department's goals in their field); leader in charge: a
-    leader grant covering the unit; committee: a city-wide `approve` grant."""
+    leader grant covering the unit; committee: a city-wide `approve` grant. Never on a unit
+    the user belongs to (`access.own_unit_ids`)."""
     if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    if access.judges_own_unit(user, unit):
         return False
     if user.is_superuser:
         return True

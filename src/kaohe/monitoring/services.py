@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -437,6 +437,8 @@ def rectify_warning(warning: Warning, *, acting_user: Any, report: str) -> Warni
 
 
 def _may_decide(user: Any, warning: Warning) -> bool:
+    if access.judges_own_unit(user, warning.unit):
+        return False
     return access.has_citywide(user, Action.ADMINISTER) or warning.unit.pk in access.unit_scope(
         user, Action.REVIEW
     )
@@ -446,9 +448,15 @@ def _may_decide(user: Any, warning: Warning) -> bool:
 def decide_warning(warning: Warning, *, acting_user: Any, accept: bool, decision: str) -> Warning:
     """The office (or a reviewer over the unit) accepts the answer and closes the warning, or
     refuses it and sends it back to the unit, with its reasons."""
+    if access.judges_own_unit(acting_user, warning.unit):
+        raise PermissionDenied(
+            _(
+                "No one judges their own unit: you belong to %(unit)s, "
+                "so its warnings are decided by others."
+            )
+            % {"unit": warning.unit}
+        )
     if not _may_decide(acting_user, warning):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("Deciding on a warning is for the office and its reviewers."))
     if not decision.strip():
         raise ValidationError({"decision": _("Give the reasons for the decision.")})

@@ -93,6 +93,14 @@ def _lock_for_review(goal_set: GoalSet, acting_user: Any) -> GoalSet:
             _("The goals of %(unit)s are not waiting for review (now: %(state)s).")
             % {"unit": locked.unit, "state": locked.status_label}
         )
+    if access.judges_own_unit(acting_user, locked.unit):
+        raise PermissionDenied(
+            _(
+                "No one judges their own unit: you belong to %(unit)s, "
+                "so its goals are decided by others."
+            )
+            % {"unit": locked.unit}
+        )
     if not selectors.can_act_at(acting_user, locked.level, locked.unit):
         raise PermissionDenied(
             _("You cannot decide at the level “%(level)s” on the goals of %(unit)s.")
