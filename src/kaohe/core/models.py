@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.events import EventType, event_type_choices
@@ -33,7 +34,6 @@ class BilingualNameMixin:
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "").startswith("en") and self.name_en:
             return str(self.name_en)

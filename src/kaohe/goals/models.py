@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.access import roles_of
@@ -208,7 +209,6 @@ class Goal(TimeStampedModel):
 
     @property
     def title(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "").startswith("en") and self.title_en:
             return self.title_en
@@ -424,6 +424,5 @@ class TargetSuggestion(TimeStampedModel):
 
     @property
     def reason(self) -> str:
-        from django.utils.translation import get_language
 
         return self.reason_en if (get_language() or "").startswith("en") else self.reason_zh

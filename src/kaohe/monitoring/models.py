@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.models import BilingualNameMixin, TimeStampedModel
@@ -135,7 +136,6 @@ class Warning(TimeStampedModel):
 
     @property
     def message(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "").startswith("en") and self.message_en:
             return self.message_en

@@ -9,6 +9,7 @@ seeing its new value."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -118,6 +119,5 @@ def recompute_derived(
 
 
 def _decimal(value: float) -> Any:
-    from decimal import Decimal
 
     return Decimal(round(float(value) * _SIX_PLACES)) / _SIX_PLACES

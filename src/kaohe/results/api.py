@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -165,8 +166,6 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
         run = self.get_object()
         result = UnitResult.objects.restrict(request.user).filter(run=run, unit__code=code).first()
         if result is None:
-            from rest_framework.exceptions import NotFound
-
             raise NotFound
         return Response({**UnitResultSerializer(result).data, "explanation": result.explanation})
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -153,7 +154,6 @@ class Post(TimeStampedModel):
 
     @property
     def title(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "").startswith("en") and self.title_en:
             return self.title_en
