@@ -11,8 +11,8 @@ from kaohe.core.roles import Role
 from kaohe.goals import services
 from kaohe.goals.models import GoalSet
 from kaohe.testing.world import World, make_user
-from kaohe.units.models import Unit
 from kaohe.units import services as unit_services
+from kaohe.units.models import Unit
 
 
 @dataclass
