@@ -1,15 +1,22 @@
-"""Admin: grants are managed here, through the grant services; every other model is read-only
-here (`ReadOnlyAdmin`), because every write goes through a service with its audit record."""
+"""Admin: grants and logins are managed here, through their services; every other model is
+read-only here (`ReadOnlyAdmin`), because every write goes through a service with its audit
+record."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
+from kaohe.core import accounts, audit
 from kaohe.core.models import AuditEvent, Grant, ObjectChange
 from kaohe.units import services as unit_services
 
@@ -73,3 +80,69 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["event_type"]
     search_fields = ["object_repr", "request_id", "acting_user__username"]
     inlines = [ObjectChangeInline]
+
+
+class AuditedPasswordForm(AdminPasswordChangeForm):
+    """The admin's "change password" form; the change is the audited service."""
+
+    def save(self, commit: bool = True) -> Any:
+        password = (
+            self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        )
+        accounts.set_password(
+            self.user, acting_user=accounts.acting_administrator.get(), new_password=password
+        )
+        return self.user
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Logins: created and changed through the account services, each write audited. A login
+    is never deleted (its audit trail points at it): turn "active" off instead."""
+
+    change_password_form = AuditedPasswordForm
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+    actions = None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = (
+            audit.snapshot(User.objects.get(pk=obj.pk), accounts.USER_FIELDS) if change else None
+        )
+        accounts.save_user(
+            obj,
+            acting_user=request.user,
+            created=not change,
+            before=before,
+            groups=form.cleaned_data.get("groups"),
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Groups were saved by the service with the login; there are no inlines."""
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        token = accounts.acting_administrator.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            accounts.acting_administrator.reset(token)
+
+
+@admin.register(Group)
+class ReadOnlyGroupAdmin(ReadOnlyAdmin, GroupAdmin):
+    """Groups are read here; who belongs to one is set on the login (audited)."""

@@ -15,6 +15,8 @@ class EventType(IntEnum):
     USER_LOGIN_FAILED = 102
     USER_CREATED = 103
     USER_PASSWORD_CHANGED = 104
+    USER_UPDATED = 105
+    USER_PASSWORD_SET = 106
     GRANT_ADDED = 111
     GRANT_REVOKED = 112
     # units (2xx)
@@ -93,6 +95,8 @@ _LABELS = {
     EventType.USER_LOGIN_FAILED: _("login failed"),
     EventType.USER_CREATED: _("user created"),
     EventType.USER_PASSWORD_CHANGED: _("password changed"),
+    EventType.USER_UPDATED: _("user updated"),
+    EventType.USER_PASSWORD_SET: _("password set by the administrator"),
     EventType.GRANT_ADDED: _("grant added"),
     EventType.GRANT_REVOKED: _("grant revoked"),
     EventType.CATEGORY_CREATED: _("category created"),
