@@ -120,3 +120,19 @@ def test_another_units_proposals_are_not_a_choice(world, proposals):  # type: ig
     assert refused.status_code == 400 and list(refused.json()) == ["unit"]
     refused = reporter.get("/api/v1/admission-requests/?status=maybe")
     assert refused.status_code == 400 and list(refused.json()) == ["status"]
+
+
+def test_a_proposal_is_read_only_by_its_unit_and_city_wide_readers(world, proposals):  # type: ignore[no-untyped-def]
+    """Under review (or rejected), an indicator is not yet the city's: East District's proposal
+    is hidden from West District, on the page and the API, until the office admits it."""
+    d1, d2 = client_for(world.users["d1_reporter"]), client_for(world.users["d2_reporter"])
+    office, auditor = client_for(world.users["office"]), client_for(world.users["auditor"])
+    for url in ("/api/v1/indicators/innov_d01/", "/indicators/innov_d01/"):
+        assert d1.get(url).status_code == 200, url
+        assert d2.get(url).status_code == 404, url
+        assert office.get(url).status_code == 200 and auditor.get(url).status_code == 200
+    listed = {i["code"] for i in d2.get("/api/v1/indicators/?limit=1000").json()["results"]}
+    assert "innov_d01" not in listed and "innov_d02" in listed  # its own, rejected
+    assert "innov_d01" not in d2.get("/indicators/").content.decode()
+    services.approve_admission(proposals["D01"], acting_user=world.admin, reason="重点")
+    assert d2.get("/api/v1/indicators/innov_d01/").status_code == 200  # now in the catalogue

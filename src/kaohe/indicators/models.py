@@ -67,12 +67,20 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         )
 
     def visible_to(self, user: Any) -> IndicatorQuerySet:
-        """Sensitive indicators only for the office, auditors and their responsible department."""
+        """Sensitive indicators only for the office, auditors and their responsible department;
+        an indicator not (yet) in the catalogue — proposed, or rejected — only for city-wide
+        readers and the people of the unit that proposed it."""
         if access.has_citywide(user, "view"):
             return self
         responsible = access.responsible_unit_ids(user, "view")
+        scope = access.unit_scope(user, "view")
+        proposed_here = AdmissionRequest.objects.filter(
+            proposed_by_unit__in=sorted(scope.unit_ids)
+        ).values("indicator_id")
+        catalogued = [Indicator.Status.ACTIVE, Indicator.Status.RETIRED]
         return self.filter(
-            models.Q(sensitive=False) | models.Q(responsible_department__in=sorted(responsible))
+            models.Q(status__in=catalogued) | models.Q(pk__in=proposed_here),
+            models.Q(sensitive=False) | models.Q(responsible_department__in=sorted(responsible)),
         )
 
 
