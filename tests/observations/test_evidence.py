@@ -173,3 +173,19 @@ def test_the_api_takes_evidence_beside_json_rows_and_lists_it(world):  # type: i
         "sha256": evidence.sha256,
         "url": f"/observations/evidence/{evidence.pk}/",
     }
+
+
+def test_evidence_of_a_batch_that_changed_nothing_is_read_by_the_office_and_auditors(world):  # type: ignore[no-untyped-def]
+    send(world, [])
+    result = send(world, [EvidenceFile("复核说明.pdf", PDF)])  # the same value again
+    assert (result.batch.unchanged, result.batch.created, result.batch.corrected) == (1, 0, 0)
+    url = f"/observations/evidence/{Evidence.objects.get().pk}/"
+    for username, status in (
+        ("office", 200),
+        ("auditor", 200),
+        ("d1_reporter", 200),  # who sent it
+        ("d2_reporter", 404),
+    ):
+        client = Client()
+        client.force_login(world.users[username])
+        assert client.get(url).status_code == status, username

@@ -105,11 +105,14 @@ def batch_rows(user: Any, batch: Any, *, limit: int = 500) -> list[dict[str, Any
 
 
 def visible_evidence(user: Any, pk: int) -> Evidence | None:
-    """An evidence file, if `user` sent its batch or may see one of the values it supports."""
+    """An evidence file, for city-wide readers (the office, the auditors), for who sent its
+    batch, and for who may see one of the values it supports. A batch that changed no value
+    has no version to see: its evidence is read by the first two."""
     evidence = Evidence.objects.select_related("batch").filter(pk=pk).first()
     if evidence is None:
         return None
-    if evidence.batch.sender_id == user.pk:
+    batch = evidence.batch
+    if access.has_citywide(user, Action.VIEW) or batch.sender_id == user.pk:
         return evidence
     if ObservationVersion.objects.restrict(user).filter(batch=evidence.batch).exists():
         return evidence
