@@ -20,7 +20,11 @@ from kaohe.core.errors import BatchRejected, RowError
 from kaohe.indicators import values
 from kaohe.observations.excel import (
     DATA_SHEET,
+    FIRST_DATA_ROW,
     INSTRUCTIONS_SHEET,
+    MAX_BYTES,
+    MAX_COMPRESSION_RATIO,
+    MAX_UNPACKED_BYTES,
     IndicatorSpec,
     ParsedUpload,
     UploadRow,
@@ -250,6 +254,61 @@ def test_workbook_that_unpacks_too_large_is_refused_before_reading() -> None:
     assert rejected(data, max_unpacked_bytes=10_000) == [
         RowError(0, "file", "the workbook unpacks to more than 10,000 bytes", f"{unpacked:,} bytes")
     ]
+
+
+def _bomb(rows: int) -> bytes:
+    """A workbook whose data sheet is `rows` identical rows (cells without their optional
+    `r` references, as the spec allows), so that it compresses hundreds of times, as the zip
+    bombs sent to the upload door did."""
+    wb = openpyxl.Workbook()
+    wb.active.title = DATA_SHEET
+    plain = io.BytesIO()
+    wb.save(plain)
+    row = "<row>" + '<c t="inlineStr"><is><t>1</t></is></c>' * 40 + "</row>"
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{row * rows}</sheetData></worksheet>"
+    ).encode()
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for info in source.infolist():
+            data = sheet if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            bomb.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_a_compressed_bomb_is_refused_before_it_is_read() -> None:
+    data = _bomb(5000)  # 200,000 cells: 7 MB of XML in a file of a few KB
+    assert len(data) < MAX_BYTES
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet = zf.getinfo("xl/worksheets/sheet1.xml")
+    assert sheet.file_size > 100 * sheet.compress_size
+    (error,) = rejected(data)
+    assert (error.row, error.field) == (0, "file")
+    assert error.rule.startswith("a part of the workbook inflates more than 100 times")
+    assert error.value == (
+        f"xl/worksheets/sheet1.xml: {sheet.compress_size:,} → {sheet.file_size:,} bytes"
+    )
+
+
+def test_the_unpacked_cap_stays_above_the_largest_real_template() -> None:
+    """5,000 units × 60 indicators of real-looking values unpack to less than the cap."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 5000):
+        ws.cell(r, 1, f"U{r:05d}")
+        for c in range(3, 63):
+            ws.cell(r, c, 1234.567 + r * 0.37 + c)
+    out = io.BytesIO()
+    wb.save(out)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as zf:
+        infos = zf.infolist()
+    assert 8_000_000 < sum(i.file_size for i in infos) < MAX_UNPACKED_BYTES
+    assert max(i.file_size / max(i.compress_size, 1) for i in infos) < MAX_COMPRESSION_RATIO
 
 
 def test_wrong_sheet_name() -> None:

@@ -59,8 +59,14 @@ FIRST_VALUE_COLUMN = 3  # column C; A = unit code, B = unit name
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_ERRORS = 200
-# a 5 MiB .xlsx can inflate to gigabytes of XML (a "zip bomb"): cap the unpacked size
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# A 5 MiB .xlsx can inflate to gigabytes of XML (a "zip bomb"), and openpyxl holds about ten
+# times the sheet's XML in memory. The largest real template (5,000 units × 60 indicators)
+# unpacks to 12 MB at a compression ratio of 10 and peaks at 113 MB while read (measured, see
+# docs/performance.md), so: at most 16 MiB unpacked, and no part that inflates more than 100
+# times (once it is past 1 MiB): a zip bomb inflates hundreds of times.
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_ABOVE = 1024 * 1024
 
 LABEL_TYPES = frozenset({"grade", "label"})
 WHOLE_TYPES = frozenset({"count", "integer"})
@@ -424,6 +430,12 @@ def _open_workbook(data: bytes, max_bytes: int, max_unpacked: int) -> Any:
             names = {i.filename for i in infos}
             unpacked = sum(i.file_size for i in infos)
             encrypted = any(i.flag_bits & 0x1 for i in infos)
+            inflated = [
+                i
+                for i in infos
+                if i.file_size > RATIO_CHECKED_ABOVE
+                and i.file_size > MAX_COMPRESSION_RATIO * max(i.compress_size, 1)
+            ]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _reject("file", f"a damaged .xlsx package ({exc})") from None
     if encrypted:
@@ -435,6 +447,14 @@ def _open_workbook(data: bytes, max_bytes: int, max_unpacked: int) -> Any:
             "file",
             f"the workbook unpacks to more than {max_unpacked:,} bytes",
             f"{unpacked:,} bytes",
+        )
+    if inflated:
+        part = inflated[0]
+        raise _reject(
+            "file",
+            f"a part of the workbook inflates more than {MAX_COMPRESSION_RATIO} times "
+            "(a compressed bomb, not a filled-in template)",
+            f"{part.filename}: {part.compress_size:,} → {part.file_size:,} bytes",
         )
     try:
         with warnings.catch_warnings():
