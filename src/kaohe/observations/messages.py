@@ -124,6 +124,10 @@ PARSER_RULES = (
     gettext_noop("an encrypted zip archive, not an .xlsx workbook"),
     gettext_noop("a zip archive but not an Excel .xlsx workbook"),
     gettext_noop("the workbook unpacks to more than %(limit)s bytes"),
+    gettext_noop(
+        "a part of the workbook inflates more than %(limit)s times "
+        "(a compressed bomb, not a filled-in template)"
+    ),
     gettext_noop("not a readable .xlsx workbook (%(detail)s)"),
     gettext_noop("the workbook has no sheet named '%(sheet)s' (sheets: %(sheets)s)"),
     gettext_noop("too many unit rows in '%(sheet)s' (the limit is %(limit)s)"),
