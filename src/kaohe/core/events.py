@@ -37,6 +37,7 @@ class EventType(IntEnum):
     # cycles and schemes (4xx)
     CYCLE_CREATED = 401
     CYCLE_ADVANCED = 402
+    CYCLE_REOPENED = 405
     TIME_NODE_CREATED = 403
     TIME_NODE_LOCKED = 404
     SCHEME_CREATED = 411
@@ -114,6 +115,7 @@ _LABELS = {
     EventType.INDICATOR_CREATED: _("indicator created"),
     EventType.CYCLE_CREATED: _("cycle created"),
     EventType.CYCLE_ADVANCED: _("cycle moved to its next stage"),
+    EventType.CYCLE_REOPENED: _("cycle reopened"),
     EventType.TIME_NODE_CREATED: _("time node created"),
     EventType.TIME_NODE_LOCKED: _("time node locked"),
     EventType.SCHEME_CREATED: _("scheme created"),

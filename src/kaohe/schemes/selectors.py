@@ -47,14 +47,17 @@ def neighbour_nodes(nodes: Sequence[TimeNode]) -> dict[int, Neighbours]:
             | Q(cycle__year__in={n.cycle.year - 1 for n in nodes}, code__in={n.code for n in nodes})
         )
         .order_by("order", "pk")
-        .values_list("pk", "cycle_id", "cycle__year", "code", "order")
+        .values_list("pk", "cycle_id", "cycle__year", "code", "order", "kind")
     )
     out = {}
     for node in nodes:
         previous = last_year = year_end = None
-        for pk, cycle_id, year, code, order in rows:
+        monthly = node.kind == TimeNode.Kind.MONTH
+        for pk, cycle_id, year, code, order, kind in rows:
             if cycle_id == node.cycle_id:
-                if order < node.order:
+                # the previous period of the same series: a month's is the month before, a
+                # cumulative figure's the cumulative one before (Q1 → H1 → Q3 → Y)
+                if order < node.order and (kind == TimeNode.Kind.MONTH) == monthly:
                     previous = pk  # ordered by order: the last one before the node wins
                 if code == "Y" and year_end is None:
                     year_end = pk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from kaohe.core.roles import Action
 from kaohe.engine.errors import SchemeError
 from kaohe.engine.scheme import Scheme as EngineScheme
 from kaohe.engine.scheme import diff_schemes, dump_scheme, load_scheme
-from kaohe.indicators.models import Indicator
+from kaohe.indicators.models import Frequency, Indicator
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
 from kaohe.units.models import Category
 
@@ -37,9 +38,51 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
 
 
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+# cumulative nodes come after the month that ends with them (M03 before Q1)
+_KIND_ORDER: dict[str, int] = {TimeNode.Kind.MONTH: 0}
+
+
+def _node(cycle: Cycle, code: str, kind: str, zh: str, en: str, month: int) -> TimeNode:
+    year = cycle.year
+    end = _month_end(year, month)
+    if month == 12:
+        due = dt.date(year + 1, 1, 31)
+    elif kind == TimeNode.Kind.MONTH:
+        due = end + dt.timedelta(days=15)
+    else:
+        due = end + dt.timedelta(days=20)
+    return TimeNode(
+        cycle=cycle,
+        code=code,
+        period=f"{year}{code}",
+        kind=kind,
+        name_zh=f"{year}年{zh}",
+        name_en=f"{year} {en}",
+        period_start=dt.date(year, month, 1)
+        if kind == TimeNode.Kind.MONTH
+        else dt.date(year, 1, 1),
+        period_end=end,
+        due_date=due,
+        order=0,
+    )
+
+
 @transaction.atomic
-def create_cycle(*, acting_user: Any, year: int, name_zh: str = "", name_en: str = "") -> Cycle:
-    """Open an annual cycle with its four cumulative reporting nodes (Q1, H1, Q1–Q3, year)."""
+def create_cycle(
+    *,
+    acting_user: Any,
+    year: int,
+    name_zh: str = "",
+    name_en: str = "",
+    monthly: bool | None = None,
+) -> Cycle:
+    """Open an annual cycle with its four cumulative reporting nodes (Q1, H1, Q1–Q3, year) and,
+    when `monthly` (by default: when the catalogue has an active monthly indicator), the twelve
+    months M01–M11 besides (December is the full year)."""
     access.check_citywide(acting_user, Action.ADMINISTER)
     cycle = Cycle(
         year=year,
@@ -48,24 +91,26 @@ def create_cycle(*, acting_user: Any, year: int, name_zh: str = "", name_en: str
     )
     cycle.full_clean()
     cycle.save()
-    nodes = []
-    for order, (code, kind, zh, en, month) in enumerate(QUARTERLY_NODES, start=1):
-        end = _month_end(year, month)
-        due = end + dt.timedelta(days=20) if month < 12 else dt.date(year + 1, 1, 31)
-        nodes.append(
-            TimeNode(
-                cycle=cycle,
-                code=code,
-                period=f"{year}{code}",
-                kind=kind,
-                name_zh=f"{year}年{zh}",
-                name_en=f"{year} {en}",
-                period_start=dt.date(year, 1, 1),
-                period_end=end,
-                due_date=due,
-                order=order,
+    if monthly is None:
+        monthly = Indicator.objects.active().filter(frequency=Frequency.MONTHLY).exists()
+    nodes = [
+        _node(cycle, code, kind, zh, en, month) for code, kind, zh, en, month in QUARTERLY_NODES
+    ]
+    if monthly:
+        nodes += [
+            _node(
+                cycle,
+                f"M{m:02d}",
+                TimeNode.Kind.MONTH,
+                f"{m}月",
+                MONTHS_EN[m - 1],
+                m,
             )
-        )
+            for m in range(1, 12)
+        ]
+    nodes.sort(key=lambda n: (n.period_end, _KIND_ORDER.get(n.kind, 1)))
+    for order, node in enumerate(nodes, start=1):
+        node.order = order
     TimeNode.objects.bulk_create(nodes)
     audit.record(
         EventType.CYCLE_CREATED,
@@ -78,8 +123,12 @@ def create_cycle(*, acting_user: Any, year: int, name_zh: str = "", name_en: str
 
 
 @transaction.atomic
-def advance_cycle(cycle: Cycle, *, acting_user: Any, reason: str = "") -> Cycle:
-    """Move the cycle to its next stage; stages are never skipped or reversed."""
+def advance_cycle(
+    cycle: Cycle, *, acting_user: Any, reason: str = "", overridden: Sequence[str] = ()
+) -> Cycle:
+    """Move the cycle to its next stage; stages are never skipped (a closed cycle goes back
+    only by `reopen_cycle`). What the stage needs is checked by `kaohe.flows.cycles`, which
+    passes what the office chose to go on without as `overridden`."""
     access.check_citywide(acting_user, Action.ADMINISTER)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     target = cycle.next_state
@@ -93,7 +142,48 @@ def advance_cycle(cycle: Cycle, *, acting_user: Any, reason: str = "") -> Cycle:
         acting_user=acting_user,
         obj=cycle,
         reason=reason,
-        extra={"from": before["state"], "to": target},
+        extra={"from": before["state"], "to": target}
+        | ({"overridden": list(overridden)} if overridden else {}),
+        changes=[audit.updated(cycle, before)],
+    )
+    return cycle
+
+
+def ensure_open(cycle: Cycle) -> None:
+    """Refuse any change to what a closed cycle holds (its goals, warnings, runs; values are
+    refused row by row by the ingestion pipeline)."""
+    # read the stored stage: an object loaded earlier may hold a stage that has since moved
+    if Cycle.objects.filter(pk=cycle.pk, state=Cycle.State.CLOSED).exists():
+        raise ValidationError(
+            _(
+                "%(cycle)s is closed: nothing of it changes until the office reopens it "
+                "with a reason."
+            )
+            % {"cycle": cycle}
+        )
+
+
+@transaction.atomic
+def reopen_cycle(cycle: Cycle, *, acting_user: Any, reason: str) -> Cycle:
+    """Open a closed cycle again for a correction (back to "results published"), with the
+    reason; closing it again goes through the stage checks."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.state != Cycle.State.CLOSED:
+        raise ValidationError(
+            _("Only a closed cycle is reopened; %(cycle)s is at the stage: %(state)s.")
+            % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the closed cycle is reopened.")})
+    before = audit.snapshot(cycle, ["state"])
+    cycle.state = Cycle.State.PUBLISHED
+    cycle.save(update_fields=["state", "updated_at"])
+    audit.record(
+        EventType.CYCLE_REOPENED,
+        acting_user=acting_user,
+        obj=cycle,
+        reason=reason,
         changes=[audit.updated(cycle, before)],
     )
     return cycle
@@ -187,6 +277,44 @@ def create_scheme(
         changes=[audit.created(scheme), audit.created(version)],
     )
     return version
+
+
+def _for_year(text: str, old: int, new: int) -> str:
+    return text.replace(str(old), str(new))
+
+
+@transaction.atomic
+def copy_scheme(
+    source: SchemeVersion, *, acting_user: Any, cycle: Cycle, code: str = ""
+) -> SchemeVersion:
+    """Start a cycle's scheme from a copy of another cycle's version (usually last year's
+    published one): same category and document, the year in its code and names moved on. The
+    copy is a draft, to be revised and published."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    old_year, new_year = source.scheme.cycle.year, cycle.year
+    if old_year == new_year:
+        raise ValidationError({"cycle": _("Copy a scheme into another cycle than its own.")})
+    scheme = source.scheme
+    code = code.strip() or (
+        _for_year(scheme.code, old_year, new_year)
+        if str(old_year) in scheme.code
+        else f"{scheme.code}-{new_year}"
+    )
+    if Scheme.objects.filter(code=code).exists():
+        raise ValidationError(
+            {"code": _("A scheme with the code %(code)s exists.") % {"code": code}}
+        )
+    return create_scheme(
+        acting_user=acting_user,
+        cycle=cycle,
+        category=scheme.category,
+        code=code,
+        name_zh=_for_year(scheme.name_zh, old_year, new_year),
+        name_en=_for_year(scheme.name_en, old_year, new_year),
+        yaml_text=source.yaml_text,
+        change_note=_("Copied from %(scheme)s, version %(number)s.")
+        % {"scheme": scheme.code, "number": source.number},
+    )
 
 
 @transaction.atomic
