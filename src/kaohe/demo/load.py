@@ -20,6 +20,7 @@ from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.indicators import DASHBOARD
 from kaohe.demo.logins import DEMO_PASSWORD, DemoLogin, create_user
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
+from kaohe.flows import cycles as cycle_flow
 from kaohe.flows.ingest import ingest
 from kaohe.indicators import services as indicator_services
 from kaohe.indicators.models import Indicator, ReportedBy
@@ -202,6 +203,11 @@ def _scheme_inputs(admin: Any, text: str, office: Unit) -> None:
         )
 
 
+# Past years are loaded as history: their stages are set before their data and runs exist, so
+# each stage change is an override, recorded with this reason in the audit trail.
+HISTORY_REASON = "演示数据：往年历史导入"
+
+
 def _cycles_and_schemes(admin: Any, units: dict[str, Unit]) -> None:
     office = Unit.objects.get(code="OFFICE")
     categories = {c.code: c for c in Category.objects.all()}
@@ -211,7 +217,9 @@ def _cycles_and_schemes(admin: Any, units: dict[str, Unit]) -> None:
         # and scored (`_close_past_years`): a closed cycle takes no more values
         target = Cycle.State.IN_PROGRESS if year == CURRENT_YEAR else Cycle.State.PUBLISHED
         while cycle.state != target:
-            cycle = scheme_services.advance_cycle(cycle, acting_user=admin, reason="demo history")
+            cycle = cycle_flow.advance_cycle(
+                cycle, acting_user=admin, reason=HISTORY_REASON, override=True
+            )
         if year < CURRENT_YEAR - 2:
             continue
         for path in sorted(SCHEME_DIR.glob("*.yaml")):
@@ -433,7 +441,7 @@ def demo_loaded() -> bool:
 
 def _close_past_years(admin: Any) -> None:
     for cycle in Cycle.objects.filter(year__lt=CURRENT_YEAR).order_by("year"):
-        scheme_services.advance_cycle(cycle, acting_user=admin, reason="demo history")
+        cycle_flow.advance_cycle(cycle, acting_user=admin, reason=HISTORY_REASON, override=True)
 
 
 def load_demo(seed: int = 2025) -> list[DemoLogin]:
