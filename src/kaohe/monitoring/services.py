@@ -25,6 +25,7 @@ from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.models import Observation
 from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.schemes.selectors import neighbour_nodes
+from kaohe.schemes.services import ensure_open
 from kaohe.units.models import Unit
 
 TARGET_SUFFIX = "_target"
@@ -365,7 +366,10 @@ def _transition(
     reason: str = "",
     **fields: Any,
 ) -> Warning:
-    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    warning = (
+        Warning.objects.select_for_update().select_related("time_node__cycle").get(pk=warning.pk)
+    )
+    ensure_open(warning.time_node.cycle)
     if warning.state not in allowed_from:
         raise ValidationError(
             _("The warning is %(state)s; this step is not possible now.")

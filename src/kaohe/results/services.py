@@ -25,6 +25,7 @@ from kaohe.engine.errors import DataError
 from kaohe.results.inputs import Snapshot, build_snapshot
 from kaohe.results.models import RunInput, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
+from kaohe.schemes.services import ensure_open
 from kaohe.units.models import Category, Unit
 
 
@@ -90,6 +91,7 @@ class ComputedRun:
 def check_scoring_run(version: SchemeVersion, *, acting_user: Any, node_code: str) -> None:
     """Refuse a run the office may not ask for (before it is queued, and again when it runs)."""
     access.check_citywide(acting_user, Action.ADMINISTER)
+    ensure_open(version.scheme.cycle)
     if version.status != SchemeVersion.Status.PUBLISHED:
         raise ValidationError(_("Only a published scheme version can be scored."))
     if not version.scheme.cycle.time_nodes.filter(code=node_code).exists():
@@ -304,7 +306,8 @@ def publish_scoring_run(run: ScoringRun, *, acting_user: Any, reason: str = "") 
     """Publish a run: it is frozen for good. A run replacing a published one is a correction
     and needs a reason; the old one is kept, marked superseded."""
     access.check_citywide(acting_user, Action.ADMINISTER)
-    run = ScoringRun.objects.select_for_update().get(pk=run.pk)
+    run = ScoringRun.objects.select_for_update().select_related("cycle").get(pk=run.pk)
+    ensure_open(run.cycle)
     if run.status != ScoringRun.Status.DRAFT:
         raise ValidationError(_("Only a draft run can be published."))
     published = list(

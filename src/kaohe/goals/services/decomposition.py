@@ -18,6 +18,7 @@ from kaohe.core.roles import Action
 from kaohe.goals.models import Goal, GoalSet, GoalShare
 from kaohe.goals.services.drafting import parse_decimal
 from kaohe.goals.services.rules import format_decimal
+from kaohe.schemes.services import ensure_open
 from kaohe.units.models import Post, Unit
 
 HUNDRED = Decimal("100")
@@ -35,9 +36,10 @@ class ShareRow:
 def decompose_goal(goal: Goal, *, acting_user: Any, shares: Sequence[ShareRow]) -> list[GoalShare]:
     """Split an approved goal over the unit's divisions and posts; the shares must add up to
     exactly 100%. Replaces any earlier decomposition."""
-    goal = Goal.objects.select_related("goal_set__unit").get(pk=goal.pk)
+    goal = Goal.objects.select_related("goal_set__unit", "goal_set__cycle").get(pk=goal.pk)
     unit = goal.goal_set.unit
     access.check_unit(acting_user, Action.CHANGE, unit)
+    ensure_open(goal.goal_set.cycle)
     if goal.goal_set.state != GoalSet.State.APPROVED:
         raise ValidationError(
             _("Goal “%(title)s” can be decomposed once its portfolio is approved.")

@@ -19,6 +19,7 @@ from kaohe.core.roles import Action
 from kaohe.goals.models import Goal, GoalMilestone, GoalSet, GoalTarget
 from kaohe.goals.services.rules import check_benchmark, format_decimal
 from kaohe.schemes.models import Cycle, TimeNode
+from kaohe.schemes.services import ensure_open
 from kaohe.units.models import Unit
 
 GOAL_FIELDS = (
@@ -42,6 +43,7 @@ GOAL_FIELDS = (
 def create_goal_set(unit: Unit, cycle: Cycle, *, acting_user: Any) -> GoalSet:
     """Open a unit's (empty) goal portfolio for a cycle."""
     access.check_unit(acting_user, Action.CHANGE, unit)
+    ensure_open(cycle)
     if not unit.is_assessed:
         raise ValidationError(_("Only assessed units propose goals."))
     if GoalSet.objects.filter(unit=unit, cycle=cycle).exists():
@@ -64,6 +66,7 @@ def lock_editable(goal_set: GoalSet, acting_user: Any) -> GoalSet:
     """Fetch and lock the goal set, check the user may change it and that it is editable."""
     access.check_unit(acting_user, Action.CHANGE, goal_set.unit)
     locked = GoalSet.objects.select_for_update().select_related("unit", "cycle").get(pk=goal_set.pk)
+    ensure_open(locked.cycle)
     if not locked.editable:
         raise ValidationError(
             _(

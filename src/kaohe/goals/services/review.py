@@ -30,6 +30,7 @@ from kaohe.goals.models import (
 from kaohe.goals.services.drafting import goal_snapshot, lock_editable, ordered_goals
 from kaohe.goals.services.rules import portfolio_problems
 from kaohe.schemes.models import Cycle
+from kaohe.schemes.services import ensure_open
 
 
 def _goal_set_link(goal_set: GoalSet) -> str:
@@ -88,6 +89,7 @@ def submit_goal_set(goal_set: GoalSet, *, acting_user: Any, note: str = "") -> G
 
 def _lock_for_review(goal_set: GoalSet, acting_user: Any) -> GoalSet:
     locked = GoalSet.objects.select_for_update().select_related("unit", "cycle").get(pk=goal_set.pk)
+    ensure_open(locked.cycle)
     if locked.state != GoalSet.State.IN_REVIEW:
         raise ValidationError(
             _("The goals of %(unit)s are not waiting for review (now: %(state)s).")

@@ -22,6 +22,7 @@ from kaohe.goals.services.drafting import parse_decimal
 from kaohe.indicators.models import Indicator
 from kaohe.observations.models import Observation
 from kaohe.schemes.models import Cycle
+from kaohe.schemes.services import ensure_open
 from kaohe.units.models import Unit
 
 SUGGESTION_YEARS = 5
@@ -165,7 +166,10 @@ def _decide_suggestion(
     event: EventType,
 ) -> TargetSuggestion:
     access.check_citywide(acting_user, Action.ADMINISTER)
-    suggestion = TargetSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    suggestion = (
+        TargetSuggestion.objects.select_for_update().select_related("cycle").get(pk=suggestion.pk)
+    )
+    ensure_open(suggestion.cycle)
     before = audit.snapshot(suggestion, ["state", "accepted_value", "adjustment_reason"])
     suggestion.state = state
     suggestion.accepted_value = value
