@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
@@ -63,7 +64,19 @@ def summary(exc: BaseException) -> str:
     return "\n".join(parts)[:1800]
 
 
-def test_every_operation_answers_within_its_schema():  # type: ignore[no-untyped-def]
+@pytest.fixture
+def connection_kept():  # type: ignore[no-untyped-def]
+    """Requests go straight to the WSGI application, which closes the database connection when
+    a request finishes; keep it open inside the test's transaction, as Django's test client
+    does."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_every_operation_answers_within_its_schema(connection_kept):  # type: ignore[no-untyped-def]
     build_scope_world()
     office = Token.objects.create(user=get_user_model().objects.get(username="office"))
     schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))

@@ -13,6 +13,7 @@ from django.test import Client
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
 from kaohe.indicators.models import AdmissionRequest, Indicator
+from kaohe.schemes.services import publish_scheme_version
 from kaohe.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +155,14 @@ def test_admission_review_through_the_pages(world):  # type: ignore[no-untyped-d
 
 def test_cycle_stage_through_the_page(world):  # type: ignore[no-untyped-def]
     office = signed_in(world.users["office"])
+    page = office.get("/schemes/cycles/").content.decode()
+    gap = "2025年度综合考核尚无已发布的考核方案"
+    assert gap in page  # the gap, shown before anyone tries
+    refused = office.post("/schemes/cycles/2025/advance/", {"reason": "启动目标制定"}, follow=True)
+    assert gap in refused.content.decode()
+    world.cycle.refresh_from_db()
+    assert world.cycle.state == "planning"
+    publish_scheme_version(world.version, acting_user=world.admin)
     office.post("/schemes/cycles/2025/advance/", {"reason": "启动目标制定"})
     world.cycle.refresh_from_db()
     assert world.cycle.state == "goal_setting"

@@ -228,6 +228,9 @@ PAGES: dict[str, list[Entry]] = {
     "schemes:list": listing("/schemes/"),
     "schemes:cycle_list": listing("/schemes/cycles/"),
     "schemes:cycle_advance": city_write("/schemes/cycles/2025/advance/", {"reason": "m"}),
+    "schemes:cycle_create": city_write("/schemes/cycles/new/", {"year": 2031, "monthly": "no"}),
+    "schemes:cycle_reopen": city_write("/schemes/cycles/2025/reopen/", {"reason": "m"}),
+    "schemes:copy": city_write("/schemes/copy/", {"source": 1, "cycle": 1}),
     "schemes:detail": listing(f"/schemes/{SCHEME}/"),
     "schemes:version": listing(f"/schemes/{SCHEME}/v1/"),
     "schemes:yaml": listing(f"/schemes/{SCHEME}/v1/yaml/"),
@@ -382,6 +385,7 @@ API: dict[str, list[Entry]] = {
     "POST /api/v1/cycles/{year}/advance/": city_write(
         f"{V1}/cycles/2025/advance/", {"reason": "m"}
     ),
+    "POST /api/v1/cycles/{year}/reopen/": city_write(f"{V1}/cycles/2025/reopen/", {"reason": "m"}),
     "GET /api/v1/goal-sets/": listing(f"{V1}/goal-sets/"),
     "POST /api/v1/goal-sets/": [
         BodyWrite(const(f"{V1}/goal-sets/"), lambda sw, s: {"unit": s.unit.code, "cycle": 2025})
@@ -463,6 +467,9 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/schemes/{code}/": listing(f"{V1}/schemes/{SCHEME}/"),
     "GET /api/v1/schemes/{code}/diff/{a}/{b}/": listing(f"{V1}/schemes/{SCHEME}/diff/1/1/"),
     "GET /api/v1/schemes/{code}/versions/": listing(f"{V1}/schemes/{SCHEME}/versions/"),
+    "POST /api/v1/schemes/{code}/copy/": city_write(
+        f"{V1}/schemes/{SCHEME}/copy/", {"cycle": 2025, "code": "matrix-copy"}
+    ),
     "POST /api/v1/schemes/{code}/versions/": city_write(
         f"{V1}/schemes/{SCHEME}/versions/", {"yaml_text": SCHEME_YAML, "change_note": "m"}
     ),

@@ -13,7 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaohe.core import access
 from kaohe.core.api import ReasonSerializer, ServiceCallMixin
+from kaohe.core.roles import Action
+from kaohe.flows import cycles as cycle_flow
 from kaohe.schemes import services
 from kaohe.schemes.filters import CycleFilterSet, SchemeFilterSet
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion, TimeNode
@@ -42,11 +45,46 @@ class TimeNodeSerializer(serializers.ModelSerializer):
 
 class CycleSerializer(serializers.ModelSerializer):
     time_nodes = TimeNodeSerializer(many=True, read_only=True)
+    monthly = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Monthly periods besides the cumulative ones; null: when the catalogue has "
+        "monthly indicators.",
+    )
+    next_stage_gaps = serializers.SerializerMethodField(
+        help_text="What the cycle lacks to move to its next stage (empty: nothing)."
+    )
 
     class Meta:
         model = Cycle
-        fields = ["id", "year", "name_zh", "name_en", "state", "time_nodes"]
+        fields = [
+            "id",
+            "year",
+            "name_zh",
+            "name_en",
+            "state",
+            "time_nodes",
+            "monthly",
+            "next_stage_gaps",
+        ]
         read_only_fields = ["id", "state", "time_nodes"]
+
+    def get_next_stage_gaps(self, cycle: Cycle) -> list[str]:
+        """For city-wide readers only: a gap may name units (their open warnings)."""
+        request = self.context.get("request")
+        if request is None or not access.has_citywide(request.user, Action.VIEW):
+            return []
+        return cycle_flow.stage_gaps(cycle) if cycle.next_state else []
+
+
+class AdvanceSerializer(ReasonSerializer):
+    override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Go on without what the stage needs (a reason is then required).",
+    )
 
 
 class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
@@ -63,18 +101,34 @@ class CycleViewSet(ServiceCallMixin, viewsets.ModelViewSet):
             services.create_cycle, acting_user=self.request.user, **serializer.validated_data
         )
 
+    @extend_schema(request=AdvanceSerializer, responses=CycleSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AdvanceSerializer)
+    def advance(self, request: Request, year: str | None = None) -> Response:
+        """The next stage, if the cycle has what it needs (400 lists what is missing)."""
+        payload = AdvanceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cycle = self.call_service(
+            cycle_flow.advance_cycle,
+            self.get_object(),
+            acting_user=request.user,
+            reason=payload.validated_data["reason"],
+            override=payload.validated_data["override"],
+        )
+        return Response(CycleSerializer(cycle, context=self.get_serializer_context()).data)
+
     @extend_schema(request=ReasonSerializer, responses=CycleSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
-    def advance(self, request: Request, year: str | None = None) -> Response:
+    def reopen(self, request: Request, year: str | None = None) -> Response:
+        """Open a closed cycle again for a correction (the reason is required)."""
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         cycle = self.call_service(
-            services.advance_cycle,
+            services.reopen_cycle,
             self.get_object(),
             acting_user=request.user,
             reason=payload.validated_data["reason"],
         )
-        return Response(CycleSerializer(cycle).data)
+        return Response(CycleSerializer(cycle, context=self.get_serializer_context()).data)
 
 
 class SchemeVersionSerializer(serializers.ModelSerializer):
@@ -134,6 +188,14 @@ class NewVersionSerializer(serializers.Serializer):
     change_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class CopySerializer(serializers.Serializer):
+    cycle = serializers.SlugRelatedField(slug_field="year", queryset=Cycle.objects.all())
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version copied (default: the latest)."
+    )
+    code = serializers.SlugField(required=False, allow_blank=True, default="")
+
+
 class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     """Schemes and their versions. `GET …/versions/N/yaml/` exports a version as YAML."""
 
@@ -179,6 +241,27 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
             acting_user=request.user,
             yaml_text=payload.validated_data.get("yaml_text"),
             change_note=payload.validated_data["change_note"],
+        )
+        return Response(SchemeVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CopySerializer, responses={201: SchemeVersionSerializer})
+    @action(detail=True, methods=["post"], serializer_class=CopySerializer)
+    def copy(self, request: Request, code: str | None = None) -> Response:
+        """A scheme for another cycle from a copy of this one's version (a draft)."""
+        payload = CopySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        scheme = self.get_object()
+        if "version" in data:
+            source = self._version(str(data["version"]))
+        else:
+            source = scheme.versions.order_by("-number").first()
+        version = self.call_service(
+            services.copy_scheme,
+            source,
+            acting_user=request.user,
+            cycle=data["cycle"],
+            code=data["code"],
         )
         return Response(SchemeVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from kaohe.core import access
 from kaohe.core.roles import Action
+from kaohe.flows import cycles as cycle_flow
 from kaohe.schemes import services
 from kaohe.schemes.filters import CycleFilterSet, SchemeFilterSet
-from kaohe.schemes.forms import ReasonForm, SchemeYamlForm
+from kaohe.schemes.forms import AdvanceForm, CycleForm, ReasonForm, SchemeCopyForm, SchemeYamlForm
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion
 
 
@@ -65,32 +66,87 @@ def _is_admin(request: HttpRequest) -> bool:
 
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
+    """The cycles with their periods and schemes; for the office, what the next stage lacks,
+    the stage change (with an override), a new cycle and reopening a closed one."""
     filters = CycleFilterSet(
         request.GET,
         queryset=Cycle.objects.prefetch_related("time_nodes", "schemes"),
         request=request,
     )
+    is_admin = _is_admin(request)
+    cycles = list(filters.qs)
+    for cycle in cycles:
+        cycle.stage_gaps = cycle_flow.stage_gaps(cycle) if is_admin and cycle.next_state else []
     return render(
         request,
         "schemes/cycle_list.html",
-        {"cycles": filters.qs, "filters": filters, "is_admin": _is_admin(request)},
+        {
+            "cycles": cycles,
+            "filters": filters,
+            "is_admin": is_admin,
+            "form": CycleForm(),
+        },
     )
+
+
+@login_required
+@require_POST
+def cycle_create(request: HttpRequest) -> HttpResponse:
+    if not _is_admin(request):
+        raise PermissionDenied
+    form = CycleForm(request.POST)
+    if form.is_valid():
+        try:
+            cycle = services.create_cycle(
+                acting_user=request.user,
+                year=form.cleaned_data["year"],
+                name_zh=form.cleaned_data["name_zh"],
+                name_en=form.cleaned_data["name_en"],
+                monthly=form.monthly_choice(),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(cycle)s is opened.") % {"cycle": cycle})
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("schemes:cycle_list")
 
 
 @login_required
 @require_POST
 def cycle_advance(request: HttpRequest, year: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, year=year)
-    form = ReasonForm(request.POST)
+    form = AdvanceForm(request.POST)
     form.is_valid()
     try:
-        services.advance_cycle(
-            cycle, acting_user=request.user, reason=form.cleaned_data.get("reason", "")
+        cycle_flow.advance_cycle(
+            cycle,
+            acting_user=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            override=form.cleaned_data.get("override", False),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The cycle moved to its next stage."))
+    return redirect("schemes:cycle_list")
+
+
+@login_required
+@require_POST
+def cycle_reopen(request: HttpRequest, year: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, year=year)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        services.reopen_cycle(
+            cycle, acting_user=request.user, reason=form.cleaned_data.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The cycle is open again for corrections."))
     return redirect("schemes:cycle_list")
 
 
@@ -101,7 +157,34 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
         queryset=Scheme.objects.select_related("cycle", "category").prefetch_related("versions"),
         request=request,
     )
-    return render(request, "schemes/scheme_list.html", {"schemes": filters.qs, "filters": filters})
+    context = {"schemes": filters.qs, "filters": filters, "is_admin": _is_admin(request)}
+    if context["is_admin"]:
+        context["copy_form"] = SchemeCopyForm()
+    return render(request, "schemes/scheme_list.html", context)
+
+
+@login_required
+@require_POST
+def scheme_copy(request: HttpRequest) -> HttpResponse:
+    """A new cycle's scheme from a copy of another cycle's version (a draft to revise)."""
+    if not _is_admin(request):
+        raise PermissionDenied
+    form = SchemeCopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("schemes:list")
+    try:
+        version = services.copy_scheme(
+            form.cleaned_data["source"],
+            acting_user=request.user,
+            cycle=form.cleaned_data["cycle"],
+            code=form.cleaned_data["code"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("schemes:list")
+    messages.success(request, _("The copy is a draft: revise it, then publish it."))
+    return redirect("schemes:detail", version.scheme.code)
 
 
 @login_required
