@@ -50,9 +50,14 @@ def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypa
         office.wait_for_function("document.querySelectorAll('.chart canvas').length >= 2")
         office.locator(".chart canvas").first.hover()  # a tooltip: ECharts' inline styles
         assert office.locator("table tbody tr").count() == 10
-        assert office.locator(".badge.red", has_text="statistical_fraud").count() == 1
+        assert (
+            office.locator(
+                '.badge.red[data-flag="veto:statistical_fraud"]', has_text="统计造假一票否决"
+            ).count()
+            == 1
+        )
         screenshot(office, "office-ranking-zh")
-        veto_badge = office.locator(".badge.red", has_text="statistical_fraud")
+        veto_badge = office.locator('.badge.red[data-flag="veto:statistical_fraud"]')
         vetoed = office.locator("tr", has=veto_badge)
         vetoed.locator("a").first.click()
         office.wait_for_selector(".tree")

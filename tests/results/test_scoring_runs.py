@@ -224,8 +224,8 @@ def test_excel_export_holds_the_ranking_and_is_formula_safe(world, published, cl
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("单位代码 unit", "单位 name", "类别 category", "总分 total", "排名 rank")
     assert [(r[0], r[3], r[4], r[7]) for r in rows[1:]] == [
-        ("D01", 100.0, 1, "qualified"),
-        ("D02", 47.5, 2, "unqualified"),
+        ("D01", 100.0, 1, "合格"),  # the grade's name, not its code
+        ("D02", 47.5, 2, "不合格"),
     ]
     assert safe_text('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert safe_text("-1+2") == "'-1+2" and safe_text("东区") == "东区"

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from kaohe.engine.scheme import load_scheme
+from kaohe.results.labels import RunLabels
 from kaohe.results.models import ScoringRun
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,6 +26,7 @@ def safe_text(value: Any) -> Any:
 def run_workbook(run: ScoringRun) -> bytes:
     """One sheet: a row per unit with total, rank, grade, flags and every scheme node."""
     scheme = load_scheme(run.scheme_version.document)
+    labels = RunLabels(run.scheme_version.document)
     node_ids = [n.id for n in scheme.root.walk() if n.id != scheme.root.id]
     workbook = Workbook()
     sheet = workbook.active
@@ -62,9 +64,9 @@ def run_workbook(run: ScoringRun) -> bytes:
                 r.rank,
                 r.previous_rank,
                 r.rank_change,
-                safe_text(r.grade),
-                safe_text(";".join(r.flags)),
-                r.status,
+                safe_text(labels.grade(r.grade)),
+                safe_text("；".join(f.label for f in labels.flags(r.flags))),
+                safe_text(labels.status(r.status)),
                 safe_text(r.reason),
                 r.robustness.get("p5"),
                 r.robustness.get("p95"),
