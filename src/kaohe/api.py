@@ -12,7 +12,11 @@ from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
-from kaohe.results.api import ProvisionalStandingViewSet, ScoringRunViewSet
+from kaohe.results.api import (
+    ProvisionalStandingViewSet,
+    PublicResultViewSet,
+    ScoringRunViewSet,
+)
 from kaohe.schemes.api import CycleViewSet, SchemeViewSet
 from kaohe.units.api import CategoryViewSet, PersonViewSet, PostViewSet, UnitViewSet
 
@@ -28,6 +32,7 @@ router.register("schemes", SchemeViewSet)
 router.register("observations", ObservationViewSet)
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
 router.register("provisional-standings", ProvisionalStandingViewSet)
+router.register("public-results", PublicResultViewSet, basename="publicresult")
 router.register("warnings", WarningViewSet)
 router.register("monitoring-rules", MonitoringRuleViewSet)
 router.register("audit-events", AuditEventViewSet, basename="auditevent")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("goals/", include("kaohe.goals.urls")),
     path("monitoring/", include("kaohe.monitoring.urls")),
     path("jobs/", include("kaohe.core.urls")),
+    path("public/", include("kaohe.results.public_urls")),
     path("api/", include("kaohe.api")),
     path("admin/", admin.site.urls),
     path(

@@ -37,8 +37,10 @@ def existing_keys() -> dict[str, list[Any]]:
     keys = {}
     for prefix, viewset, _basename in router.registry:
         queryset = viewset.queryset
-        if queryset is None:
+        if queryset is None and hasattr(viewset.serializer_class, "Meta"):
             queryset = viewset.serializer_class.Meta.model.objects.all()
+        if queryset is None:
+            queryset = viewset().get_queryset()  # one that needs no request
         field = viewset.lookup_field
         keys[prefix] = sorted(queryset.model.objects.values_list(field, flat=True))
     return keys

@@ -215,6 +215,9 @@ PAGES: dict[str, list[Entry]] = {
     "web:audit": [Feature("/audit/", "audit")],
     "login": [Open("/login/", signed_in=302)],
     "web:password_change": [Open("/account/password/", anonymous=302)],
+    "public:results": [Open("/public/results/")],
+    # the scope world's cycle is still in progress: even its published run is not public yet
+    "public:run": [Open("/public/results/1/", signed_in=404, anonymous=404)],
     "logout": [Open("/logout/", signed_in=405, anonymous=405)],
     "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
     "units:list": listing("/units/"),
@@ -385,6 +388,10 @@ API: dict[str, list[Entry]] = {
     "POST /api/v1/cycles/{year}/advance/": city_write(
         f"{V1}/cycles/2025/advance/", {"reason": "m"}
     ),
+    "GET /api/v1/public-results/": [Open(f"{V1}/public-results/")],
+    "GET /api/v1/public-results/{id}/": [
+        Open(f"{V1}/public-results/1/", signed_in=404, anonymous=404)
+    ],
     "POST /api/v1/cycles/{year}/reopen/": city_write(f"{V1}/cycles/2025/reopen/", {"reason": "m"}),
     "GET /api/v1/goal-sets/": listing(f"{V1}/goal-sets/"),
     "POST /api/v1/goal-sets/": [

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,7 +20,7 @@ from kaohe.core.api import (
     ServiceCallMixin,
     job_accepted,
 )
-from kaohe.results import jobs, selectors, services
+from kaohe.results import jobs, public, selectors, services
 from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
@@ -202,3 +203,48 @@ class ProvisionalStandingViewSet(ScopedReadOnlyViewSet):
     serializer_class = ProvisionalStandingSerializer
     pagination_class = None
     filterset_class = ProvisionalStandingFilterSet
+
+
+class PublicRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cycle = serializers.IntegerField(source="cycle.year")
+    category = serializers.CharField(source="category.code")
+    category_name = serializers.CharField(source="category.name")
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class PublicLineSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    unit = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    grade = serializers.CharField()
+    flags = serializers.ListField(child=serializers.CharField())
+    scored = serializers.BooleanField()
+
+
+class PublicBulletinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cycle = serializers.IntegerField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    ranking = PublicLineSerializer(many=True)
+    progress_awards = PublicLineSerializer(many=True)
+    backward_list = PublicLineSerializer(many=True)
+
+
+class PublicResultViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published results, for anyone (no sign-in): the list of published runs, and one run's
+    bulletin — ranking, grades, progress awards and the backward list; nothing else."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PublicRunSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[ScoringRun]:
+        return public.public_runs()
+
+    @extend_schema(responses=PublicBulletinSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(PublicBulletinSerializer(public.bulletin(self.get_object()).as_dict()).data)

@@ -20,10 +20,11 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.observations.models import ObservationVersion
-from kaohe.results import jobs, selectors, services
+from kaohe.results import jobs, public, selectors, services
 from kaohe.results.export import run_workbook
 from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.forms import RunForm
+from kaohe.results.labels import RunLabels
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
 
 GRADE_COLORS = {
@@ -36,17 +37,6 @@ GRADE_COLORS = {
 
 def _is_admin(request: HttpRequest) -> bool:
     return access.has_citywide(request.user, Action.ADMINISTER)
-
-
-def _grade_names(run: ScoringRun) -> dict[str, str]:
-    english = (get_language() or "").startswith("en")
-    names = {}
-    for grade in run.scheme_version.document.get("grades", []):
-        name = grade.get("name") or {}
-        names[grade["code"]] = (
-            (name.get("en") if english else None) or name.get("zh") or grade["code"]
-        )
-    return names
 
 
 def _node_names(document: dict[str, Any]) -> dict[str, str]:
@@ -110,7 +100,11 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking of every category in the run, with grades, changes, flags and intervals."""
     run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
     groups = selectors.ranking(run)
-    grade_names = _grade_names(run)
+    labels = RunLabels(run.scheme_version.document)
+    for group in groups:
+        for r in group["results"]:
+            r.grade_name = labels.grade(r.grade)
+            r.flag_list = labels.flags(r.flags, borderline=False)
     for index, group in enumerate(groups):
         results = [r for r in group["results"] if r.total_rounded is not None]
         group["chart_id"] = f"chart-totals-{index}"
@@ -135,7 +129,6 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "groups": groups,
-            "grade_names": grade_names,
             "is_admin": _is_admin(request),
             "visible_units": set(
                 UnitResult.objects.restrict(request.user)
@@ -260,7 +253,9 @@ def unit_result(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "links": _provenance_links(request.user, explanation),
             "radar": radar,
             "trend": trend,
-            "grade_names": _grade_names(run),
+            "grade_name": RunLabels(run.scheme_version.document).grade(result.grade),
+            "flag_list": RunLabels(run.scheme_version.document).flags(result.flags),
+            "kind_names": {"bonus": _("bonus"), "deduction": _("deduction"), "veto": _("veto")},
         },
     )
 
@@ -334,3 +329,14 @@ def provisional_rows(request: HttpRequest) -> HttpResponse:
         "results/_provisional_rows.html",
         {"groups": _provisional_groups(_provisional_filters(request).qs)},
     )
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    """The published results anyone may read, without signing in."""
+    return render(request, "results/public_list.html", {"runs": list(public.public_runs())})
+
+
+def public_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """One published run's bulletin: ranking, grades, progress awards and the backward list."""
+    run = get_object_or_404(public.public_runs(), pk=pk)
+    return render(request, "results/public_run.html", {"bulletin": public.bulletin(run)})

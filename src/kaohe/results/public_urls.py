@@ -1,0 +1,12 @@
+"""The public pages (no sign-in): published results."""
+
+from django.urls import path
+
+from kaohe.results import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("results/", views.public_list, name="results"),
+    path("results/<int:pk>/", views.public_run, name="run"),
+]
