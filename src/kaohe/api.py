@@ -12,6 +12,7 @@ from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
+from kaohe.rectification.api import RectificationItemViewSet
 from kaohe.results.api import (
     ProvisionalStandingViewSet,
     PublicResultViewSet,
@@ -35,6 +36,7 @@ router.register("provisional-standings", ProvisionalStandingViewSet)
 router.register("public-results", PublicResultViewSet, basename="publicresult")
 router.register("warnings", WarningViewSet)
 router.register("monitoring-rules", MonitoringRuleViewSet)
+router.register("rectification-items", RectificationItemViewSet)
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("jobs", JobViewSet, basename="job")
 register_goals(router)

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "kaohe.results",
     "kaohe.goals",
     "kaohe.monitoring",
+    "kaohe.rectification",
     "kaohe.web",
     "kaohe.demo",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("results/", include("kaohe.results.urls")),
     path("goals/", include("kaohe.goals.urls")),
     path("monitoring/", include("kaohe.monitoring.urls")),
+    path("rectification/", include("kaohe.rectification.urls")),
     path("jobs/", include("kaohe.core.urls")),
     path("public/", include("kaohe.results.public_urls")),
     path("api/", include("kaohe.api")),

@@ -331,6 +331,17 @@ PAGES: dict[str, list[Entry]] = {
             f"/monitoring/warnings/{{}}/{step}/", "warning", {"text": "m", "accept": "1"}
         )
     ],
+    "rectification:list": listing("/rectification/"),
+    "rectification:detail": shown("/rectification/{}/", "rectification"),
+    "rectification:plan": write(
+        "/rectification/{}/plan/", "rectification", {"text": "m", "measures": "m | 2099-01-01"}
+    ),
+    "rectification:progress": write("/rectification/{}/progress/", "rectification", {"text": "m"}),
+    "rectification:decide": write(
+        "/rectification/{}/decide/", "rectification", {"decision": "accept", "comment": "m"}
+    ),
+    "rectification:remind": city_write("/rectification/remind/"),
+    "rectification:open": city_write("/rectification/runs/1/open/", {"due_date": "2099-01-01"}),
     "core:jobs": listing("/jobs/"),
     "core:job": [
         *shown("/jobs/{}/", "job"),
@@ -520,6 +531,28 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/units/{code}/": shown(f"{V1}/units/{{}}/", "unit", "code"),
     "GET /api/v1/warnings/": listing(f"{V1}/warnings/"),
     "GET /api/v1/warnings/{id}/": shown(f"{V1}/warnings/{{}}/", "warning"),
+    "GET /api/v1/rectification-items/": listing(f"{V1}/rectification-items/"),
+    "GET /api/v1/rectification-items/{id}/": shown(
+        f"{V1}/rectification-items/{{}}/", "rectification"
+    ),
+    "POST /api/v1/rectification-items/{id}/plan/": write(
+        f"{V1}/rectification-items/{{}}/plan/",
+        "rectification",
+        {"text": "m", "measures": [{"measure": "m", "deadline": "2099-01-01"}]},
+    ),
+    "POST /api/v1/rectification-items/{id}/progress/": write(
+        f"{V1}/rectification-items/{{}}/progress/", "rectification", {"text": "m"}
+    ),
+    "POST /api/v1/rectification-items/{id}/review/": write(
+        f"{V1}/rectification-items/{{}}/review/", "rectification", {"accept": True, "comment": "m"}
+    ),
+    "POST /api/v1/rectification-items/{id}/close/": write(
+        f"{V1}/rectification-items/{{}}/close/", "rectification", {"comment": "m"}
+    ),
+    "POST /api/v1/rectification-items/open/": city_write(
+        f"{V1}/rectification-items/open/", {"run": 1, "due_date": "2099-01-01"}
+    ),
+    "POST /api/v1/rectification-items/remind/": city_write(f"{V1}/rectification-items/remind/"),
     "POST /api/v1/warnings/{id}/acknowledge/": write(f"{V1}/warnings/{{}}/acknowledge/", "warning"),
     "POST /api/v1/warnings/{id}/decide/": write(
         f"{V1}/warnings/{{}}/decide/", "warning", {"accept": True, "decision": "m"}

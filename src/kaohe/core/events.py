@@ -75,6 +75,14 @@ class EventType(IntEnum):
     TARGET_SUGGESTIONS_COMPUTED = 741
     TARGET_SUGGESTION_ACCEPTED = 742
     TARGET_SUGGESTION_ADJUSTED = 743
+    # interviews and rectification (10xx)
+    RECTIFICATION_OPENED = 1001
+    RECTIFICATION_PLAN_SUBMITTED = 1002
+    RECTIFICATION_PLAN_RETURNED = 1003
+    RECTIFICATION_PLAN_ACCEPTED = 1004
+    RECTIFICATION_PROGRESS_REPORTED = 1005
+    RECTIFICATION_CLOSED = 1006
+    RECTIFICATION_REMINDERS_SENT = 1007
     # jobs: long work run by the workers (9xx)
     JOB_STARTED = 901
     JOB_SUCCEEDED = 902
@@ -149,6 +157,13 @@ _LABELS = {
     EventType.TARGET_SUGGESTIONS_COMPUTED: _("target suggestions computed"),
     EventType.TARGET_SUGGESTION_ACCEPTED: _("suggested target accepted"),
     EventType.TARGET_SUGGESTION_ADJUSTED: _("suggested target adjusted"),
+    EventType.RECTIFICATION_OPENED: _("rectification item opened"),
+    EventType.RECTIFICATION_PLAN_SUBMITTED: _("rectification plan submitted"),
+    EventType.RECTIFICATION_PLAN_RETURNED: _("rectification plan returned"),
+    EventType.RECTIFICATION_PLAN_ACCEPTED: _("rectification plan accepted"),
+    EventType.RECTIFICATION_PROGRESS_REPORTED: _("rectification progress reported"),
+    EventType.RECTIFICATION_CLOSED: _("rectification closed"),
+    EventType.RECTIFICATION_REMINDERS_SENT: _("rectification reminders sent"),
     EventType.JOB_STARTED: _("job started"),
     EventType.JOB_SUCCEEDED: _("job done"),
     EventType.JOB_FAILED: _("job failed"),

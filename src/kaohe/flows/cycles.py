@@ -17,6 +17,7 @@ from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Observation
+from kaohe.rectification.models import RectificationItem
 from kaohe.results.models import ScoringRun
 from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import Cycle, Scheme, SchemeVersion
@@ -60,6 +61,15 @@ def stage_gaps(cycle: Cycle) -> list[str]:
                     % {"category": scheme.category, "cycle": cycle}
                 )
     elif target == S.CLOSED:
+        items = RectificationItem.objects.filter(run__cycle=cycle).exclude(
+            state=RectificationItem.State.CLOSED
+        )
+        if items.exists():
+            units = sorted(items.values_list("unit__code", flat=True))
+            gaps.append(
+                _("%(count)s rectification items of %(cycle)s are still open: %(units)s.")
+                % {"count": len(units), "cycle": cycle, "units": ", ".join(units)}
+            )
         still_open = Warning.objects.filter(time_node__cycle=cycle).exclude(
             state=Warning.State.CLOSED
         )

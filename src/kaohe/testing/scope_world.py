@@ -8,8 +8,11 @@ City-level objects (the catalogue, the cycle, the scheme and its runs, the rules
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
 
 from kaohe.core import jobs as core_jobs
 from kaohe.core.models import AuditEvent, Job
@@ -23,6 +26,8 @@ from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
 from kaohe.observations.services import ValueRow, record_observations
+from kaohe.rectification import services as rectification_services
+from kaohe.rectification.models import RectificationItem
 from kaohe.results import jobs as result_jobs
 from kaohe.results import services as result_services
 from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
@@ -59,6 +64,7 @@ class Side:
     published_result: UnitResult
     job: Job
     audit_event: AuditEvent
+    rectification: RectificationItem
 
 
 @dataclass
@@ -195,6 +201,13 @@ def build_scope_world() -> ScopeWorld:
                 unit=unit,
             ),
             audit_event=AuditEvent.objects.filter(unit=unit).earliest("pk"),
+            rectification=rectification_services.open_item(
+                published_run,
+                unit,
+                acting_user=admin,
+                cause="税收占比异常",
+                due_date=timezone.localdate() + dt.timedelta(days=30),
+            ),
         )
     return ScopeWorld(
         world=world,

@@ -66,6 +66,11 @@ NAV = (
             {R.OFFICE_ADMIN, R.COMMITTEE, R.REVIEWER, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}
         ),
     ),
+    NavItem(
+        "rectification:list",
+        _("Rectification"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}),
+    ),
     NavItem("core:jobs", _("Jobs"), frozenset({R.OFFICE_ADMIN})),
     NavItem("web:audit", _("Audit trail"), frozenset({R.OFFICE_ADMIN, R.AUDITOR})),
 )

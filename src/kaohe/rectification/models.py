@@ -1,0 +1,83 @@
+"""Interview and rectification items (约谈、整改, PRODUCT.md §5.3): a unit on a published run's
+interview list gets an item; it submits a rectification plan with measures and deadlines, the
+office returns or accepts it, the unit reports progress, and the office closes the item."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.core.models import TimeStampedModel
+from kaohe.core.querysets import ScopedManager
+
+
+class RectificationItem(TimeStampedModel):
+    class State(models.TextChoices):
+        OPEN = "open", _("waiting for the plan")
+        SUBMITTED = "submitted", _("plan submitted")
+        RETURNED = "returned", _("plan returned")
+        ACCEPTED = "accepted", _("plan accepted, in progress")
+        CLOSED = "closed", _("closed")
+
+    run = models.ForeignKey(
+        "results.ScoringRun", on_delete=models.PROTECT, related_name="rectification_items"
+    )
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="rectification_items"
+    )
+    cause = models.CharField(_("why"), max_length=300)
+    due_date = models.DateField(_("plan due"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default="open")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    scope_path: ClassVar[str] = "unit"
+    objects = ScopedManager["RectificationItem"]()
+
+    class Meta:
+        verbose_name = _("rectification item")
+        verbose_name_plural = _("rectification items")
+        ordering = ["-run__cycle__year", "unit__code", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "unit"], name="one_rectification_per_run_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.run.cycle}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != self.State.CLOSED
+
+
+class RectificationEntry(models.Model):
+    """One step of an item's history: a plan (with its measures), a progress report, or the
+    office's review; never changed."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("rectification plan")
+        PROGRESS = "progress", _("progress report")
+        RETURNED = "returned", _("returned")
+        ACCEPTED = "accepted", _("accepted")
+        CLOSED = "closed", _("closed")
+
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("text"))
+    # plan: [{"measure": "…", "deadline": "2026-06-30"}, …]
+    measures = models.JSONField(_("measures"), default=list, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("rectification entry")
+        verbose_name_plural = _("rectification entries")
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.get_kind_display()}"
