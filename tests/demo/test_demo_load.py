@@ -16,6 +16,7 @@ from kaohe.demo.load import SCHEME_DIR, load_demo
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Observation, ObservationVersion
+from kaohe.rectification.models import RectificationItem
 from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle, SchemeVersion
 from kaohe.units.models import Person, Unit
@@ -41,9 +42,12 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
         (2022, "closed"),
         (2023, "closed"),
         (2024, "closed"),
-        (2025, "closed"),
+        (2025, "published"),  # its interview units rectify: it stays open
         (2026, "in_progress"),
     ]
+    items = RectificationItem.objects.filter(run__cycle__year=2025)
+    assert items.filter(unit__code__startswith="D0").count() == 3  # the bottom three districts
+    assert set(items.values_list("state", flat=True)) == {"open"}
     assert SchemeVersion.objects.published().count() == 6  # district + department, 2024–2026
     runs = ScoringRun.objects.filter(status="published")
     assert sorted(runs.values_list("cycle__year", "category__code")) == [

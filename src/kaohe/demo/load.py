@@ -3,6 +3,7 @@ would use. Idempotent: a database that already holds the demo city is left as it
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from kaohe.core import audit
 from kaohe.core.events import EventType
@@ -27,6 +29,8 @@ from kaohe.indicators.models import Indicator, ReportedBy
 from kaohe.monitoring.services import save_rule
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow
+from kaohe.rectification import services as rectification_services
+from kaohe.results.models import ScoringRun
 from kaohe.results.services import publish_scoring_run, run_scoring
 from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import Cycle, SchemeVersion
@@ -440,8 +444,23 @@ def demo_loaded() -> bool:
 
 
 def _close_past_years(admin: Any) -> None:
-    for cycle in Cycle.objects.filter(year__lt=CURRENT_YEAR).order_by("year"):
+    """Close the years before the last one scored; the last stays at "results published"
+    while its interview units rectify."""
+    for cycle in Cycle.objects.filter(year__lt=EVALUATED_YEARS[-1]).order_by("year"):
         cycle_flow.advance_cycle(cycle, acting_user=admin, reason=HISTORY_REASON, override=True)
+
+
+def _rectification(admin: Any) -> int:
+    """The last scored year's interview lists become rectification items, due in a month."""
+    due = timezone.localdate() + dt.timedelta(days=30)
+    made = 0
+    for run in ScoringRun.objects.filter(
+        cycle__year=EVALUATED_YEARS[-1], status=ScoringRun.Status.PUBLISHED
+    ).order_by("category__order", "pk"):
+        made += len(
+            rectification_services.open_interview_items(run, acting_user=admin, due_date=due)
+        )
+    return made
 
 
 def load_demo(seed: int = 2025) -> list[DemoLogin]:
@@ -458,5 +477,6 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         _scoring_runs(admin)
         logins = _demo_users(admin, units, city)
         logins += load_goals_demo(admin)
+        _rectification(admin)
         _close_past_years(admin)
         return logins
