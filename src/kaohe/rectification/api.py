@@ -30,6 +30,7 @@ class ItemSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code")
     cycle = serializers.IntegerField(source="run.cycle.year")
     entries = EntrySerializer(many=True, read_only=True)
+    cause = serializers.CharField(read_only=True)
 
     class Meta:
         model = RectificationItem

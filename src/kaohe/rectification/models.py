@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.models import TimeStampedModel
@@ -28,7 +29,8 @@ class RectificationItem(TimeStampedModel):
     unit = models.ForeignKey(
         "units.Unit", on_delete=models.PROTECT, related_name="rectification_items"
     )
-    cause = models.CharField(_("why"), max_length=300)
+    cause_zh = models.CharField(_("why (Chinese)"), max_length=300)
+    cause_en = models.CharField(_("why (English)"), max_length=300, blank=True)
     due_date = models.DateField(_("plan due"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default="open")
     opened_by = models.ForeignKey(
@@ -49,6 +51,11 @@ class RectificationItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.run.cycle}"
+
+    @property
+    def cause(self) -> str:
+        english = (get_language() or "").startswith("en")
+        return (self.cause_en if english else "") or self.cause_zh
 
     @property
     def is_open(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kaohe.core import access, audit
@@ -63,12 +63,18 @@ def open_interview_items(
     for result in run.results.select_related("unit").order_by("rank", "unit__code"):
         if "interview" not in result.flags or result.unit_id in existing:
             continue
-        cause = _("On the interview list of %(run)s: rank %(rank)s, change %(change)s.") % {
-            "run": f"{run.cycle} · {run.category}",
-            "rank": result.rank if result.rank is not None else "—",
-            "change": result.rank_change if result.rank_change is not None else "—",
-        }
-        made.append(_open(run, result.unit, acting_user, cause, due_date))
+        causes = []
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                causes.append(
+                    _("On the interview list of %(run)s: rank %(rank)s, change %(change)s.")
+                    % {
+                        "run": f"{run.cycle} · {run.category}",
+                        "rank": result.rank if result.rank is not None else "—",
+                        "change": result.rank_change if result.rank_change is not None else "—",
+                    }
+                )
+        made.append(_open(run, result.unit, acting_user, causes[0], causes[1], due_date))
     return made
 
 
@@ -86,14 +92,19 @@ def open_item(
         raise ValidationError({"cause": _("Say why the unit is to rectify.")})
     if RectificationItem.objects.filter(run=run, unit=unit).exists():
         raise ValidationError(_("%(unit)s has an item of this run already.") % {"unit": unit})
-    return _open(run, unit, acting_user, cause.strip(), due_date)
+    return _open(run, unit, acting_user, cause.strip(), "", due_date)
 
 
 def _open(
-    run: ScoringRun, unit: Any, acting_user: Any, cause: str, due_date: dt.date
+    run: ScoringRun, unit: Any, acting_user: Any, cause_zh: str, cause_en: str, due_date: dt.date
 ) -> RectificationItem:
     item = RectificationItem.objects.create(
-        run=run, unit=unit, cause=cause, due_date=due_date, opened_by=acting_user
+        run=run,
+        unit=unit,
+        cause_zh=cause_zh,
+        cause_en=cause_en,
+        due_date=due_date,
+        opened_by=acting_user,
     )
     audit.record(
         EventType.RECTIFICATION_OPENED,
