@@ -1,8 +1,8 @@
-"""A real browser follows the first district (D01) through its interview item of 2025 on the demo city:
-a visitor reads the public bulletin without signing in and finds it on the backward
+"""A real browser follows the first district (D01) through its interview item of 2025 on the
+demo city: a visitor reads the public bulletin without signing in and finds it on the backward
 list; the district head submits a plan with a measure whose deadline is no date and is told
 which measure and why, fixes it; the office returns the plan once, the head resubmits, the
-office accepts; the head's reporter reports progress and the office closes the item.
+office accepts; the district's reporter reports progress and the office closes the item.
 Screenshots in test-artifacts/."""
 
 from __future__ import annotations
