@@ -11,7 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaohe.core import access
 from kaohe.core.api import ScopedReadOnlyViewSet
+from kaohe.core.roles import Action
 from kaohe.rectification import services
 from kaohe.rectification.filters import RectificationFilterSet
 from kaohe.rectification.models import RectificationEntry, RectificationItem
@@ -84,6 +86,9 @@ class RectificationItemViewSet(ScopedReadOnlyViewSet):
     serializer_class = ItemSerializer
     filterset_class = RectificationFilterSet
 
+    def _office_only(self, request: Request) -> None:
+        self.call_service(access.check_citywide, request.user, Action.ADMINISTER)
+
     def _done(self, item: RectificationItem) -> Response:
         return Response(ItemSerializer(self.get_queryset().get(pk=item.pk)).data)
 
@@ -145,6 +150,7 @@ class RectificationItemViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["post"], serializer_class=OpenSerializer, url_path="open")
     def open_items(self, request: Request) -> Response:
         """The office opens an item for each unit on a published run's interview list."""
+        self._office_only(request)  # before the body: others learn nothing of the runs
         data = self._payload(OpenSerializer, request)
         made = self.call_service(
             services.open_interview_items,
