@@ -43,7 +43,7 @@ def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypa
         office.wait_for_function("document.querySelectorAll('.chart canvas').length >= 3")
         assert office.locator("html").get_attribute("lang") == "zh-hans"
         assert office.locator("nav a[href='/audit/']").count() == 1
-        assert office.locator("table tbody tr").count() == 10  # all ten districts
+        assert office.locator("table.districts tbody tr").count() == 10  # all ten districts
         screenshot(office, "office-overview-zh")
         office.goto(f"{base}/results/")
         office.click("text=区市 >> nth=0")  # the newest district run (2025)
@@ -77,7 +77,7 @@ def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypa
         watch_policy(reporter, violations)
         sign_in(reporter, base, "d01_reporter")
         reporter.wait_for_function("document.querySelectorAll('.chart canvas').length >= 1")
-        assert reporter.locator("table tbody tr").count() == 1  # only its own district
+        assert reporter.locator("table.districts tbody tr").count() == 1  # only its own district
         assert reporter.locator("nav a[href='/audit/']").count() == 0
         screenshot(reporter, "d01-reporter-overview")
         response = reporter.goto(f"{base}/units/D02/")

@@ -22,6 +22,7 @@ from kaohe.indicators.models import Indicator
 from kaohe.observations.dashboards import city_overview
 from kaohe.schemes.selectors import current_cycle
 from kaohe.units.models import Unit, visible_units
+from kaohe.web.dashboard import first_look
 from kaohe.web.forms import PasswordForm
 
 
@@ -51,6 +52,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "indicator_count": Indicator.objects.active().count(),
         "cycle": current_cycle(),
         "overview": city_overview(user, districts),
+        "first_look": first_look(user),
     }
     return render(request, "web/overview.html", context)
 

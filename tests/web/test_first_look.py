@@ -1,0 +1,85 @@
+"""The overview's first look: the last published run per category (top places, grades, the
+interview list), open warnings by severity and where rectification stands, each within the
+reader's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kaohe.flows.ingest import ingest
+from kaohe.observations.models import Source
+from kaohe.observations.services import ValueRow, record_observations
+from kaohe.rectification import services as rectification
+from kaohe.results import services as results
+from kaohe.schemes import services as schemes
+from kaohe.testing.monitoring import save_test_rules
+from kaohe.web.dashboard import first_look
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def year(world):  # type: ignore[no-untyped-def]
+    rows = [
+        ValueRow(unit, code, "2025Y", value, reason="年报")
+        for unit, values in (("D01", (5000, 7.0, 120)), ("D02", (3000, 5.0, 80)))
+        for code, value in zip(("gdp", "gdp_growth", "fiscal_revenue"), values, strict=True)
+    ]
+    record_observations(rows, acting_user=world.admin, source=Source.IMPORT)
+    version = schemes.publish_scheme_version(world.version, acting_user=world.admin)
+    run = results.publish_scoring_run(
+        results.run_scoring(version, acting_user=world.admin), acting_user=world.admin
+    )
+    save_test_rules(world.admin)
+    ingest(
+        [
+            ValueRow("D01", "fiscal_revenue", "2025Q3", 100),
+            ValueRow("D01", "tax_revenue", "2025Q3", 118),
+        ],
+        acting_user=world.users["stats_reporter"],
+        source=Source.API,
+    )
+    rectification.open_item(
+        run,
+        world.d2,
+        acting_user=world.users["office"],
+        cause="排名末位",
+        due_date=timezone.localdate() + dt.timedelta(days=30),
+    )
+    return run
+
+
+def test_the_office_sees_the_ranking_warnings_and_rectification_first(world, year):  # type: ignore[no-untyped-def]
+    look = first_look(world.users["office"])
+    (glance,) = look.runs
+    assert glance.run == year
+    assert [(r.unit.code, r.grade_name) for r in glance.top] == [
+        ("D01", "Qualified"),
+        ("D02", "Unqualified"),
+    ]
+    assert glance.grades == [("Excellent", 0), ("Qualified", 1), ("Unqualified", 1)]
+    assert look.warnings == [
+        ("info", "information", 0),
+        ("warning", "warning", 0),
+        ("serious", "serious", 1),
+    ]
+    assert look.rectification == [("open", "waiting for the plan", 1)]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.users["office"])
+    page = client.get("/overview/").content.decode()
+    assert f'href="/results/runs/{year.pk}/"' in page
+    assert 'data-severity="serious">serious 1<' in page
+    assert 'data-state="open">waiting for the plan 1<' in page
+
+
+def test_a_district_sees_its_own_counts_only(world, year):  # type: ignore[no-untyped-def]
+    west = first_look(world.users["d2_reporter"])
+    assert west.open_warnings == 0  # the warning is East District's
+    assert west.rectification == [("open", "waiting for the plan", 1)]
+    east = first_look(world.users["d1_reporter"])
+    assert east.open_warnings == 1 and east.rectification == []
+    assert [g.run for g in east.runs] == [year]  # a published ranking is everyone's
