@@ -16,13 +16,10 @@ from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.core.roles import Role
 from kaohe.flows.cycles import advance_cycle, stage_gaps
-from kaohe.observations.models import Source
-from kaohe.observations.services import ValueRow, record_observations
 from kaohe.rectification import services
 from kaohe.rectification.models import RectificationItem
 from kaohe.rectification.services import Measure
-from kaohe.results import services as results
-from kaohe.schemes import services as schemes
+from kaohe.testing.results import published_run
 from kaohe.testing.world import SCHEME_YAML, make_user
 from kaohe.units.services import add_grant
 
@@ -33,21 +30,7 @@ DUE = timezone.localdate() + dt.timedelta(days=30)
 
 @pytest.fixture
 def run(world):  # type: ignore[no-untyped-def]
-    rows = [
-        ValueRow(unit, code, "2025Y", value, reason="年报")
-        for unit, values in (("D01", (5000, 7.0, 120)), ("D02", (3000, 5.0, 80)))
-        for code, value in zip(("gdp", "gdp_growth", "fiscal_revenue"), values, strict=True)
-    ]
-    record_observations(rows, acting_user=world.admin, source=Source.IMPORT)
-    version = schemes.update_scheme_draft(
-        world.version,
-        acting_user=world.admin,
-        yaml_text=SCHEME_YAML + "results:\n  interview: {bottom: 1}\n",
-    )
-    version = schemes.publish_scheme_version(version, acting_user=world.admin)
-    return results.publish_scoring_run(
-        results.run_scoring(version, acting_user=world.admin), acting_user=world.admin
-    )
+    return published_run(world, SCHEME_YAML + "results:\n  interview: {bottom: 1}\n")
 
 
 def client_for(user, language: str = "en") -> Client:  # type: ignore[no-untyped-def]

@@ -11,26 +11,15 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from kaohe.flows.cycles import advance_cycle
-from kaohe.observations.models import Source
-from kaohe.observations.services import ValueRow, record_observations
 from kaohe.results import services
-from kaohe.schemes import services as schemes
+from kaohe.testing.results import published_run
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def run(world):  # type: ignore[no-untyped-def]
-    rows = [
-        ValueRow(unit, code, "2025Y", value, reason="年报")
-        for unit, values in (("D01", (5000, 7.0, 120)), ("D02", (3000, 5.0, 80)))
-        for code, value in zip(("gdp", "gdp_growth", "fiscal_revenue"), values, strict=True)
-    ]
-    record_observations(rows, acting_user=world.admin, source=Source.IMPORT)
-    version = schemes.publish_scheme_version(world.version, acting_user=world.admin)
-    return services.publish_scoring_run(
-        services.run_scoring(version, acting_user=world.admin), acting_user=world.admin
-    )
+    return published_run(world)
 
 
 def to_results_published(world):  # type: ignore[no-untyped-def]

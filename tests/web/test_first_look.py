@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from kaohe.flows.ingest import ingest
 from kaohe.observations.models import Source
-from kaohe.observations.services import ValueRow, record_observations
+from kaohe.observations.services import ValueRow
 from kaohe.rectification import services as rectification
-from kaohe.results import services as results
-from kaohe.schemes import services as schemes
 from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.results import published_run
 from kaohe.web.dashboard import first_look
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def year(world):  # type: ignore[no-untyped-def]
-    rows = [
-        ValueRow(unit, code, "2025Y", value, reason="年报")
-        for unit, values in (("D01", (5000, 7.0, 120)), ("D02", (3000, 5.0, 80)))
-        for code, value in zip(("gdp", "gdp_growth", "fiscal_revenue"), values, strict=True)
-    ]
-    record_observations(rows, acting_user=world.admin, source=Source.IMPORT)
-    version = schemes.publish_scheme_version(world.version, acting_user=world.admin)
-    run = results.publish_scoring_run(
-        results.run_scoring(version, acting_user=world.admin), acting_user=world.admin
-    )
+    run = published_run(world)
     save_test_rules(world.admin)
     ingest(
         [
