@@ -16,6 +16,7 @@ from kaohe.rectification.api import RectificationItemViewSet
 from kaohe.results.api import (
     ProvisionalStandingViewSet,
     PublicResultViewSet,
+    ReportViewSet,
     ScoringRunViewSet,
 )
 from kaohe.schemes.api import CycleViewSet, SchemeViewSet
@@ -34,6 +35,7 @@ router.register("observations", ObservationViewSet)
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
 router.register("provisional-standings", ProvisionalStandingViewSet)
 router.register("public-results", PublicResultViewSet, basename="publicresult")
+router.register("reports", ReportViewSet, basename="report")
 router.register("warnings", WarningViewSet)
 router.register("monitoring-rules", MonitoringRuleViewSet)
 router.register("rectification-items", RectificationItemViewSet)

@@ -67,20 +67,25 @@ def published_result_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
     return restricted(lambda s: s.published_result)(sw, side, user)
 
 
-def result_url(prefix: str, published: bool) -> Url:
+def result_url(prefix: str, published: bool, suffix: str = "") -> Url:
     def url(sw: ScopeWorld, side: Side) -> str:
         run = sw.published_run if published else sw.run
-        return f"{prefix}{run.pk}/units/{side.unit.code}/"
+        return f"{prefix}{run.pk}/units/{side.unit.code}/{suffix}"
 
     return url
 
 
-def result_entries(prefix: str) -> list[Entry]:
-    """A unit's result: the office's alone until the run is published."""
+def result_entries(prefix: str, suffix: str = "") -> list[Entry]:
+    """A unit's result (or its diagnosis): the office's alone until the run is published."""
     return [
-        Shown(result_url(prefix, False), sees_drafts, district=False),
-        Shown(result_url(prefix, True), published_result_visible),
+        Shown(result_url(prefix, False, suffix), sees_drafts, district=False),
+        Shown(result_url(prefix, True, suffix), published_result_visible),
     ]
+
+
+def result_write(prefix: str, suffix: str) -> list[Entry]:
+    """A write on a unit's published result (asking for its diagnosis PDF)."""
+    return [Write(result_url(prefix, True, suffix), published_result_visible)]
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,7 @@ PAGES: dict[str, list[Entry]] = {
     "public:results": [Open("/public/results/")],
     # the scope world's cycle is still in progress: even its published run is not public yet
     "public:run": [Open("/public/results/1/", signed_in=404, anonymous=404)],
+    "public:bulletin": [Open("/public/results/1/bulletin.pdf", signed_in=404, anonymous=404)],
     "logout": [Open("/logout/", signed_in=405, anonymous=405)],
     "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
     "units:list": listing("/units/"),
@@ -269,6 +275,12 @@ PAGES: dict[str, list[Entry]] = {
         CityWrite(run_url("publish/"), "administer", lambda sw, s: {"reason": "m"})
     ],
     "results:unit": result_entries("/results/runs/"),
+    "results:diagnosis": result_entries("/results/runs/", "diagnosis/"),
+    "results:diagnosis_pdf": result_write("/results/runs/", "diagnosis/pdf/"),
+    "results:bulletin_pdf": [CityWrite(run_url("bulletin/"), "administer")],
+    "results:report": [
+        Shown(lambda sw, s: f"/results/reports/{s.report.pk}/", published_result_visible)
+    ],
     "goals:home": [Open("/goals/", signed_in=302, anonymous=302)],
     "goals:list": listing("/goals/portfolios/"),
     "goals:set_create": [
@@ -400,6 +412,9 @@ API: dict[str, list[Entry]] = {
         f"{V1}/cycles/2025/advance/", {"reason": "m"}
     ),
     "GET /api/v1/public-results/": [Open(f"{V1}/public-results/")],
+    "GET /api/v1/public-results/{id}/bulletin-pdf/": [
+        Open(f"{V1}/public-results/1/bulletin-pdf/", signed_in=404, anonymous=404)
+    ],
     "GET /api/v1/public-results/{id}/": [
         Open(f"{V1}/public-results/1/", signed_in=404, anonymous=404)
     ],
@@ -516,6 +531,22 @@ API: dict[str, list[Entry]] = {
         Shown(lambda sw, s: f"{V1}/scoring-runs/{sw.run.pk}/results/", sees_drafts, district=False)
     ],
     "GET /api/v1/scoring-runs/{id}/units/{code}/": result_entries(f"{V1}/scoring-runs/"),
+    "GET /api/v1/scoring-runs/{id}/units/{code}/diagnosis/": result_entries(
+        f"{V1}/scoring-runs/", "diagnosis/"
+    ),
+    "POST /api/v1/scoring-runs/{id}/units/{code}/diagnosis/pdf/": result_write(
+        f"{V1}/scoring-runs/", "diagnosis/pdf/"
+    ),
+    "POST /api/v1/scoring-runs/{id}/bulletin/": [
+        CityWrite(lambda sw, s: f"{V1}/scoring-runs/{sw.run.pk}/bulletin/", "administer")
+    ],
+    "GET /api/v1/reports/": listing(f"{V1}/reports/"),
+    "GET /api/v1/reports/{id}/": [
+        Shown(lambda sw, s: f"{V1}/reports/{s.report.pk}/", published_result_visible)
+    ],
+    "GET /api/v1/reports/{id}/pdf/": [
+        Shown(lambda sw, s: f"{V1}/reports/{s.report.pk}/pdf/", published_result_visible)
+    ],
     "GET /api/v1/target-suggestions/": listing(f"{V1}/target-suggestions/"),
     "GET /api/v1/target-suggestions/{id}/": shown(f"{V1}/target-suggestions/{{}}/", "suggestion"),
     "POST /api/v1/target-suggestions/{id}/accept/": write(

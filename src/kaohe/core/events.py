@@ -27,6 +27,7 @@ class EventType(IntEnum):
     POST_CREATED = 221
     PERSON_CREATED = 231
     PERSON_ASSIGNED = 232
+    CITY_MAP_UPLOADED = 241
     # indicators (3xx)
     INDICATOR_PROPOSED = 301
     INDICATOR_APPROVED = 302
@@ -51,6 +52,7 @@ class EventType(IntEnum):
     # results (6xx)
     SCORING_RUN_CREATED = 601
     SCORING_RUN_PUBLISHED = 602
+    REPORT_MADE = 611
     # monitoring (8xx)
     MONITORING_RULE_SAVED = 801
     WARNING_RAISED = 811
@@ -115,6 +117,7 @@ _LABELS = {
     EventType.POST_CREATED: _("post created"),
     EventType.PERSON_CREATED: _("person created"),
     EventType.PERSON_ASSIGNED: _("person assigned to a post"),
+    EventType.CITY_MAP_UPLOADED: _("city map uploaded"),
     EventType.INDICATOR_PROPOSED: _("indicator proposed for admission"),
     EventType.INDICATOR_APPROVED: _("indicator admitted"),
     EventType.INDICATOR_REJECTED: _("indicator rejected"),
@@ -135,6 +138,7 @@ _LABELS = {
     EventType.EVIDENCE_ATTACHED: _("evidence attached"),
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
+    EventType.REPORT_MADE: _("report made"),
     EventType.MONITORING_RULE_SAVED: _("monitoring rule saved"),
     EventType.WARNING_RAISED: _("warning raised"),
     EventType.WARNING_ACKNOWLEDGED: _("warning acknowledged"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from kaohe.core.api import (
     JobSerializer,
@@ -20,9 +23,10 @@ from kaohe.core.api import (
     ServiceCallMixin,
     job_accepted,
 )
-from kaohe.results import jobs, public, selectors, services
+from kaohe.results import jobs, public, reports, selectors, services
+from kaohe.results.diagnosis import diagnose
 from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
-from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
+from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
 
 
@@ -85,6 +89,79 @@ class UnitResultSerializer(serializers.ModelSerializer):
         if detail is not None and instance.unit_id not in detail:
             data["nodes"] = None
         return data
+
+
+class DiagnosisStandingSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    share = serializers.FloatField()
+    peer_median = serializers.FloatField()
+    peer_upper_quartile = serializers.FloatField()
+    place = serializers.IntegerField()
+    peers = serializers.IntegerField()
+    points_at_median = serializers.FloatField(allow_null=True)
+
+
+class DiagnosisGoalSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    indicator = serializers.CharField()
+    target = serializers.FloatField(allow_null=True)
+    actual = serializers.FloatField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
+    benchmark = serializers.CharField()
+    benchmark_value = serializers.FloatField(allow_null=True)
+    benchmark_met = serializers.BooleanField(allow_null=True)
+
+
+class DiagnosisWarningSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    severity = serializers.CharField()
+    state = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DiagnosisSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    unit = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    peers = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+    grade = serializers.CharField()
+    summary = serializers.ListField(child=serializers.CharField())
+    weakest = DiagnosisStandingSerializer(many=True)
+    strongest = DiagnosisStandingSerializer(many=True)
+    goals = DiagnosisGoalSerializer(many=True)
+    warnings = DiagnosisWarningSerializer(many=True)
+    citizens = serializers.CharField()
+    suggestions = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return super().to_representation(instance.as_dict())
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    run = serializers.IntegerField(source="run_id", read_only=True)
+    unit = serializers.CharField(source="unit.code", default=None, allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "kind",
+            "run",
+            "unit",
+            "language",
+            "sha256",
+            "byte_size",
+            "pages",
+            "created_at",
+            "download",
+        ]
+
+    def get_download(self, obj: Report) -> str:
+        return reverse("report-pdf", kwargs={"pk": obj.pk}, request=self.context.get("request"))
 
 
 class StartRunSerializer(serializers.Serializer):
@@ -160,6 +237,31 @@ class ScoringRunViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(
             UnitResultSerializer(rows, many=True, context={"detail_units": detail}).data
+        )
+
+    @extend_schema(responses=DiagnosisSerializer)
+    @action(detail=True, methods=["get"], url_path=r"units/(?P<code>[-\w]+)/diagnosis")
+    def diagnosis(self, request: Request, pk: str | None = None, code: str = "") -> Response:
+        """The unit's diagnosis in this run, in the request's language (scoped as its result)."""
+        result = reports.diagnosis_result(request.user, self.get_object().pk, code)
+        return Response(DiagnosisSerializer(diagnose(request.user, result.run, result)).data)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path=r"units/(?P<code>[-\w]+)/diagnosis/pdf")
+    def diagnosis_pdf(self, request: Request, pk: str | None = None, code: str = "") -> Response:
+        """Queue the diagnosis PDF: 202 with the job; its `result` is the report."""
+        result = reports.diagnosis_result(request.user, self.get_object().pk, code)
+        return job_accepted(
+            self.call_service(jobs.start_diagnosis_pdf, result, acting_user=request.user), request
+        )
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="bulletin")
+    def bulletin(self, request: Request, pk: str | None = None) -> Response:
+        """Queue the bulletin PDF of a published run (the office): 202 with the job."""
+        run = self.get_object()
+        return job_accepted(
+            self.call_service(jobs.start_bulletin_pdf, run, acting_user=request.user), request
         )
 
     @action(detail=True, methods=["get"], url_path=r"units/(?P<code>[-\w]+)")
@@ -245,6 +347,37 @@ class PublicResultViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[ScoringRun]:
         return public.public_runs()
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="bulletin-pdf")
+    def bulletin_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The latest bulletin PDF of the run (404 when the office has made none)."""
+        report = reports.public_bulletin(self.get_object().pk)
+        if report is None:
+            raise Http404
+        return pdf_response(report)
+
     @extend_schema(responses=PublicBulletinSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(PublicBulletinSerializer(public.bulletin(self.get_object()).as_dict()).data)
+
+
+def pdf_response(report: Report) -> HttpResponse:
+    response = HttpResponse(bytes(report.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    return response
+
+
+class ReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """PDF reports the caller may download: diagnoses of unit results they may open, bulletins
+    of runs they may see. `…/pdf/` is the file. Reports are made by jobs (see the runs)."""
+
+    serializer_class = ReportSerializer
+    filterset_fields = {"kind": ["exact"], "run": ["exact"]}
+
+    def get_queryset(self) -> QuerySet[Report]:
+        return reports.readable_reports(self.request.user).defer("content")
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
+    def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        return pdf_response(reports.readable_reports(request.user).get(pk=self.get_object().pk))

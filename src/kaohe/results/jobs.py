@@ -10,11 +10,12 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from kaohe.core import jobs
 from kaohe.core.models import Job
-from kaohe.results import services
+from kaohe.results import reports, services
+from kaohe.results.models import Report, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
 
 KIND = "results.scoring_run"
@@ -64,4 +65,59 @@ def start_scoring_run(
             "node_code": node_code,
             "reason": reason,
         },
+    )
+
+
+REPORT_KIND = "results.report"
+LAID_OUT = gettext_noop("Laying out the PDF")
+
+
+@jobs.job_task(title=gettext_lazy("PDF report"))
+def make_report(context: jobs.JobContext) -> jobs.Writer:
+    """A diagnosis or bulletin PDF, checked again as the asking user when the job runs."""
+    params = context.params
+    user = context.acting_user
+    context.progress(10, LAID_OUT)
+    if params["kind"] == Report.Kind.DIAGNOSIS:
+        result = reports.diagnosis_result(user, params["run"], params["unit"])
+        run, unit = result.run, result.unit
+        pdf, pages = reports.diagnosis_pdf(user, result)
+    else:
+        run, unit = reports.bulletin_run(user, params["run"]), None
+        pdf, pages = reports.bulletin_pdf(run)
+    context.progress(90, LAID_OUT)
+
+    def write() -> jobs.Done:
+        report = reports.store_report(
+            params["kind"], run, pdf=pdf, pages=pages, acting_user=user, unit=unit
+        )
+        return jobs.Done(report, reverse("results:report", kwargs={"pk": report.pk}))
+
+    return write
+
+
+def start_diagnosis_pdf(result: UnitResult, *, acting_user: Any) -> Job:
+    """Queue the diagnosis PDF of a unit's result (checked now and again when it runs)."""
+    result = reports.diagnosis_result(acting_user, result.run_id, result.unit.code)
+    reports.check_fonts()
+    return jobs.start_job(
+        make_report,
+        acting_user=acting_user,
+        kind=REPORT_KIND,
+        label=f"{result.run} · {result.unit.code}",
+        unit=result.unit,
+        params={"kind": Report.Kind.DIAGNOSIS, "run": result.run_id, "unit": result.unit.code},
+    )
+
+
+def start_bulletin_pdf(run: ScoringRun, *, acting_user: Any) -> Job:
+    """Queue the bulletin PDF of a published run (the office)."""
+    run = reports.bulletin_run(acting_user, run.pk)
+    reports.check_fonts()
+    return jobs.start_job(
+        make_report,
+        acting_user=acting_user,
+        kind=REPORT_KIND,
+        label=str(run),
+        params={"kind": Report.Kind.BULLETIN, "run": run.pk, "unit": ""},
     )

@@ -67,3 +67,20 @@ class RunLabels:
 
     def flags(self, codes: list[str], *, borderline: bool = True) -> list[Flag]:
         return [self.flag(c) for c in codes if borderline or c != "borderline"]
+
+
+def node_names(document: dict[str, Any]) -> dict[str, str]:
+    """The name of every node and bonus/deduction item of a scheme document, by id, in the
+    reader's language (the id where the scheme names none)."""
+    english = (get_language() or "").startswith("en")
+    names: dict[str, str] = {}
+
+    def walk(node: dict[str, Any]) -> None:
+        names[node.get("id", "root")] = _pick(node.get("name"), node.get("id", ""), english)
+        for child in node.get("children") or []:
+            walk(child)
+
+    walk(document.get("root") or {})
+    for item in document.get("adjustments") or []:
+        walk(item)
+    return names

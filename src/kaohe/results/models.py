@@ -191,3 +191,50 @@ class ProvisionalStanding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_version_id}/{self.unit_id} {self.rank}"
+
+
+class Report(models.Model):
+    """A PDF made from a run: a unit's diagnosis or the run's bulletin (通报). Written once by
+    its job with the hash of its bytes; a new PDF of the same run is a new report, so a report
+    once handed out never changes."""
+
+    class Kind(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("diagnosis")
+        BULLETIN = "bulletin", _("bulletin")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    run = models.ForeignKey(ScoringRun, on_delete=models.PROTECT, related_name="reports")
+    unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=12)
+    content = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    byte_size = models.PositiveIntegerField(_("size (bytes)"))
+    pages = models.PositiveIntegerField(_("pages"))
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_path: ClassVar[str] = "unit"
+    objects = ScopedManager["Report"]()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["run", "kind", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.run_id}/{self.unit_id or '-'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("A report is written once")
+        super().save(*args, **kwargs)
+
+    @property
+    def filename(self) -> str:
+        who = f"-{self.unit.code}" if self.unit_id and self.unit else ""
+        return f"{self.kind}-{self.run.cycle.year}-{self.run.category.code}{who}-{self.pk}.pdf"

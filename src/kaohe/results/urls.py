@@ -12,5 +12,13 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/publish/", views.run_publish, name="publish"),
     path("runs/<int:pk>/export.xlsx", views.run_export, name="export"),
+    path("runs/<int:pk>/bulletin/", views.bulletin_pdf, name="bulletin_pdf"),
     path("runs/<int:pk>/units/<slug:code>/", views.unit_result, name="unit"),
+    path("runs/<int:pk>/units/<slug:code>/diagnosis/", views.diagnosis, name="diagnosis"),
+    path(
+        "runs/<int:pk>/units/<slug:code>/diagnosis/pdf/",
+        views.diagnosis_pdf,
+        name="diagnosis_pdf",
+    ),
+    path("reports/<int:pk>/", views.report_download, name="report"),
 ]

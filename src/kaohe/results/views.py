@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,12 +20,13 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.observations.models import ObservationVersion
-from kaohe.results import jobs, public, selectors, services
+from kaohe.results import jobs, public, reports, selectors, services
+from kaohe.results.diagnosis import diagnose
 from kaohe.results.export import run_workbook
 from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilterSet
 from kaohe.results.forms import RunForm
-from kaohe.results.labels import RunLabels
-from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
+from kaohe.results.labels import RunLabels, node_names
+from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitResult
 
 GRADE_COLORS = {
     "excellent": "#b71c1c",
@@ -37,23 +38,6 @@ GRADE_COLORS = {
 
 def _is_admin(request: HttpRequest) -> bool:
     return access.has_citywide(request.user, Action.ADMINISTER)
-
-
-def _node_names(document: dict[str, Any]) -> dict[str, str]:
-    english = (get_language() or "").startswith("en")
-    names: dict[str, str] = {}
-
-    def walk(node: dict[str, Any]) -> None:
-        name = node.get("name") or {}
-        label = (name.get("en") if english else None) or name.get("zh") or node.get("id", "")
-        names[node.get("id", "root")] = label
-        for child in node.get("children") or []:
-            walk(child)
-
-    walk(document.get("root") or {})
-    for item in document.get("adjustments") or []:
-        walk(item)
-    return names
 
 
 @login_required
@@ -209,7 +193,7 @@ def unit_result(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     )
     explanation = result.explanation
     tree = explanation.get("tree") or {}
-    names = _node_names(run.scheme_version.document)
+    names = node_names(run.scheme_version.document)
     sections = [c for c in tree.get("children", [])]
     peers = run.results.filter(category_code=result.category_code)
     averages: dict[str, list[float]] = defaultdict(list)
@@ -277,7 +261,7 @@ def _provisional_groups(rows: QuerySet[ProvisionalStanding]) -> list[dict[str, A
     for row in rows:
         version = row.scheme_version
         if version.pk not in names:
-            names[version.pk] = _node_names(version.document)
+            names[version.pk] = node_names(version.document)
         group = groups.setdefault(
             (version.pk, row.category_code),
             {
@@ -339,4 +323,76 @@ def public_list(request: HttpRequest) -> HttpResponse:
 def public_run(request: HttpRequest, pk: int) -> HttpResponse:
     """One published run's bulletin: ranking, grades, progress awards and the backward list."""
     run = get_object_or_404(public.public_runs(), pk=pk)
-    return render(request, "results/public_run.html", {"bulletin": public.bulletin(run)})
+    return render(
+        request,
+        "results/public_run.html",
+        {"bulletin": public.bulletin(run), "pdf": reports.public_bulletin(run.pk)},
+    )
+
+
+@login_required
+def diagnosis(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """A unit's diagnosis in a run: where it lost points against its peers, its targets,
+    warnings and the suggestions that follow; the PDF of it is made by a job."""
+    result = reports.diagnosis_result(request.user, pk, code)
+    found = diagnose(request.user, result.run, result)
+    rows = found.chart_rows()
+    chart = charts.grouped_bar_chart(
+        _("Share of full points against the category median"),
+        [name for name, _own, _median in rows],
+        {
+            result.unit.name: [round(own, 3) for _name, own, _median in rows],
+            _("Category median"): [round(median, 3) for _name, _own, median in rows],
+        },
+    )
+    made = reports.readable_reports(request.user).filter(
+        kind=Report.Kind.DIAGNOSIS, run=result.run, unit=result.unit
+    )
+    return render(
+        request,
+        "results/diagnosis.html",
+        {"d": found, "run": result.run, "result": result, "chart": chart, "reports": made},
+    )
+
+
+@login_required
+@require_POST
+def diagnosis_pdf(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    result = reports.diagnosis_result(request.user, pk, code)
+    try:
+        job = jobs.start_diagnosis_pdf(result, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("results:diagnosis", pk=pk, code=code)
+    return redirect("core:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
+    try:
+        job = jobs.start_bulletin_pdf(run, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("results:run", pk=pk)
+    return redirect("core:job", pk=job.pk)
+
+
+def _pdf(report: Report) -> HttpResponse:
+    response = HttpResponse(bytes(report.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    return response
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pdf(get_object_or_404(reports.readable_reports(request.user), pk=pk))
+
+
+def public_bulletin(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest bulletin PDF of a public run, for anyone."""
+    report = reports.public_bulletin(pk)
+    if report is None:
+        raise Http404
+    return _pdf(report)

@@ -29,8 +29,9 @@ from kaohe.observations.services import ValueRow, record_observations
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import RectificationItem
 from kaohe.results import jobs as result_jobs
+from kaohe.results import reports
 from kaohe.results import services as result_services
-from kaohe.results.models import ProvisionalStanding, ScoringRun, UnitResult
+from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitResult
 from kaohe.schemes import services as scheme_services
 from kaohe.testing.goals import fill_portfolio
 from kaohe.testing.monitoring import save_test_rules
@@ -65,6 +66,15 @@ class Side:
     job: Job
     audit_event: AuditEvent
     rectification: RectificationItem
+    report: Report
+
+
+def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
+    """A unit's diagnosis PDF, made as its job makes it."""
+    pdf, pages = reports.diagnosis_pdf(admin, UnitResult.objects.get(run=run, unit=unit))
+    return reports.store_report(
+        "diagnosis", run, pdf=pdf, pages=pages, acting_user=admin, unit=unit
+    )
 
 
 @dataclass
@@ -201,6 +211,7 @@ def build_scope_world() -> ScopeWorld:
                 unit=unit,
             ),
             audit_event=AuditEvent.objects.filter(unit=unit).earliest("pk"),
+            report=_diagnosis_report(admin, published_run, unit),
             rectification=rectification_services.open_item(
                 published_run,
                 unit,
