@@ -20,6 +20,7 @@ from kaohe.rectification.models import RectificationItem
 from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle, SchemeVersion
 from kaohe.units.models import Person, Unit
+from kaohe.web.dashboard import first_look
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,6 +80,16 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
     assert gdp.count() == 10
     # every row came through a service: one audit event per unit, at least
     assert AuditEvent.objects.count() > Unit.objects.count() + Person.objects.count()
+    # the overview's first look: the departments' top three per sub-group, not three overall
+    office = get_user_model().objects.get(username="office")
+    glance = next(g for g in first_look(office).runs if g.run.category.code == "department")
+    subgroups = set(
+        UnitResult.objects.filter(run=glance.run).values_list("category_code", flat=True)
+    )
+    assert len(glance.groups) == len(subgroups) > 1
+    for _name, top in glance.groups:
+        assert [r.rank for r in top] == [1, 2, 3]
+        assert len({r.category_code for r in top}) == 1
 
 
 def test_demo_schemes_are_the_published_examples():  # type: ignore[no-untyped-def]

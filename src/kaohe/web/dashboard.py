@@ -20,9 +20,10 @@ from kaohe.results.models import ScoringRun
 @dataclass
 class RunGlance:
     run: ScoringRun
-    top: list[Any]
+    top: list[Any]  # the first three of each group the run ranks in (a category's sub-groups)
     bottom: list[Any]
     grades: list[tuple[str, int]]
+    groups: list[tuple[str, list[Any]]] = field(default_factory=list)  # (group name, its top)
 
 
 @dataclass
@@ -49,20 +50,30 @@ def first_look(user: Any) -> FirstLook:
             continue
         seen.add(run.category_id)
         labels = RunLabels(run.scheme_version.document)
-        ranked = [r for r in run.results.select_related("unit").order_by("rank", "unit__code")]
+        ranked = list(
+            run.results.select_related("unit__category").order_by(
+                "category_code", "rank", "unit__code"
+            )
+        )
         scored = [r for r in ranked if r.rank is not None]
+        groups: dict[str, tuple[str, list[Any]]] = {}
+        for r in scored:
+            _name, top = groups.setdefault(r.category_code, (str(r.unit.category or ""), []))
+            if len(top) < 3:
+                top.append(r)
         for r in ranked:
             r.grade_name = labels.grade(r.grade)  # type: ignore[attr-defined]
         counts = Counter(r.grade for r in ranked if r.grade)
         look.runs.append(
             RunGlance(
                 run=run,
-                top=scored[:3],
+                top=[r for _name, top in groups.values() for r in top],
                 bottom=[r for r in scored if "interview" in r.flags],
                 grades=[
                     (labels.grade(g["code"]), counts.get(g["code"], 0))
                     for g in run.scheme_version.document.get("grades") or []
                 ],
+                groups=list(groups.values()) if len(groups) > 1 else [],
             )
         )
     by_severity = dict(
