@@ -227,8 +227,10 @@ def test_a_closed_cycle_takes_no_value_through_any_door(world, client):  # type:
     workbook = load_workbook(io.BytesIO(template))
     workbook[DATA_SHEET]["C4"] = 1900
     page = post_file(client, "a.xlsx", saved(workbook))
-    # the page offers no period of a closed cycle; a forged post is refused
-    assert page.status_code == 200 and "Choose a period and a file." in page.content.decode()
+    # the page offers no period of a closed cycle; a post from a page opened before it closed
+    # is refused with that reason
+    assert page.status_code == 200
+    assert "the cycle is closed: its values can no longer change" in page.content.decode()
     assert not IngestionBatch.objects.exists()
 
 

@@ -132,6 +132,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             _batch_context(request, get_object_or_404(sent_batches(request.user), pk=shown))
         )
     if request.method == "POST":
+        # a period whose cycle closed since the page was opened: the pipeline refuses its rows
+        # with that reason rather than the page pretending no period was chosen
+        if node is None and period:
+            node = TimeNode.objects.filter(period=period).first()
         context.update(_uploaded(request, node))
         if request.headers.get("HX-Request"):
             return render(request, "observations/_upload_result.html", context)

@@ -40,5 +40,5 @@ class RunForm(forms.Form):
             .order_by("-scheme__cycle__year", "scheme__code")
         )
         self.fields["version"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda v: f"{v.scheme.name} v{v.number}"
+            lambda v: f"{v.scheme.cycle.year} · {v.scheme.name} v{v.number}"
         )
