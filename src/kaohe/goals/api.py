@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -93,7 +94,7 @@ class GoalSerializer(serializers.ModelSerializer):
                 "post": s.post.code if s.post else None,
                 "share": str(s.share),
             }
-            for s in goal.shares.select_related("division", "post")
+            for s in goal.shares.all()  # with division and post: services.GOAL_PREFETCH
         ]
 
 
@@ -129,10 +130,15 @@ class GoalSetSerializer(serializers.ModelSerializer):
         ]
 
     def get_goals(self, goal_set: GoalSet) -> list[dict[str, Any]]:
-        return [GoalSerializer(g).data for g in services.ordered_goals(goal_set)]
+        return [GoalSerializer(g).data for g in services.sort_goals(goal_set.goals.all())]
 
     def get_deadline(self, goal_set: GoalSet) -> str | None:
-        due = services.deadline_for(goal_set)
+        # one lookup per cycle and level for a whole list
+        known: dict[tuple[int, str], Any] = self.context.setdefault("_deadlines", {})
+        key = (goal_set.cycle_id, goal_set.level)
+        if key not in known:
+            known[key] = services.deadline_for(goal_set)
+        due = known[key]
         return due.isoformat() if due else None
 
 
@@ -169,7 +175,15 @@ class VersionSerializer(serializers.ModelSerializer):
 class GoalSetViewSet(ScopedReadOnlyViewSet):
     """Goal portfolios with their goals and review decisions; the review actions."""
 
-    queryset = GoalSet.objects.select_related("unit", "cycle").prefetch_related("actions")
+    queryset = GoalSet.objects.select_related("unit", "cycle").prefetch_related(
+        Prefetch("actions", queryset=ReviewAction.objects.select_related("actor", "version")),
+        Prefetch(
+            "goals",
+            queryset=Goal.objects.select_related("indicator").prefetch_related(
+                *services.GOAL_PREFETCH
+            ),
+        ),
+    )
     serializer_class = GoalSetSerializer
     filterset_class = GoalSetFilterSet
 
@@ -324,7 +338,9 @@ class DecomposeSerializer(serializers.Serializer):
 class GoalViewSet(ScopedReadOnlyViewSet):
     """Goals: read in scope; drafted, changed and removed through the goal services."""
 
-    queryset = Goal.objects.select_related("goal_set__unit", "indicator")
+    queryset = Goal.objects.select_related("goal_set__unit", "indicator").prefetch_related(
+        *services.GOAL_PREFETCH
+    )
     serializer_class = GoalSerializer
     filterset_class = GoalFilterSet
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -54,7 +54,8 @@ def periods_with_values(user: Any, *, code: str | None = None) -> list[str]:
     queryset = visible_observations(user)
     if code is not None:
         queryset = queryset.filter(time_node__code=code)
-    return sorted(set(queryset.values_list("time_node__period", flat=True).distinct()))
+    # no model ordering in the DISTINCT: it would make every (period, ordering column) a row
+    return sorted(queryset.order_by().values_list("time_node__period", flat=True).distinct())
 
 
 def batch_rows(user: Any, batch: Any, *, limit: int = 500) -> list[dict[str, Any]]:

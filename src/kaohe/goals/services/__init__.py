@@ -16,11 +16,13 @@ versions) are in `kaohe.goals.selectors`."""
 from kaohe.goals.services.decomposition import ShareRow, decompose_goal
 from kaohe.goals.services.drafting import (
     GOAL_FIELDS,
+    GOAL_PREFETCH,
     add_goal,
     create_goal_set,
     goal_snapshot,
     ordered_goals,
     remove_goal,
+    sort_goals,
     update_goal,
 )
 from kaohe.goals.services.review import (
@@ -49,6 +51,7 @@ from kaohe.goals.services.targets import (
 
 __all__ = [
     "GOAL_FIELDS",
+    "GOAL_PREFETCH",
     "ComputedSuggestions",
     "ShareRow",
     "accept_suggestion",
@@ -70,6 +73,7 @@ __all__ = [
     "send_review_reminders",
     "set_portfolio_rules",
     "set_review_deadline",
+    "sort_goals",
     "store_district_suggestions",
     "submit_goal_set",
     "suggest_district_targets",

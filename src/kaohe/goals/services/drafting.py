@@ -5,18 +5,19 @@ versions and audit records freeze."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from kaohe.core import access, audit
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
-from kaohe.goals.models import Goal, GoalMilestone, GoalSet, GoalTarget
+from kaohe.goals.models import Goal, GoalMilestone, GoalSet, GoalShare, GoalTarget
 from kaohe.goals.services.rules import check_benchmark, format_decimal
 from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.schemes.services import ensure_open
@@ -156,20 +157,35 @@ def goal_snapshot(goal: Goal) -> dict[str, Any]:
         "benchmark_value": format_decimal(goal.benchmark_value) or None,
         "benchmark_year": goal.benchmark_year,
         "benchmark_source": goal.benchmark_source,
+        # `.all()` sorted here, so a list's prefetch (GOAL_PREFETCH) serves every goal
         "targets": {
             t.time_node.period: format_decimal(t.value)
-            for t in goal.targets.select_related("time_node").order_by("time_node__order")
+            for t in sorted(goal.targets.all(), key=lambda t: t.time_node.order)
         },
         "milestones": [
-            [m.due_date.isoformat(), m.title, m.done] for m in goal.milestones.order_by("due_date")
+            [m.due_date.isoformat(), m.title, m.done]
+            for m in sorted(goal.milestones.all(), key=lambda m: (m.due_date, m.pk))
         ],
     }
 
 
-def ordered_goals(goal_set: GoalSet) -> list[Goal]:
+# What reading goals in bulk prefetches: their targets (with time nodes), milestones and shares.
+GOAL_PREFETCH = (
+    Prefetch("targets", queryset=GoalTarget.objects.select_related("time_node")),
+    "milestones",
+    Prefetch("shares", queryset=GoalShare.objects.select_related("division", "post")),
+)
+
+
+def sort_goals(goals: Iterable[Goal]) -> list[Goal]:
     """Key goals first, then excellence goals, each in their order."""
-    goals = goal_set.goals.select_related("indicator")
     return sorted(goals, key=lambda g: (g.kind != Goal.Kind.KEY, g.order, g.pk))
+
+
+def ordered_goals(goal_set: GoalSet) -> list[Goal]:
+    """The set's goals in order, read with what a snapshot of them needs (a fixed number of
+    queries however many goals)."""
+    return sort_goals(goal_set.goals.select_related("indicator").prefetch_related(*GOAL_PREFETCH))
 
 
 def _apply(goal: Goal, fields: dict[str, Any]) -> None:
