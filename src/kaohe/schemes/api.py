@@ -270,7 +270,8 @@ class SchemeViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     def version(self, request: Request, code: str | None = None, number: str = "") -> Response:
         return Response(SchemeVersionSerializer(self._version(number)).data)
 
-    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
+    # the YAML text of the scheme document, a mapping (which is what a YAML reader makes of it)
+    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/yaml")
     def version_yaml(
         self, request: Request, code: str | None = None, number: str = ""
