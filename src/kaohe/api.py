@@ -12,7 +12,7 @@ from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
-from kaohe.rectification.api import RectificationItemViewSet
+from kaohe.rectification.api import CommendationViewSet, RectificationItemViewSet
 from kaohe.results.api import (
     ProvisionalStandingViewSet,
     PublicResultViewSet,
@@ -39,6 +39,7 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("warnings", WarningViewSet)
 router.register("monitoring-rules", MonitoringRuleViewSet)
 router.register("rectification-items", RectificationItemViewSet)
+router.register("commendations", CommendationViewSet)
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("jobs", JobViewSet, basename="job")
 register_goals(router)

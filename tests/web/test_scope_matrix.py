@@ -353,6 +353,10 @@ PAGES: dict[str, list[Entry]] = {
         "/rectification/{}/decide/", "rectification", {"decision": "accept", "comment": "m"}
     ),
     "rectification:remind": city_write("/rectification/remind/"),
+    "rectification:commend": [
+        CityWrite(lambda sw, s: f"/rectification/runs/{sw.published_run.pk}/commend/", "administer")
+    ],
+    "rectification:commendations": listing("/rectification/commendations/"),
     "rectification:open": city_write("/rectification/runs/1/open/", {"due_date": "2099-01-01"}),
     "core:jobs": listing("/jobs/"),
     "core:job": [
@@ -412,6 +416,15 @@ API: dict[str, list[Entry]] = {
         f"{V1}/cycles/2025/advance/", {"reason": "m"}
     ),
     "GET /api/v1/public-results/": [Open(f"{V1}/public-results/")],
+    "GET /api/v1/commendations/": listing(f"{V1}/commendations/"),
+    "GET /api/v1/commendations/{id}/": shown(f"{V1}/commendations/{{}}/", "commendation"),
+    "POST /api/v1/commendations/issue/": [
+        CityWrite(
+            const(f"{V1}/commendations/issue/"),
+            "administer",
+            lambda sw, s: {"run": sw.published_run.pk},
+        )
+    ],
     "GET /api/v1/public-results/{id}/bulletin-pdf/": [
         Open(f"{V1}/public-results/1/bulletin-pdf/", signed_in=404, anonymous=404)
     ],

@@ -85,6 +85,7 @@ class EventType(IntEnum):
     RECTIFICATION_PROGRESS_REPORTED = 1005
     RECTIFICATION_CLOSED = 1006
     RECTIFICATION_REMINDERS_SENT = 1007
+    COMMENDATIONS_ISSUED = 1011
     # jobs: long work run by the workers (9xx)
     JOB_STARTED = 901
     JOB_SUCCEEDED = 902
@@ -139,6 +140,7 @@ _LABELS = {
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
     EventType.REPORT_MADE: _("report made"),
+    EventType.COMMENDATIONS_ISSUED: _("commendations issued"),
     EventType.MONITORING_RULE_SAVED: _("monitoring rule saved"),
     EventType.WARNING_RAISED: _("warning raised"),
     EventType.WARNING_ACKNOWLEDGED: _("warning acknowledged"),

@@ -15,8 +15,8 @@ from kaohe.core import access
 from kaohe.core.api import ScopedReadOnlyViewSet
 from kaohe.core.roles import Action
 from kaohe.rectification import services
-from kaohe.rectification.filters import RectificationFilterSet
-from kaohe.rectification.models import RectificationEntry, RectificationItem
+from kaohe.rectification.filters import CommendationFilterSet, RectificationFilterSet
+from kaohe.rectification.models import Commendation, RectificationEntry, RectificationItem
 from kaohe.results.models import ScoringRun
 
 
@@ -169,4 +169,41 @@ class RectificationItemViewSet(ScopedReadOnlyViewSet):
         """The office reminds the units whose plan is overdue."""
         return Response(
             {"sent": self.call_service(services.remind_overdue, acting_user=request.user)}
+        )
+
+
+class CommendationSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code")
+    cycle = serializers.IntegerField(source="run.cycle.year")
+    run = serializers.IntegerField(source="run_id")
+    citation = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Commendation
+        fields = ["id", "run", "cycle", "unit", "reason", "citation", "created_at"]
+
+
+class CommendSerializer(serializers.Serializer):
+    run = serializers.PrimaryKeyRelatedField(queryset=ScoringRun.objects.all())
+
+
+class CommendationViewSet(ScopedReadOnlyViewSet):
+    """Commendations of the caller's units; the office issues a run's (`…/issue/`)."""
+
+    queryset = Commendation.objects.select_related("unit", "run__cycle")
+    serializer_class = CommendationSerializer
+    filterset_class = CommendationFilterSet
+
+    @extend_schema(request=CommendSerializer, responses={201: CommendationSerializer(many=True)})
+    @action(detail=False, methods=["post"], serializer_class=CommendSerializer)
+    def issue(self, request: Request) -> Response:
+        """The office commends the award units of a published run (each once)."""
+        self.call_service(access.check_citywide, request.user, Action.ADMINISTER)
+        payload = CommendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        made = self.call_service(
+            services.issue_commendations, payload.validated_data["run"], acting_user=request.user
+        )
+        return Response(
+            CommendationSerializer(made, many=True).data, status=status.HTTP_201_CREATED
         )

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.filters import ListFilterSet
-from kaohe.rectification.models import RectificationItem
+from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.units.filters import unit_choice
 
 ACTIVE, ALL = "active", "all"
@@ -37,3 +37,16 @@ class RectificationFilterSet(ListFilterSet):
         if value == ALL:
             return queryset
         return queryset.filter(state=value)
+
+
+class CommendationFilterSet(ListFilterSet):
+    """Commendations by unit, cycle and reason (page `/rectification/commendations/`,
+    `/api/v1/commendations/`)."""
+
+    unit = unit_choice(Commendation)
+    cycle = django_filters.NumberFilter(field_name="run__cycle__year", label=_("Cycle"))
+    reason = django_filters.ChoiceFilter(choices=Commendation.Reason.choices, label=_("For"))
+
+    class Meta:
+        model = Commendation
+        fields = ["unit", "cycle", "reason"]

@@ -88,3 +88,44 @@ class RectificationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} · {self.get_kind_display()}"
+
+
+class Commendation(TimeStampedModel):
+    """A commendation (通报表扬) of a unit among the award places of a published run: a top
+    place or the progress award. Issued by the office once per unit, run and reason."""
+
+    class Reason(models.TextChoices):
+        TOP = "top", _("top place")
+        PROGRESS = "progress_award", _("progress award")
+
+    run = models.ForeignKey(
+        "results.ScoringRun", on_delete=models.PROTECT, related_name="commendations"
+    )
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="commendations")
+    reason = models.CharField(_("for"), max_length=16, choices=Reason.choices)
+    citation_zh = models.CharField(_("citation (Chinese)"), max_length=300)
+    citation_en = models.CharField(_("citation (English)"), max_length=300)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_path: ClassVar[str] = "unit"
+    objects = ScopedManager["Commendation"]()
+
+    class Meta:
+        verbose_name = _("commendation")
+        verbose_name_plural = _("commendations")
+        ordering = ["-run__cycle__year", "run__category__order", "reason", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "unit", "reason"], name="one_commendation_per_run_unit_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_reason_display()}"
+
+    @property
+    def citation(self) -> str:
+        english = (get_language() or "").startswith("en")
+        return self.citation_en if english else self.citation_zh

@@ -8,6 +8,7 @@ nothing of a closed cycle changes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from kaohe.core.models import Notification
 from kaohe.core.roles import Action
 from kaohe.goals.models import ReviewLevel
 from kaohe.goals.selectors import level_users, unit_users
-from kaohe.rectification.models import RectificationEntry, RectificationItem
+from kaohe.rectification.models import Commendation, RectificationEntry, RectificationItem
 from kaohe.results.models import ScoringRun
 from kaohe.schemes.services import ensure_open
 
@@ -331,3 +332,75 @@ def remind_overdue(*, acting_user: Any, today: dt.date | None = None) -> int:
         extra={"items": [i.pk for i in overdue], "date": today.isoformat()},
     )
     return len(overdue)
+
+
+_TOP_FLAG = re.compile(r"^top(\d+)$")
+
+
+def _citations(run: ScoringRun, result: Any, reason: str) -> tuple[str, str]:
+    texts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            where = f"{run.cycle} · {run.category}"
+            if reason == Commendation.Reason.TOP:
+                text = _("%(unit)s ranks %(rank)s in %(run)s and is commended.") % {
+                    "unit": result.unit, "rank": result.rank, "run": where,
+                }  # fmt: skip
+            else:
+                text = _(
+                    "%(unit)s rose %(n)s places in %(run)s and receives the progress award."
+                ) % {"unit": result.unit, "n": result.rank_change, "run": where}
+            texts.append(text)
+    return texts[0], texts[1]
+
+
+@transaction.atomic
+def issue_commendations(run: ScoringRun, *, acting_user: Any) -> list[Commendation]:
+    """The office commends the award units of a published run: each unit its flags put in a
+    top place (`topN`) and each with the progress award, once per unit and reason; the units
+    hear of it. Returns the commendations made now (none twice)."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    run = ScoringRun.objects.select_for_update().select_related("cycle", "category").get(pk=run.pk)
+    ensure_open(run.cycle)
+    if run.status != ScoringRun.Status.PUBLISHED:
+        raise ValidationError(_("Commendations come from a published run."))
+    existing = set(Commendation.objects.filter(run=run).values_list("unit_id", "reason"))
+    made = []
+    for result in run.results.select_related("unit").order_by("rank", "unit__code"):
+        reasons = []
+        if any(_TOP_FLAG.match(flag) for flag in result.flags):
+            reasons.append(Commendation.Reason.TOP)
+        if "progress_award" in result.flags:
+            reasons.append(Commendation.Reason.PROGRESS)
+        for reason in reasons:
+            if (result.unit_id, reason) in existing:
+                continue
+            zh, en = _citations(run, result, reason)
+            made.append(
+                Commendation.objects.create(
+                    run=run,
+                    unit=result.unit,
+                    reason=reason,
+                    citation_zh=zh,
+                    citation_en=en,
+                    issued_by=acting_user,
+                )
+            )
+    audit.record_many(
+        [
+            audit.Entry(
+                EventType.COMMENDATIONS_ISSUED,
+                obj=c,
+                unit=c.unit,
+                extra={"run": run.pk, "reason": c.reason},
+                changes=[audit.created(c)],
+            )
+            for c in made
+        ],
+        acting_user=acting_user,
+    )
+    for c in made:
+        Notification.objects.notify(
+            unit_users(c.unit), c.citation, reverse("rectification:commendations")
+        )
+    return made

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.rectification import services
-from kaohe.rectification.filters import ACTIVE, RectificationFilterSet
+from kaohe.rectification.filters import ACTIVE, CommendationFilterSet, RectificationFilterSet
 from kaohe.rectification.forms import DecisionForm, OpenForm, PlanForm, TextForm
-from kaohe.rectification.models import RectificationItem
+from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results.models import ScoringRun
 
 
@@ -167,3 +167,35 @@ def remind(request: HttpRequest) -> HttpResponse:
     count = services.remind_overdue(acting_user=request.user)
     messages.success(request, _("Reminders sent for overdue plans: %(n)s.") % {"n": count})
     return redirect("rectification:list")
+
+
+@login_required
+def commendation_list(request: HttpRequest) -> HttpResponse:
+    """The commendations of the caller's units (all of them for city-wide readers)."""
+    filters = CommendationFilterSet(
+        request.GET,
+        queryset=Commendation.objects.restrict(request.user).select_related(
+            "unit", "run__cycle", "run__category"
+        ),
+        request=request,
+    )
+    return render(
+        request,
+        "rectification/commendations.html",
+        {"filters": filters, "page": Paginator(filters.qs, 50).get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+@require_POST
+def commend(request: HttpRequest, run_pk: int) -> HttpResponse:
+    if not access.has_citywide(request.user, Action.ADMINISTER):
+        raise PermissionDenied
+    run = get_object_or_404(ScoringRun.objects.select_related("cycle", "category"), pk=run_pk)
+    try:
+        made = services.issue_commendations(run, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("results:run", pk=run_pk)
+    messages.success(request, _("Commendations issued: %(n)s.") % {"n": len(made)})
+    return redirect(f"{reverse('rectification:commendations')}?cycle={run.cycle.year}")

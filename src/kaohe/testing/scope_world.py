@@ -27,7 +27,7 @@ from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.rectification import services as rectification_services
-from kaohe.rectification.models import RectificationItem
+from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
 from kaohe.results import reports
 from kaohe.results import services as result_services
@@ -35,7 +35,7 @@ from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitRe
 from kaohe.schemes import services as scheme_services
 from kaohe.testing.goals import fill_portfolio
 from kaohe.testing.monitoring import save_test_rules
-from kaohe.testing.world import World, build_world, make_user
+from kaohe.testing.world import SCHEME_YAML, World, build_world, make_user
 from kaohe.units import services as unit_services
 from kaohe.units.models import Person, Post, Unit
 
@@ -67,6 +67,7 @@ class Side:
     audit_event: AuditEvent
     rectification: RectificationItem
     report: Report
+    commendation: Commendation
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -145,7 +146,11 @@ def build_scope_world() -> ScopeWorld:
     users = _users(world)
     _history(world)
     rule = save_test_rules(admin)["tax_within_fiscal"]
-    published = scheme_services.publish_scheme_version(world.version, acting_user=admin)
+    # both places flagged top, so each side has a commendation
+    draft = scheme_services.update_scheme_draft(
+        world.version, acting_user=admin, yaml_text=SCHEME_YAML + "results:\n  top_flags: 2\n"
+    )
+    published = scheme_services.publish_scheme_version(draft, acting_user=admin)
     scheme_services.advance_cycle(world.cycle, acting_user=admin)  # goal setting
     goal_sets = {}
     for side, unit, head in ((OWN, world.d1, "d1_head"), (OTHER, world.d2, "d2_head")):
@@ -177,6 +182,7 @@ def build_scope_world() -> ScopeWorld:
         result_services.run_scoring(published, acting_user=admin, reason="published"),
         acting_user=admin,
     )
+    rectification_services.issue_commendations(published_run, acting_user=admin)
     goal_services.suggest_district_targets(world.cycle, acting_user=users["office"])
     office_job = result_jobs.start_scoring_run(published, acting_user=users["office"])
     sides = {}
@@ -212,6 +218,7 @@ def build_scope_world() -> ScopeWorld:
             ),
             audit_event=AuditEvent.objects.filter(unit=unit).earliest("pk"),
             report=_diagnosis_report(admin, published_run, unit),
+            commendation=Commendation.objects.get(unit=unit),
             rectification=rectification_services.open_item(
                 published_run,
                 unit,
