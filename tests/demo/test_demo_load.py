@@ -16,7 +16,7 @@ from kaohe.demo.load import SCHEME_DIR, load_demo
 from kaohe.indicators.models import Indicator
 from kaohe.monitoring.models import Warning
 from kaohe.observations.models import Observation, ObservationVersion
-from kaohe.rectification.models import RectificationItem
+from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle, SchemeVersion
 from kaohe.units.models import Person, Unit
@@ -49,6 +49,8 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
     items = RectificationItem.objects.filter(run__cycle__year=2025)
     assert items.filter(unit__code__startswith="D0").count() == 3  # the bottom three districts
     assert set(items.values_list("state", flat=True)) == {"open"}
+    commended = Commendation.objects.filter(run__cycle__year=2025, run__category__code="district")
+    assert commended.filter(reason="top").count() == 3  # the scheme flags the top three
     assert SchemeVersion.objects.published().count() == 6  # district + department, 2024–2026
     runs = ScoringRun.objects.filter(status="published")
     assert sorted(runs.values_list("cycle__year", "category__code")) == [

@@ -451,7 +451,8 @@ def _close_past_years(admin: Any) -> None:
 
 
 def _rectification(admin: Any) -> int:
-    """The last scored year's interview lists become rectification items, due in a month."""
+    """The last scored year's interview lists become rectification items, due in a month;
+    its award units are commended."""
     due = timezone.localdate() + dt.timedelta(days=30)
     made = 0
     for run in ScoringRun.objects.filter(
@@ -460,6 +461,7 @@ def _rectification(admin: Any) -> int:
         made += len(
             rectification_services.open_interview_items(run, acting_user=admin, due_date=due)
         )
+        rectification_services.issue_commendations(run, acting_user=admin)
     return made
 
 
