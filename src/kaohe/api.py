@@ -20,13 +20,21 @@ from kaohe.results.api import (
     ScoringRunViewSet,
 )
 from kaohe.schemes.api import CycleViewSet, SchemeViewSet
-from kaohe.units.api import CategoryViewSet, PersonViewSet, PostViewSet, UnitViewSet
+from kaohe.units.api import (
+    CategoryViewSet,
+    CityMapViewSet,
+    PersonViewSet,
+    PostViewSet,
+    UnitViewSet,
+)
+from kaohe.web.api import ScreenViewSet
 
 router = DefaultRouter()
 router.register("categories", CategoryViewSet)
 router.register("units", UnitViewSet)
 router.register("posts", PostViewSet)
 router.register("people", PersonViewSet)
+router.register("city-maps", CityMapViewSet, basename="citymap")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("admission-requests", AdmissionRequestViewSet)
 router.register("cycles", CycleViewSet)

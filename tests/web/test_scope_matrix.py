@@ -228,6 +228,7 @@ PAGES: dict[str, list[Entry]] = {
     "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
     "units:list": listing("/units/"),
     "units:detail": shown("/units/{}/", "unit", "code"),
+    "units:map": [*listing("/units/map/"), *city_write("/units/map/", {"note": "m"})],
     "indicators:list": listing("/indicators/"),
     "indicators:detail": listing("/indicators/gdp/"),
     "indicators:admission_list": listing("/indicators/admission/"),
@@ -407,6 +408,10 @@ API: dict[str, list[Entry]] = {
     ],
     "GET /api/v1/categories/": listing(f"{V1}/categories/"),
     "GET /api/v1/categories/{code}/": listing(f"{V1}/categories/district/"),
+    "GET /api/v1/city-maps/": listing(f"{V1}/city-maps/"),
+    "POST /api/v1/city-maps/": city_write(f"{V1}/city-maps/", {"note": "m"}),
+    "GET /api/v1/city-maps/{version}/": listing(f"{V1}/city-maps/1/"),
+    "GET /api/v1/city-maps/current/": listing(f"{V1}/city-maps/current/"),
     "GET /api/v1/cycles/": listing(f"{V1}/cycles/"),
     "POST /api/v1/cycles/": city_write(
         f"{V1}/cycles/", {"year": 2030, "name_zh": "2030年度综合考核"}

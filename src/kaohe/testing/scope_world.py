@@ -34,6 +34,7 @@ from kaohe.results import services as result_services
 from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitResult
 from kaohe.schemes import services as scheme_services
 from kaohe.testing.goals import fill_portfolio
+from kaohe.testing.maps import as_file, square_map
 from kaohe.testing.monitoring import save_test_rules
 from kaohe.testing.world import SCHEME_YAML, World, build_world, make_user
 from kaohe.units import services as unit_services
@@ -227,6 +228,8 @@ def build_scope_world() -> ScopeWorld:
                 due_date=timezone.localdate() + dt.timedelta(days=30),
             ),
         )
+    # the districts' map (city-level: everyone signed in reads it, the office uploads it)
+    unit_services.upload_city_map(acting_user=admin, content=as_file(square_map(["D01", "D02"])))
     return ScopeWorld(
         world=world,
         users=users,

@@ -7,7 +7,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from kaohe.core.admin import ReadOnlyAdmin
-from kaohe.units.models import Category, Person, Post, Unit
+from kaohe.units.models import Category, CityMap, Person, Post, Unit
 
 
 @admin.register(Category)
@@ -35,3 +35,9 @@ class PersonAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "unit", "post"]
     search_fields = ["code", "name"]
     list_select_related = ["unit", "post"]
+
+
+@admin.register(CityMap)
+class CityMapAdmin(ReadOnlyAdmin):
+    list_display = ["version", "feature_count", "byte_size", "created_at", "created_by", "note"]
+    exclude = ["geojson"]  # thousands of coordinates; the map page draws it

@@ -209,6 +209,49 @@ class Person(TimeStampedModel):
         return None
 
 
+class CityMap(models.Model):
+    """One version of the city's map of its units: a GeoJSON FeatureCollection whose features
+    carry `properties.code`, a unit's code. Append-only: an upload is a new version, the
+    newest one is current, and no version is ever changed or deleted."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    geojson = models.JSONField(_("GeoJSON"))
+    codes = models.JSONField(_("unit codes"), default=list)
+    feature_count = models.PositiveIntegerField(_("features"))
+    byte_size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("fingerprint"), max_length=64)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        verbose_name = _("city map")
+        verbose_name_plural = _("city maps")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{_('city map')} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("A city map version never changes: upload a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("City map versions are kept: upload a new version instead")
+
+    @classmethod
+    def current(cls) -> CityMap | None:
+        """The newest version, or None before the first upload."""
+        return cls.objects.order_by("-version").first()
+
+
 def visible_units(user: Any, action: str = "view") -> UnitQuerySet:
     """Units in the user's scope (a shortcut used by pages and the API)."""
     scope = unit_scope(user, action)

@@ -6,12 +6,15 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kaohe.core import access, audit
+from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.models import Grant
 from kaohe.core.roles import Action, Role
-from kaohe.units.models import Category, Person, Post, Unit
+from kaohe.units.geojson import check_city_map
+from kaohe.units.models import Category, CityMap, Person, Post, Unit
 
 
 @transaction.atomic
@@ -206,3 +209,52 @@ def revoke_grant(grant: Grant, *, acting_user: Any, reason: str) -> None:
     if grant.user is not None:
         access.forget(grant.user)
     grant.delete()
+
+
+# What the audit trail keeps of a map version: everything but the geometry itself (the row keeps
+# that, and it never changes).
+_MAP_AUDIT_FIELDS = {"version", "codes", "feature_count", "byte_size", "sha256", "note"}
+
+
+@transaction.atomic
+def upload_city_map(*, acting_user: Any, content: bytes | str, note: str = "") -> CityMap:
+    """Store an uploaded GeoJSON map of the city's units as its next version (the office only).
+
+    The whole file is checked first (`units.geojson.check_city_map`); a file with any problem
+    raises `BatchRejected` naming each one and stores nothing. The previous versions are kept;
+    the new one becomes current. A file identical to the current version is refused."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    checked = check_city_map(content, unit_codes=set(Unit.objects.values_list("code", flat=True)))
+    latest = CityMap.objects.select_for_update().order_by("-version").first()
+    if latest is not None and latest.sha256 == checked.sha256:
+        raise BatchRejected(
+            [
+                RowError(
+                    0,
+                    "file",
+                    _("is the same map as version %(version)s, the current one: nothing to store")
+                    % {"version": latest.version},
+                )
+            ]
+        )
+    city_map = CityMap(
+        version=latest.version + 1 if latest is not None else 1,
+        geojson=checked.geojson,
+        codes=checked.codes,
+        feature_count=len(checked.codes),
+        byte_size=checked.byte_size,
+        sha256=checked.sha256,
+        note=note,
+        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+    )
+    city_map.full_clean(exclude=["geojson", "codes", "created_by"])
+    city_map.save()
+    audit.record(
+        EventType.CITY_MAP_UPLOADED,
+        acting_user=acting_user,
+        obj=city_map,
+        reason=note,
+        extra={"previous_version": latest.version if latest is not None else None},
+        changes=[audit.Change(city_map, None, audit.snapshot(city_map, _MAP_AUDIT_FIELDS))],
+    )
+    return city_map
