@@ -50,6 +50,7 @@ router.register("rectification-items", RectificationItemViewSet)
 router.register("commendations", CommendationViewSet)
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("jobs", JobViewSet, basename="job")
+router.register("screen", ScreenViewSet, basename="screen")
 register_goals(router)
 
 urlpatterns = [

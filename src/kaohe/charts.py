@@ -303,3 +303,67 @@ def target_suggestion_chart(
         }
     )
     return option
+
+
+# How a grade is coloured on a map, best grade first; a scheme with other than four grades
+# spreads its grades over these tones.
+GRADE_TONES = ["#2bb673", "#3a8ee6", "#e6a23c", "#e8534a"]
+NO_GRADE_TONE = "#5b6b7f"
+
+
+def grade_tones(grade_codes: Sequence[str]) -> dict[str, str]:
+    """A tone per grade code (given best first): green for the best, red for the worst."""
+    n = len(grade_codes)
+    last = len(GRADE_TONES) - 1
+    return {
+        code: GRADE_TONES[0 if n == 1 else round(i * last / (n - 1))]
+        for i, code in enumerate(grade_codes)
+    }
+
+
+def region_map(
+    map_name: str,
+    regions: Sequence[tuple[str, str, float | None, str | None]],
+    *,
+    value_label: str = "",
+    dark: bool = False,
+    aspect_scale: float = 0.75,
+) -> dict[str, Any]:
+    """A map of units drawn from a GeoJSON registered under `map_name` whose features carry
+    `properties.code`. `regions`: (code, name, value, colour) per unit; the name is shown on the
+    map and in the tooltip with the value, the colour fills the unit (None: the plain fill).
+    `aspect_scale`: the width of a degree of longitude against one of latitude there."""
+    ink = "#e6f1ff" if dark else "#1d2733"
+    plain = "#16365c" if dark else "#e8f0fb"
+    border = "#8fd3ff" if dark else "#1f4e8c"
+    tooltip = f"{{b}}<br/>{value_label}: {{c}}" if value_label else "{b}"
+    data = []
+    for _code, name, value, colour in regions:
+        item: dict[str, Any] = {"name": name, "value": value}
+        if colour:
+            item["itemStyle"] = {"areaColor": colour}
+        data.append(item)
+    return {
+        "tooltip": {"trigger": "item", "formatter": tooltip},
+        "series": [
+            {
+                "type": "map",
+                "map": map_name,
+                "nameProperty": "code",
+                "nameMap": {code: name for code, name, _value, _colour in regions},
+                "roam": False,
+                "selectedMode": False,
+                "aspectScale": round(aspect_scale, 4),
+                "layoutCenter": ["50%", "50%"],
+                "layoutSize": "95%",
+                "label": {"show": True, "color": ink, "fontSize": 18 if dark else 12},
+                "itemStyle": {"areaColor": plain, "borderColor": border, "borderWidth": 1.2},
+                "emphasis": {
+                    "label": {"color": ink},
+                    "itemStyle": {"areaColor": "#f5c451" if dark else "#ffd54f"},
+                },
+                "data": data,
+            }
+        ],
+        "animationDuration": 400,
+    }

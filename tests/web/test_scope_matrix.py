@@ -218,6 +218,9 @@ PAGES: dict[str, list[Entry]] = {
     "web:home": [Open("/", signed_in=302, anonymous=302)],
     "web:overview": listing("/overview/"),
     "web:audit": [Feature("/audit/", "audit")],
+    # the big screen shows the whole city: for those who may view every unit
+    "web:screen": [Feature("/screen/", "view")],
+    "web:screen_panels": [Feature("/screen/panels/", "view")],
     "login": [Open("/login/", signed_in=302)],
     "web:password_change": [Open("/account/password/", anonymous=302)],
     "public:results": [Open("/public/results/")],
@@ -504,6 +507,7 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/provisional-standings/{id}/": shown(
         f"{V1}/provisional-standings/{{}}/", "standing"
     ),
+    "GET /api/v1/screen/": [Feature(f"{V1}/screen/", "view")],
     "GET /api/v1/schemes/": listing(f"{V1}/schemes/"),
     "POST /api/v1/schemes/": city_write(
         f"{V1}/schemes/",

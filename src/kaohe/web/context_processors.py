@@ -72,6 +72,8 @@ NAV = (
         frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}),
     ),
     NavItem("core:jobs", _("Jobs"), frozenset({R.OFFICE_ADMIN})),
+    # the screen needs a city-wide grant, which these roles hold (a leader's names their units)
+    NavItem("web:screen", _("Big screen"), frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.AUDITOR})),
     NavItem("web:audit", _("Audit trail"), frozenset({R.OFFICE_ADMIN, R.AUDITOR})),
 )
 

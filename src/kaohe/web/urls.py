@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="overview"),
     path("audit/", views.audit_trail, name="audit"),
+    path("screen/", views.screen, name="screen"),
+    path("screen/panels/", views.screen_panels, name="screen_panels"),
     path("account/password/", views.PasswordChange.as_view(), name="password_change"),
 ]

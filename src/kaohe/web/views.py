@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import condition
 
 from kaohe.core.access import unit_scope
 from kaohe.core.filters import AuditEventFilterSet
@@ -22,6 +24,7 @@ from kaohe.indicators.models import Indicator
 from kaohe.observations.dashboards import city_overview
 from kaohe.schemes.selectors import current_cycle
 from kaohe.units.models import Unit, visible_units
+from kaohe.web import screen as big_screen
 from kaohe.web.dashboard import first_look
 from kaohe.web.forms import PasswordForm
 
@@ -55,6 +58,36 @@ def overview(request: HttpRequest) -> HttpResponse:
         "first_look": first_look(user),
     }
     return render(request, "web/overview.html", context)
+
+
+def _screen_allowed(request: HttpRequest) -> None:
+    if not big_screen.may_see_screen(request.user):
+        raise PermissionDenied(
+            _("The big screen shows the whole city: it needs a city-wide grant.")
+        )
+
+
+def _screen_etag(request: HttpRequest) -> str | None:
+    if not request.user.is_authenticated or not big_screen.may_see_screen(request.user):
+        return None
+    key, _as_of = big_screen.fingerprint(request.user)
+    return f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+
+
+@login_required
+def screen(request: HttpRequest) -> HttpResponse:
+    """The big screen (1920×1080) for the leaders' meeting room; its panels refresh by
+    themselves."""
+    _screen_allowed(request)
+    return render(request, "web/screen.html", {"screen": big_screen.screen(request.user)})
+
+
+@login_required
+@condition(etag_func=_screen_etag)
+def screen_panels(request: HttpRequest) -> HttpResponse:
+    """The screen's panels alone, polled by htmx; 304 while nothing on them changed."""
+    _screen_allowed(request)
+    return render(request, "web/_screen_panels.html", {"screen": big_screen.screen(request.user)})
 
 
 @login_required
