@@ -19,7 +19,7 @@ from kaohe.observations.models import Observation, ObservationVersion
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle, SchemeVersion
-from kaohe.units.models import Person, Unit
+from kaohe.units.models import CityMap, Person, Unit
 from kaohe.web.dashboard import first_look
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +80,9 @@ def test_demo_city_loads_with_a_login_per_role():  # type: ignore[no-untyped-def
     assert Observation.objects.filter(indicator__code="tax_share").count() == 190  # derived
     gdp = Observation.objects.filter(indicator__code="gdp", time_node__period="2025Y")
     assert gdp.count() == 10
+    # the districts' map, generated and uploaded through the map service
+    city_map = CityMap.objects.get()
+    assert (city_map.version, city_map.codes) == (1, [f"D{n:02d}" for n in range(1, 11)])
     # every row came through a service: one audit event per unit, at least
     assert AuditEvent.objects.count() > Unit.objects.count() + Person.objects.count()
     # the overview's first look: the departments' top three per sub-group, not three overall

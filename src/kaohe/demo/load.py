@@ -18,6 +18,7 @@ from kaohe.core.events import EventType
 from kaohe.core.roles import Role
 from kaohe.demo.evaluation import evaluation_values
 from kaohe.demo.generate import generate_demo_city
+from kaohe.demo.geography import district_map_bytes
 from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.indicators import DASHBOARD
 from kaohe.demo.logins import DEMO_PASSWORD, DemoLogin, create_user
@@ -119,6 +120,18 @@ def _unit_tree(city: DemoCity, admin: Any) -> dict[str, Unit]:
             )
             _posts(div, division.posts, admin, unit)
     return units
+
+
+def _city_map(city: DemoCity, admin: Any, seed: int) -> None:
+    """The districts' map, generated (``demo.geography``) and uploaded as the office would:
+    the urban districts in the middle, the county-level cities around them."""
+    central = [u.code for u in city.districts if u.kind == Unit.Kind.DISTRICT]
+    outer = [u.code for u in city.districts if u.kind != Unit.Kind.DISTRICT]
+    unit_services.upload_city_map(
+        acting_user=admin,
+        content=district_map_bytes(central, outer, seed),
+        note="演示数据：虚构的区县边界",
+    )
 
 
 def _indicators(city: DemoCity, admin: Any, units: dict[str, Unit]) -> None:
@@ -472,6 +485,7 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
     with transaction.atomic():
         admin = create_user("admin", "系统管理员", superuser=True)
         units = _unit_tree(city, admin)
+        _city_map(city, admin, seed)
         _indicators(city, admin, units)
         _cycles_and_schemes(admin, units)
         _monitoring_rules(admin)
