@@ -205,6 +205,9 @@ if KAOHE_JOB_HEARTBEAT_SECONDS >= KAOHE_JOB_STALE_SECONDS:
 # An uploaded file larger than this is read by a worker as a job (the page links its progress);
 # a smaller one is read within the request.
 KAOHE_UPLOAD_INLINE_BYTES = env_int("KAOHE_UPLOAD_INLINE_BYTES", 512 * 1024, minimum=0)
+# An API list asked for as CSV gives every matching row, up to this many (more: a 400 that asks
+# for narrower filters).
+KAOHE_CSV_MAX_ROWS = env_int("KAOHE_CSV_MAX_ROWS", 100_000, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -273,9 +276,11 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "kaohe.core.renderers.BrowsableAPI",
+        "kaohe.core.renderers.CSVRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kaohe.core.renderers.ContentNegotiation",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kaohe.core.schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kaohe API",
@@ -286,6 +291,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kaohe.core.schema.csv_as_text",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "IndicatorStatusEnum": "kaohe.indicators.models.Indicator.Status",
         "AdmissionStatusEnum": "kaohe.indicators.models.AdmissionRequest.Status",

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kaohe.core.tables import safe_text
 from kaohe.engine.scheme import load_scheme
 from kaohe.results.labels import RunLabels
 from kaohe.results.models import ScoringRun
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def run_workbook(run: ScoringRun) -> bytes:
