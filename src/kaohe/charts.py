@@ -234,22 +234,27 @@ def target_suggestion_chart(
     history: Sequence[float | None],
     *,
     target_period: str,
-    low: float,
-    high: float,
+    low: float | None,
+    high: float | None,
     target: float,
     decided: float | None = None,
     labels: dict[str, str] | None = None,
     unit: str = "",
 ) -> dict[str, Any]:
     """A series' history, the forecast band (low–high) fanning out from its last value to the
-    target period, the suggested target and, when the office set another, the adjusted one."""
+    target period (no band when the range is unknown), the suggested target and, when the
+    office set another, the adjusted one."""
     names = {"history": "history", "band": "range", "target": "suggested", "decided": "set"}
     names.update(labels or {})
     axis = [period_label(p) for p in [*periods, target_period]]
     last = next((v for v in reversed(history) if v is not None), None)
     pad: list[float | None] = [None] * (len(periods) - 1)
-    lower = [*pad, last, low]
-    width = [*pad, 0.0 if last is not None else None, high - low]
+    if low is None or high is None:
+        lower: list[float | None] = [None] * (len(periods) + 1)
+        width: list[float | None] = list(lower)
+    else:
+        lower = [*pad, last, low]
+        width = [*pad, 0.0 if last is not None else None, high - low]
     option = _base(title)
     option.update(
         {

@@ -475,6 +475,17 @@ API: dict[str, list[Entry]] = {
         f"{V1}/indicators/", {"code": "matrix", "name_zh": "矩阵"}
     ),
     "GET /api/v1/indicators/{code}/": listing(f"{V1}/indicators/gdp/"),
+    # one unit's series of an indicator: for who may see the unit's full-year values of it
+    "GET /api/v1/indicators/{code}/trend/": [
+        Shown(
+            lambda sw, s: f"{V1}/indicators/gdp/trend/?unit={s.unit.code}",
+            restricted(
+                lambda s: Observation.objects.get(
+                    unit=s.unit, indicator__code="gdp", time_node__period="2025Y"
+                )
+            ),
+        )
+    ],
     "PATCH /api/v1/indicators/{code}/": [
         CityWrite(
             const(f"{V1}/indicators/gdp/"), "administer", lambda sw, s: {"name_en": "M"}, "patch"

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaohe.core.api import ScopedReadOnlyViewSet, ServiceCallMixin
+from kaohe.goals import trends
 from kaohe.indicators import services
 from kaohe.indicators.filters import AdmissionRequestFilterSet, IndicatorFilterSet
 from kaohe.indicators.models import AdmissionRequest, Indicator
@@ -58,9 +60,44 @@ class IndicatorSerializer(serializers.ModelSerializer):
         }
 
 
+class TrendPointSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    value = serializers.FloatField()
+
+
+class ForesightSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    value = serializers.FloatField()
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField()
+    method = serializers.CharField()
+    reason = serializers.CharField()
+    # "source" shadows Field.source in the stubs; the API names it so on purpose.
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="suggestion: the office's target suggestion; forecast: the engine's, here"
+    )
+    state = serializers.CharField(allow_blank=True)
+    target_set = serializers.FloatField(allow_null=True, source="decided")
+
+
+class IndicatorTrendSerializer(serializers.Serializer):
+    """One unit's full-year values of the indicator and the next year's value with its range
+    (`foresight`, null when the series is too short); `units` are the units one may ask for."""
+
+    indicator = serializers.CharField()
+    unit = serializers.CharField(allow_null=True)
+    unit_name = serializers.CharField(allow_null=True)
+    unit_of_measure = serializers.CharField(allow_blank=True)
+    history = TrendPointSerializer(many=True)
+    foresight = ForesightSerializer(allow_null=True)
+    units = serializers.ListField(child=serializers.CharField())
+
+
 class IndicatorViewSet(ServiceCallMixin, viewsets.ModelViewSet):
     """The catalogue. Anyone signed in reads it (sensitive entries only where entitled); the
-    office creates and edits entries through the catalogue services."""
+    office creates and edits entries through the catalogue services. `…/{code}/trend/?unit=`
+    is one unit's series with its foresight, as on the indicator page."""
 
     serializer_class = IndicatorSerializer
     lookup_field = "code"
@@ -90,6 +127,50 @@ class IndicatorViewSet(ServiceCallMixin, viewsets.ModelViewSet):
             acting_user=self.request.user,
             reason=str(self.request.data.get("reason", "")),
             **data,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "unit",
+                str,
+                description="a unit's code (default: the first unit with full-year values)",
+            )
+        ],
+        responses={
+            200: IndicatorTrendSerializer,
+            404: OpenApiResponse(
+                description="no such indicator, or the unit is not one "
+                "whose values of it the caller may see"
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def trend(self, request: Request, code: str | None = None) -> Response:
+        """One unit's full-year values and the next year's value with its 80% range: the
+        office's target suggestion when there is one, else the engine's forecast."""
+        indicator = self.get_object()
+        filters = trends.trend_filter(
+            request.user, indicator, request.query_params, request=request
+        )
+        if filters.errors:  # a unit out of the caller's view or without values: not found
+            raise NotFound
+        trend = trends.indicator_trend(request.user, indicator, filters)
+        units = filters.form.fields["unit"].queryset.values_list("code", flat=True)
+        return Response(
+            IndicatorTrendSerializer(
+                {
+                    "indicator": indicator.code,
+                    "unit": trend.unit.code if trend else None,
+                    "unit_name": trend.unit.name if trend else None,
+                    "unit_of_measure": indicator.unit_of_measure,
+                    "history": [{"period": p, "value": v} for p, v in trend.history]
+                    if trend
+                    else [],
+                    "foresight": trend.foresight if trend else None,
+                    "units": list(units),
+                }
+            ).data
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,8 @@ from django.views.decorators.http import require_POST
 from kaohe import charts
 from kaohe.core import access
 from kaohe.core.roles import Action
+from kaohe.goals import trends
+from kaohe.goals.models import TargetSuggestion
 from kaohe.indicators import services
 from kaohe.indicators.filters import AdmissionRequestFilterSet, IndicatorFilterSet
 from kaohe.indicators.forms import DecisionForm, ProposalForm
@@ -74,7 +78,46 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         "requests": indicator.admission_requests.select_related("proposed_by_unit"),
     }
+    trend_filters = trends.trend_filter(request.user, indicator, request.GET, request=request)
+    trend = trends.indicator_trend(request.user, indicator, trend_filters)
+    context.update(
+        {"trend_filters": trend_filters, "trend": trend, "trend_chart": _trend_chart(trend)}
+    )
     return render(request, "indicators/indicator_detail.html", context)
+
+
+def _trend_chart(trend: trends.IndicatorTrend | None) -> dict[str, Any] | None:
+    """One unit's history with the next year's value and its range (the target-suggestion
+    chart), or its history alone when it is too short to look ahead."""
+    if trend is None or not trend.history:
+        return None
+    d = trend.indicator.decimals
+    periods = [period for period, _value in trend.history]
+    values = [charts.rounded(value, d) for _period, value in trend.history]
+    title = f"{trend.unit.name} · {trend.indicator.name}"
+    unit = trend.indicator.unit_of_measure
+    f = trend.foresight
+    if f is None:
+        return charts.line_chart(title, periods, {trend.unit.name: values}, unit=unit)
+    return charts.target_suggestion_chart(
+        title,
+        periods,
+        values,
+        target_period=f.period,
+        low=charts.rounded(f.low, d),
+        high=charts.rounded(f.high, d),
+        target=round(f.value, d),
+        decided=charts.rounded(f.decided, d)
+        if f.state == TargetSuggestion.State.ADJUSTED
+        else None,
+        labels={
+            "history": _("history"),
+            "band": _("forecast range"),
+            "target": _("suggested target"),
+            "decided": _("target set"),
+        },
+        unit=unit,
+    )
 
 
 def _proposing_units(request: HttpRequest):
