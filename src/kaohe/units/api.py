@@ -55,10 +55,12 @@ class UnitSerializer(serializers.ModelSerializer):
     def get_parent(self, unit: Unit) -> str | None:
         if unit.depth <= 1:
             return None
-        # One query for the whole page instead of one per unit.
-        paths = self.context.setdefault(
-            "_unit_codes_by_path", dict(Unit.objects.values_list("path", "code"))
-        )
+        # One query for the whole page instead of one per unit (built on the first call only).
+        paths = self.context.get("_unit_codes_by_path")
+        if paths is None:
+            paths = self.context["_unit_codes_by_path"] = dict(
+                Unit.objects.values_list("path", "code")
+            )
         return paths.get(unit.path[: -Unit.steplen])
 
 
