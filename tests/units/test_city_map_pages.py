@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def client_for(user: Any) -> Client:
-    client = Client()
+    """A signed-in client that reads the pages and answers in English (quoted below)."""
+    client = Client(headers={"accept-language": "en"})
     client.force_login(user)
     return client
 
@@ -56,7 +57,7 @@ def test_the_office_uploads_a_map_on_the_page(world):  # type: ignore[no-untyped
     assert json.loads(json_script(body, "city-map-geojson")) == stored.geojson
     series = option["series"][0]
     assert (series["type"], series["map"], series["nameProperty"]) == ("map", "city", "code")
-    assert series["nameMap"] == {"D01": "东区", "D02": "西区"}
+    assert series["nameMap"] == {"D01": "East District", "D02": "West District"}
 
 
 def test_a_refused_file_is_listed_on_the_page_and_nothing_is_stored(world):  # type: ignore[no-untyped-def]
