@@ -17,7 +17,7 @@ from kaohe.observations.services import ValueRow
 from kaohe.results.diagnosis import diagnose
 from kaohe.results.models import UnitResult
 from kaohe.testing.goals import fill_portfolio
-from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.monitoring import save_test_rules, send_inflated_tax
 from kaohe.testing.results import published_run
 
 pytestmark = pytest.mark.django_db
@@ -110,13 +110,7 @@ def test_targets_benchmarks_and_warnings_enter_the_suggestions(world):  # type: 
     approved_goals(world)
     save_test_rules(world.admin)
     run = published_run(world)  # West's growth 5.0 is below the goal's 6
-    send(
-        world,
-        [
-            ValueRow("D02", "fiscal_revenue", "2025Q3", 100),
-            ValueRow("D02", "tax_revenue", "2025Q3", 118),
-        ],
-    )
+    send_inflated_tax(world, "D02")
     found = diagnose(world.users["office"], run, result_of(run, "D02"))
     growth = next(g for g in found.goals if g.indicator == "gdp_growth")
     assert (growth.target, growth.actual, growth.met) == (6.0, 5.0, False)

@@ -10,11 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from kaohe.flows.ingest import ingest
-from kaohe.observations.models import Source
-from kaohe.observations.services import ValueRow
 from kaohe.rectification import services as rectification
-from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.monitoring import save_test_rules, send_inflated_tax
 from kaohe.testing.results import published_run
 from kaohe.web.dashboard import first_look
 
@@ -25,14 +22,7 @@ pytestmark = pytest.mark.django_db
 def year(world):  # type: ignore[no-untyped-def]
     run = published_run(world)
     save_test_rules(world.admin)
-    ingest(
-        [
-            ValueRow("D01", "fiscal_revenue", "2025Q3", 100),
-            ValueRow("D01", "tax_revenue", "2025Q3", 118),
-        ],
-        acting_user=world.users["stats_reporter"],
-        source=Source.API,
-    )
+    send_inflated_tax(world)
     rectification.open_item(
         run,
         world.d2,

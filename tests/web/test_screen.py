@@ -15,11 +15,8 @@ from django.utils.translation import gettext
 
 from kaohe import charts
 from kaohe.core.roles import Role
-from kaohe.flows.ingest import ingest
-from kaohe.observations.models import Source
-from kaohe.observations.services import ValueRow
 from kaohe.testing.maps import as_file, square_map
-from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.monitoring import save_test_rules, send_inflated_tax
 from kaohe.testing.results import published_run
 from kaohe.testing.world import make_user
 from kaohe.units import services as unit_services
@@ -44,14 +41,7 @@ def year(world):  # type: ignore[no-untyped-def]
     """A published district run (D01 qualified, D02 unqualified), one serious warning, a map."""
     run = published_run(world)
     save_test_rules(world.admin)
-    ingest(
-        [
-            ValueRow("D01", "fiscal_revenue", "2025Q3", 100),
-            ValueRow("D01", "tax_revenue", "2025Q3", 118),
-        ],
-        acting_user=world.users["stats_reporter"],
-        source=Source.API,
-    )
+    send_inflated_tax(world)
     unit_services.upload_city_map(
         acting_user=world.users["office"], content=as_file(square_map(["D01", "D02"]))
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaohe.flows.ingest import ingest
 from kaohe.monitoring import services
 from kaohe.monitoring.models import MonitoringRule
+from kaohe.observations.models import Source
+from kaohe.observations.services import ValueRow
 
 
 def save_test_rules(admin: Any) -> dict[str, MonitoringRule]:
@@ -30,3 +33,16 @@ def save_test_rules(admin: Any) -> dict[str, MonitoringRule]:
             spec={"kind": "threshold", "indicator": "gdp_growth", "min": 0, "severity": "info"},
         ),
     }
+
+
+def send_inflated_tax(world: Any, code: str = "D01") -> Any:
+    """The statistics bureau reports `code`'s tax revenue above its fiscal revenue for 2025Q3
+    through the pipeline: `tax_within_fiscal` (saved first) raises a serious warning."""
+    return ingest(
+        [
+            ValueRow(code, "fiscal_revenue", "2025Q3", 100),
+            ValueRow(code, "tax_revenue", "2025Q3", 118),
+        ],
+        acting_user=world.users["stats_reporter"],
+        source=Source.API,
+    )
