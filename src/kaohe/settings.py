@@ -271,6 +271,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, refusing NUL characters in text with a 400 (kaohe.core.parsers)
+    "DEFAULT_PARSER_CLASSES": [
+        "kaohe.core.parsers.NulFreeJSONParser",
+        "kaohe.core.parsers.NulFreeFormParser",
+        "kaohe.core.parsers.NulFreeMultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kaohe.core.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": [

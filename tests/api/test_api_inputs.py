@@ -48,3 +48,22 @@ def test_a_cycle_year_outside_1990_2100_is_refused(world, year):  # type: ignore
     response = client.post("/api/v1/cycles/", {"year": year}, content_type="application/json")
     assert response.status_code == 400
     assert "year" in response.json()
+
+
+@pytest.mark.parametrize("kind", ["json", "form", "multipart"])
+def test_text_with_a_nul_character_is_a_400_naming_the_field(world, kind):  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot even compare text holding NUL: it is refused before any lookup."""
+    office = signed_in(world.users["office"])
+    body = {"goal_set": 1, "title_zh": "目标", "indicator": "gdp\x00"}
+    if kind == "json":
+        answer = office.post("/api/v1/goals/", body, content_type="application/json")
+    elif kind == "form":
+        answer = office.post(
+            "/api/v1/goals/",
+            "goal_set=1&title_zh=x&indicator=gdp%00",
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        answer = office.post("/api/v1/goals/", body)
+    assert answer.status_code == 400, answer.content
+    assert answer.json() == {"detail": "indicator: text may not contain a NUL character."}

@@ -11,11 +11,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaohe.core.api import ScopedReadOnlyViewSet
+from kaohe.core.parsers import NulFreeFormParser, NulFreeJSONParser, NulFreeMultiPartParser
 from kaohe.flows.ingest import IngestResult, ingest
 from kaohe.flows.uploads import ingest_numbered
 from kaohe.indicators.models import Indicator
@@ -137,7 +138,7 @@ class ObservationViewSet(ScopedReadOnlyViewSet):
 
     queryset = Observation.objects.select_related("unit", "indicator", "time_node")
     serializer_class = ObservationSerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser, CsvBodyParser]
+    parser_classes = [NulFreeJSONParser, NulFreeFormParser, NulFreeMultiPartParser, CsvBodyParser]
     filterset_class = ObservationFilterSet
 
     def get_queryset(self) -> QuerySet[Observation]:

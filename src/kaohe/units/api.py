@@ -10,12 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaohe.core import access
 from kaohe.core.api import ScopedReadOnlyViewSet, ServiceCallMixin
+from kaohe.core.parsers import NulFreeFormParser, NulFreeMultiPartParser
 from kaohe.core.roles import Action
 from kaohe.units import services
 from kaohe.units.filters import PersonFilterSet, PostFilterSet, UnitFilterSet
@@ -161,7 +161,7 @@ class CityMapViewSet(
     serializer_class = CityMapSerializer
     lookup_field = "version"
     lookup_value_regex = r"[0-9]+"
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [NulFreeMultiPartParser, NulFreeFormParser]
     filter_backends: list[Any] = []  # a handful of versions, newest first
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
