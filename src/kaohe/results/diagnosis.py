@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kaohe.goals.models import Goal, GoalSet
+from kaohe.indicators.models import Indicator
 from kaohe.monitoring.models import Severity, Warning
 from kaohe.results.labels import RunLabels, node_names
 from kaohe.results.models import ScoringRun, UnitResult
@@ -155,6 +156,11 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def _pct(share: float) -> str:
+    """A share of full points as a percentage (a bonus band may pass 100 %)."""
+    return f"{share * 100:.1f}%"
+
+
 def _leaves(tree: dict[str, Any], additive: bool = True) -> list[tuple[dict[str, Any], bool]]:
     """Every leaf of the explanation tree with whether its points add straight into the total
     (every group above it sums its children)."""
@@ -177,12 +183,27 @@ def _peer_fraction(nodes: dict[str, Any], leaf: dict[str, Any], additive: bool) 
     return float(value) / full if additive and full else float(value)
 
 
+def _leaf_names(leaves: list[tuple[dict[str, Any], bool]], names: dict[str, str]) -> dict[str, str]:
+    """Each leaf's name: the scheme's, else the name of the indicator it reads, else its id."""
+    codes = {
+        leaf["input"]: leaf["id"]
+        for leaf, _additive in leaves
+        if names.get(leaf["id"], leaf["id"]) == leaf["id"] and isinstance(leaf.get("input"), str)
+    }
+    found = dict(names)
+    for indicator in Indicator.objects.filter(code__in=codes):
+        found[codes[indicator.code]] = indicator.name
+    return found
+
+
 def _standings(
     result: UnitResult, peers: list[UnitResult], names: dict[str, str]
 ) -> list[Standing]:
     tree = result.explanation.get("tree") or {}
     out = []
-    for leaf, additive in _leaves(tree, True):
+    leaves = _leaves(tree, True)
+    names = _leaf_names(leaves, names)
+    for leaf, additive in leaves:
         own = leaf.get("fraction")
         if own is None:
             continue
@@ -380,11 +401,11 @@ def _suggestions(d: Diagnosis) -> list[str]:
             "category reaches %(upper)s or more."
         ) % {
             "name": s.name,
-            "share": _fmt(s.fraction, 3),
-            "median": _fmt(s.median, 3),
+            "share": _pct(s.fraction),
+            "median": _pct(s.median),
             "place": s.place,
             "peers": s.peers,
-            "upper": _fmt(s.upper_quartile, 3),
+            "upper": _pct(s.upper_quartile),
         }
         if s.gain:
             text += " " + _("Reaching the median is worth about %(points)s points.") % {
