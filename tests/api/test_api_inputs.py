@@ -53,7 +53,8 @@ def test_a_cycle_year_outside_1990_2100_is_refused(world, year):  # type: ignore
 @pytest.mark.parametrize("kind", ["json", "form", "multipart"])
 def test_text_with_a_nul_character_is_a_400_naming_the_field(world, kind):  # type: ignore[no-untyped-def]
     """PostgreSQL cannot even compare text holding NUL: it is refused before any lookup."""
-    office = signed_in(world.users["office"])
+    office = Client(headers={"accept-language": "en"})
+    office.force_login(world.users["office"])
     body = {"goal_set": 1, "title_zh": "目标", "indicator": "gdp\x00"}
     if kind == "json":
         answer = office.post("/api/v1/goals/", body, content_type="application/json")
