@@ -91,6 +91,13 @@ class Diagnosis:
     citizens: str = ""
     gap_above: float | None = None
 
+    @property
+    def bar_scale(self) -> float:
+        """The share a full-width bar stands for: 1, or the largest shown when a bonus band
+        passes full points."""
+        shares = [x for s in self.weakest for x in (s.fraction, s.median)]
+        return max([1.0, *shares])
+
     def chart_rows(self) -> list[tuple[str, float, float]]:
         """(indicator, the unit's share, the peers' median) for the weakest indicators."""
         return [(s.name, s.fraction, s.median) for s in self.weakest]
