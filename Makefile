@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_monitoring.py
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_freshness.py
+	$(BIN)/python bench/bench_pages.py
 
 ## messages: refresh and compile the translation catalogues
 messages: $(STAMP)

@@ -113,9 +113,11 @@ class temporary_database:
             conn.execute(f"CREATE DATABASE {name}")
 
         def drop() -> None:
+            from django.conf import settings
             from django.db import connections
 
-            connections.close_all()
+            if settings.configured:  # a bench that set Django up in this process
+                connections.close_all()
             with psycopg.connect(server, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
