@@ -15,6 +15,7 @@ from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.rectification.models import RectificationItem
 from kaohe.results.models import ScoringRun
 from kaohe.testing.browser import browser, screenshot, signed_in_page
+from kaohe.testing.rectification import decide, report_progress, submit_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,34 +50,13 @@ def test_public_bulletin_then_plan_return_accept_progress_close(live_server, mon
         screenshot(head, "d01-plan-submitted")
 
         office = signed_in_page(chromium, base, "office", DEMO_PASSWORD)
-        office.goto(f"{base}/rectification/{item.pk}/")
-        office.fill("#id_comment", "措施不够具体，请细化到项目")
-        office.click("button[value=return]")
-        office.wait_for_selector(".entry[data-kind=returned]")
-
-        head.goto(f"{base}/rectification/{item.pk}/")
-        head.fill("#id_text", "细化到项目的整改方案")
-        head.fill(
-            "#id_measures", f"每周调度12个重点项目 | {deadline}\n季度通报投资进度 | {deadline}"
-        )
-        head.click("form[action$='/plan/'] button[type=submit]")
-        head.wait_for_selector(".entry[data-kind=plan] >> nth=1")
-
-        office.goto(f"{base}/rectification/{item.pk}/")
-        office.fill("#id_comment", "同意")
-        office.click("button[value=accept]")
-        office.wait_for_selector(".entry[data-kind=accepted]")
-
+        decide(office, base, item.pk, "return", "措施不够具体，请细化到项目")
+        measures = f"每周调度12个重点项目 | {deadline}\n季度通报投资进度 | {deadline}"
+        submit_plan(head, base, item.pk, "细化到项目的整改方案", measures, nth=1)
+        decide(office, base, item.pk, "accept", "同意")
         reporter = signed_in_page(chromium, base, "d01_reporter", DEMO_PASSWORD)
-        reporter.goto(f"{base}/rectification/{item.pk}/")
-        reporter.fill("#id_text", "已开工8个项目，投资完成率提高到92%")
-        reporter.click("form[action$='/progress/'] button[type=submit]")
-        reporter.wait_for_selector(".entry[data-kind=progress]")
-
-        office.goto(f"{base}/rectification/{item.pk}/")
-        office.fill("#id_comment", "整改到位，予以销号")
-        office.click("button[value=close]")
-        office.wait_for_selector(".entry[data-kind=closed]")
+        report_progress(reporter, base, item.pk, "已开工8个项目，投资完成率提高到92%")
+        decide(office, base, item.pk, "close", "整改到位，予以销号")
         screenshot(office, "office-rectification-closed")
     item.refresh_from_db()
     assert item.state == "closed"

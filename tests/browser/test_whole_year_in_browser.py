@@ -22,6 +22,7 @@ from kaohe.results.models import ScoringRun
 from kaohe.schemes.models import Cycle
 from kaohe.testing.browser import browser, screenshot, signed_in_page
 from kaohe.testing.jobs import run_queued_jobs
+from kaohe.testing.rectification import decide, report_progress, submit_plan
 from kaohe.testing.results import published_run
 from kaohe.testing.world import PASSWORD, SCHEME_YAML, make_user
 from kaohe.units.services import add_grant
@@ -158,24 +159,13 @@ def test_the_office_runs_a_whole_year_through_the_pages(  # type: ignore[no-unty
         assert item.unit.code == "D01"  # fell to the last place
 
         unit_head = signed_in_page(chromium, base, "d1_head", PASSWORD)
-        unit_head.goto(f"{base}/rectification/{item.pk}/")
-        unit_head.fill("#id_text", "增速回落，重点项目投资不足")
-        unit_head.fill("#id_measures", f"新开工重点项目五个 | {due}")
-        unit_head.click("form[action$='/plan/'] button[type=submit]")
-        unit_head.wait_for_selector(".entry[data-kind=plan]")
-        office.goto(f"{base}/rectification/{item.pk}/")
-        office.fill("#id_comment", "同意")
-        office.click("button[value=accept]")
-        office.wait_for_selector(".entry[data-kind=accepted]")
+        submit_plan(
+            unit_head, base, item.pk, "增速回落，重点项目投资不足", f"新开工重点项目五个 | {due}"
+        )
+        decide(office, base, item.pk, "accept", "同意")
         reporter = signed_in_page(chromium, base, "d1_reporter", PASSWORD)
-        reporter.goto(f"{base}/rectification/{item.pk}/")
-        reporter.fill("#id_text", "五个项目均已开工")
-        reporter.click("form[action$='/progress/'] button[type=submit]")
-        reporter.wait_for_selector(".entry[data-kind=progress]")
-        office.goto(f"{base}/rectification/{item.pk}/")
-        office.fill("#id_comment", "整改到位")
-        office.click("button[value=close]")
-        office.wait_for_selector(".entry[data-kind=closed]")
+        report_progress(reporter, base, item.pk, "五个项目均已开工")
+        decide(office, base, item.pk, "close", "整改到位")
 
         # the reporter has a late correction ready on the upload page as the office closes
         prepare_upload(reporter, base, tmp_path, "late", {"D01": {"gdp": 5300}})
