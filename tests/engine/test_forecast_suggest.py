@@ -171,7 +171,12 @@ def test_result_is_immutable() -> None:
     with pytest.raises(ValueError, match="read-only"):
         res.target[0] = 1.0
     assert len(res) == 1
-    assert res.methods == METHODS
+    # Without peer groups there is no peers' growth to pool.
+    assert res.methods == tuple(k for k in METHODS if k != "pooled_growth")
+    grouped = suggest_targets(
+        np.array([[1.0, 2.0, 3.0, 4.0]]), [2019, 2020, 2021, 2022], groups=[0]
+    )
+    assert grouped.methods == METHODS
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,8 @@ def suggest_rows(all_series: list[_Series], horizon: int, lang: str) -> list[lis
                 if ordinal <= last:
                     values[r, ordinal - first] = value
         labels = [_label(o, quarterly) for o in ordinals]
-        result = suggest_targets(values, labels, horizon=horizon)
+        peers = [all_series[i].indicator for i in members]  # one indicator's units are peers
+        result = suggest_targets(values, labels, horizon=horizon, groups=peers)
         reasons = result.reason_zh if lang == "zh" else result.reason_en
         names = result.method_name
         for r, i in enumerate(members):

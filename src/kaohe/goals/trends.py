@@ -165,7 +165,9 @@ def _forecast(
             grid[index[unit_id], periods.index(period)] = float(value)
     rows = np.flatnonzero(np.isfinite(grid).sum(axis=1) >= MIN_YEARS)  # row 0 is among them
     direction = "lower" if indicator.direction == "lower" else "higher"
-    result = suggest_targets(grid[rows], years, horizon=1, direction=direction, coverage=COVERAGE)
+    result = suggest_targets(  # the category's units, one indicator: one peer group
+        grid[rows], years, horizon=1, direction=direction, coverage=COVERAGE, groups=[0] * len(rows)
+    )
     return Foresight(
         period=f"{year}Y",
         value=float(result.target[0]),

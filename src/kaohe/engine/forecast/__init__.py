@@ -3,8 +3,9 @@
 `suggest_targets(values, periods, horizon=..., direction=...)` takes a series × periods array
 and returns a `TargetSuggestions`: per series a target with a range, the method chosen by a
 rolling-origin backtest on the series' own history, any level shift detected (and not
-extrapolated) and a reason in Chinese and English. The kernels in `kernels` forecast all
-series at once; `breaks` finds level shifts.
+extrapolated) and a reason in Chinese and English. ``groups=`` (e.g. each series' indicator)
+lets units of one indicator pool their growth (`kernels.pooled_growth`). The kernels in
+`kernels` forecast all series at once; `breaks` finds level shifts.
 """
 
 from kaohe.engine.forecast.backtest import (

@@ -20,12 +20,20 @@ METHODS: Final[tuple[str, ...]] = (
     "theil_sen",
     "damped_trend",
     "growth",
+    "pooled_growth",
     "combined",
 )
 SEASONAL_METHODS: Final[tuple[str, ...]] = ("seasonal_naive", "seasonal_drift")
 ALL_METHODS: Final[tuple[str, ...]] = METHODS + SEASONAL_METHODS
-# "combined" is the mean of these trend methods' forecasts (of those defined for the series).
-COMBINED_OF: Final[tuple[str, ...]] = ("drift", "theil_sen", "damped_trend", "growth")
+# "combined" is the mean of these trend methods' forecasts (of those defined for the series;
+# pooled_growth only when the caller names peer groups).
+COMBINED_OF: Final[tuple[str, ...]] = (
+    "drift",
+    "theil_sen",
+    "damped_trend",
+    "growth",
+    "pooled_growth",
+)
 # With 3 backtest origins on an 8-point series, picking the single method with the least
 # backtest error mostly picks noise: on the Zhejiang panel and on the synthetic benchmark
 # series the pick was worse than plain drift, while the equal-weight combination was better
@@ -37,7 +45,11 @@ COMBINATION_MARGIN: Final = 0.5
 MIN_HISTORY: Final = 3
 
 
-def _kernel(name: str, m: int) -> Kernel:
+def _kernel(name: str, m: int, common: FloatArray | None = None) -> Kernel:
+    if name == "pooled_growth":
+        # Growth toward the peers' is a yearly idea: quarterly rows would need it by quarter.
+        peers = common if m == 1 else None
+        return lambda y, h, o: kernels.pooled_growth(y, h, peers, o)
     if name == "seasonal_naive":
         return lambda y, h, o: kernels.seasonal_naive(y, h, m, o)
     if name == "seasonal_drift":
@@ -66,13 +78,15 @@ def backtest(
     methods: Sequence[str],
     season_length: int = 1,
     n_origins: int = 3,
+    common: FloatArray | None = None,
 ) -> Backtest:
     """Forecast with every method from the last column and from ``n_origins`` earlier origins.
 
     Origin ``j`` (``horizon ≤ j < horizon + n_origins``) forecasts the value ``j − horizon``
     columns before the last one from the history before it; an origin counts only when that
     history has at least ``MIN_HISTORY`` points (a season and two for seasonal data), so that every
-    candidate is judged on the same origins.
+    candidate is judged on the same origins. ``common`` is the peer groups' median log change
+    per row and period (`kernels.pooled_growth`); without it pooled_growth is undefined.
     """
     n_rows, length = y.shape
     m = season_length
@@ -85,7 +99,7 @@ def backtest(
     base = [name for name in methods if name != "combined"]
     if "combined" in methods:
         base += [name for name in COMBINED_OF if name not in base]
-    runs = {name: _kernel(name, m)(y, horizon, origins) for name in base}
+    runs = {name: _kernel(name, m, common)(y, horizon, origins) for name in base}
     if "combined" in methods:
         parts = np.stack([runs[name] for name in COMBINED_OF])
         defined = np.isfinite(parts)

@@ -231,3 +231,79 @@ def seasonal_drift(y: FloatArray, h: int, m: int, origins: Sequence[int] = (0,))
             mean_change = np.where(valid, seasonal_diff, 0.0).sum(axis=1) / valid.sum(axis=1)
         out[:, k] = np.where(n >= m + 1, base + (lag // m) * mean_change, np.nan)
     return out
+
+
+def group_medians(
+    values: FloatArray, groups: NDArray[np.intp], n_groups: int, min_members: int = 3
+) -> FloatArray:
+    """Median of each column's finite values within each group: shape (n_groups, columns).
+
+    NaN where a group has fewer than ``min_members`` finite values in a column. Per column one
+    float sort over all series: each value is offset by its group's index times more than the
+    column's range, so sorting the sums sorts by group and then by value (a two-key lexsort
+    costs several times more); the medians are read back from the original values.
+    """
+    out = np.full((n_groups, values.shape[1]), np.nan)
+    for t in range(values.shape[1]):
+        col = values[:, t]
+        finite = np.isfinite(col)
+        v, g = col[finite], groups[finite]
+        if v.size == 0:
+            continue
+        counts = np.bincount(g, minlength=n_groups)
+        low, high = float(v.min()), float(v.max())
+        span = 2.0 * (high - low) + 1.0
+        order = np.argsort((v - low) + g * span)
+        v = v[order]
+        starts = np.cumsum(counts) - counts
+        lo = np.clip(starts + (counts - 1) // 2, 0, v.size - 1)
+        hi = np.clip(starts + counts // 2, 0, v.size - 1)
+        out[:, t] = np.where(counts >= min_members, 0.5 * (v[lo] + v[hi]), np.nan)
+    return out
+
+
+def log_changes(y: FloatArray) -> FloatArray:
+    """Period-on-period log changes of the rows of ``y`` that are positive (NaN elsewhere)."""
+    positive = ~np.any(y <= 0, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log(np.where(positive[:, None], y, np.nan))
+    return np.diff(logs, axis=1)
+
+
+def pooled_growth(
+    y: FloatArray,
+    h: int,
+    common: FloatArray | None,
+    origins: Sequence[int] = (0,),
+    weight: float = 0.5,
+) -> FloatArray:
+    """Growth shrunk toward the peers': ŷ(T+h) = y(T)·exp(h·(w·ḡ_own + (1 − w)·ḡ_peers)).
+
+    ``common`` holds, for every row and every change (column t − 1 to t, so one column fewer
+    than ``y``), the median log change of the row's peer group in that period (NaN where the
+    group is too small). ḡ_own and ḡ_peers are the means of the row's own log changes and of
+    its peers' medians over the same periods, so the peers' growth stands in for the part of
+    a unit's average growth that its few noisy years cannot pin down. The medians of a period
+    use only that period's values, so a backtest origin sees nothing after it. Positive rows
+    with at least 3 points only; NaN otherwise (and everywhere when ``common`` is None).
+    """
+    out = np.full((y.shape[0], len(origins)), np.nan)
+    if common is None or y.shape[1] < 3:
+        return out
+    change = log_changes(y)
+    both = np.isfinite(change) & np.isfinite(common)
+    # Running sums over the changes: each origin's means are read off at its last column.
+    own_sum = np.cumsum(np.where(both, change, 0.0), axis=1)
+    peer_sum = np.cumsum(np.where(both, common, 0.0), axis=1)
+    counts = np.cumsum(both, axis=1)
+    for k, j in enumerate(origins):
+        at = change.shape[1] - 1 - j
+        if at < 0:
+            continue
+        count = counts[:, at]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            step = (weight * own_sum[:, at] + (1.0 - weight) * peer_sum[:, at]) / count
+            fc = y[:, y.shape[1] - 1 - j] * np.exp(h * step)
+        n = _filled_length(_window(y, j))
+        out[:, k] = np.where((n >= 3) & (count >= 2), fc, np.nan)
+    return out

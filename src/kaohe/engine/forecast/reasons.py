@@ -24,9 +24,19 @@ METHOD_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "theil_sen": ("按稳健线性趋势外推", "extrapolates a robust linear trend"),
     "damped_trend": ("按阻尼趋势外推", "extrapolates a damped trend"),
     "growth": ("按年均增长率外推", "extrapolates the average growth rate"),
+    "pooled_growth": (
+        "按向同类单位收缩一半的年均增长率外推",
+        "extrapolates the average growth rate shrunk halfway toward its peers'",
+    ),
     "combined": (
         "取平均变化、稳健趋势、阻尼趋势和增长率四种外推的平均",
         "averages four extrapolations (drift, robust trend, damped trend, growth rate)",
+    ),
+    # The combination when the peers' growth is among its parts (peer groups were given).
+    "combined_pooled": (
+        "取平均变化、稳健趋势、阻尼趋势、增长率和同类单位增长率五种外推的平均",
+        "averages five extrapolations (drift, robust trend, damped trend, growth rate, "
+        "growth rate shrunk toward its peers')",
     ),
     "seasonal_naive": ("取去年同期值", "takes the same period last year"),
     "seasonal_drift": (
@@ -60,6 +70,10 @@ class ReasonInputs:
     method: NDArray[np.intp]  # index into method_names
     method_names: tuple[str, ...]
     backtest_mase: FloatArray  # of the selected method; NaN when not backtested
+    # The combination of the row includes the peers' growth (phrased as "combined_pooled").
+    pooled: NDArray[np.bool_] | None = None
+    # Too short to extrapolate, the latest value grown at the peers' growth instead of held.
+    peer_held: NDArray[np.bool_] | None = None
 
 
 def _num(x: FloatArray, decimals: int) -> StrArray:
@@ -142,10 +156,19 @@ def _trend_clause(
     return zh, en
 
 
+def _phrase_index(info: ReasonInputs) -> NDArray[np.intp]:
+    """Index into ``method_names + ("combined_pooled",)`` of each row's method phrase."""
+    if info.pooled is None or "combined" not in info.method_names:
+        return info.method
+    pooled = info.pooled & (info.method == info.method_names.index("combined"))
+    return np.where(pooled, len(info.method_names), info.method).astype(np.intp)
+
+
 def _method_clause(info: ReasonInputs, rows: NDArray[np.intp]) -> tuple[StrArray, StrArray]:
-    method = info.method[rows]
-    method_zh = _table(*(METHOD_PHRASES[k][0] for k in info.method_names))[method]
-    method_en = _table(*(METHOD_PHRASES[k][1] for k in info.method_names))[method]
+    method = _phrase_index(info)[rows]
+    names = (*info.method_names, "combined_pooled")
+    method_zh = _table(*(METHOD_PHRASES[k][0] for k in names))[method]
+    method_en = _table(*(METHOD_PHRASES[k][1] for k in names))[method]
     score = info.backtest_mase[rows]
     tested = np.isfinite(score)
     tail_zh: StrArray = np.full(rows.size, "（历史较短，未回测）", dtype=STRING)
@@ -158,6 +181,13 @@ def _method_clause(info: ReasonInputs, rows: NDArray[np.intp]) -> tuple[StrArray
     held = ~info.extrapolable[rows]
     zh[held] = "；数据不足3期，不外推，暂按最新值。"
     en[held] = "; fewer than 3 periods to go on, so no extrapolation: holds the latest value."
+    if info.peer_held is not None:
+        peers = info.peer_held[rows]
+        zh[peers] = "；数据不足3期，不外推自身趋势，按同类单位近5年增长率中位数的平均增长。"
+        en[peers] = (
+            "; fewer than 3 periods to go on, so its own trend is not extrapolated: grows at "
+            "its peers' median growth rate of the last 5 years."
+        )
     return zh, en
 
 
@@ -182,9 +212,13 @@ def build_reasons(info: ReasonInputs, season_length: int) -> tuple[StrArray, Str
     trend_first, trend_group = _representatives(trend_key + info.used_length)
     trend_zh, trend_en = _trend_clause(info, trend_first, season_length > 1)
 
-    n_methods = len(info.method_names)
-    method_key = (_dense(info.backtest_mase, 2) * n_methods + info.method) * 2
-    method_first, method_group = _representatives(method_key + info.extrapolable)
+    n_methods = len(info.method_names) + 1
+    method_key = _dense(info.backtest_mase, 2) * n_methods + _phrase_index(info)
+    held_kind = info.extrapolable.astype(np.intp)
+    if info.peer_held is not None:
+        held_kind = held_kind + 2 * info.peer_held
+    method_key = method_key * 3 + held_kind
+    method_first, method_group = _representatives(method_key)
     method_zh, method_en = _method_clause(info, method_first)
 
     pair_first, pair_group = _representatives(

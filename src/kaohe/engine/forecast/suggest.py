@@ -28,6 +28,12 @@ from kaohe.engine.forecast.reasons import ReasonInputs, build_reasons
 # below it (a handful of series) a per-series normal range is used instead.
 MIN_POOLED_ERRORS: Final = 40
 MAX_POOLED_ERRORS: Final = 200_000
+# Most a pooled range is widened by the latest backtest origin (`_widening`).
+MAX_WIDENING: Final = 3.0
+# Fewest units of a peer group with a value in a year for the group's median growth to count.
+PEER_MIN: Final = 3
+# A series too short to extrapolate grows at its peers' median growth over these years.
+PEER_YEARS: Final = 5  # the reason says "近5年" / "the last 5 years"
 # The reason describes the recent past, as the office reads it (PRODUCT §2.3: "the last 3–5
 # years"): at most the last 5 years, or 12 quarters; the models use the whole history.
 DESCRIBED_YEARS: Final = 5
@@ -120,6 +126,54 @@ def _row_stats(
     return positive, growth, change.mean(axis=1), volatility
 
 
+def _widening(error: NDArray[np.float32], lo_q: float, hi_q: float, coverage: float) -> float:
+    """Factor (≥ 1) that widens a pooled range so that it would have held the latest backtest.
+
+    The quantiles of the older origins' errors (columns 1…) make a range; the factor is the
+    ``coverage`` quantile, over the series, of how far out the latest origin's error (column
+    0) fell relative to it. When the recent past was rougher than the errors before it (a
+    common shock such as 2020 hits every unit at once, and a few origin-years undersample
+    such shocks), the range widens accordingly; it never narrows. Capped at MAX_WIDENING.
+    """
+    older = error[:, 1:][np.isfinite(error[:, 1:])].astype(np.float64)
+    recent = error[:, 0][np.isfinite(error[:, 0])].astype(np.float64)
+    if older.size < MIN_POOLED_ERRORS or recent.size < MIN_POOLED_ERRORS // 2:
+        return 1.0
+    if older.size > MAX_POOLED_ERRORS:
+        older = older[:: -(-older.size // MAX_POOLED_ERRORS)]
+    if recent.size > MAX_POOLED_ERRORS:
+        recent = recent[:: -(-recent.size // MAX_POOLED_ERRORS)]
+    low, high = np.quantile(older, [lo_q, hi_q])
+    tiny = 1e-9
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(recent > 0, recent / max(high, tiny), recent / min(low, -tiny))
+    level = min(1.0, np.ceil((ratio.size + 1) * coverage) / ratio.size)
+    factor = float(np.quantile(ratio, level, method="higher"))
+    return min(max(factor, 1.0), MAX_WIDENING)
+
+
+def _peer_changes(
+    y: FloatArray, groups: ArrayLike | None, n_rows: int
+) -> tuple[FloatArray, NDArray[np.intp]] | None:
+    """(each peer group's median log change per period, each row's group) or None.
+
+    Taken over the histories as used (after gaps and level shifts are cut), so a census jump
+    in one unit does not move its peers' growth.
+    """
+    if groups is None:
+        return None
+    labels = np.asarray(groups).reshape(-1)
+    if labels.shape[0] != n_rows:
+        raise ValueError(f"{labels.shape[0]} groups for {n_rows} series")
+    if labels.dtype == object:
+        labels = labels.astype(str)
+    _, group_of = np.unique(labels, return_inverse=True)
+    group_of = group_of.astype(np.intp)
+    n_groups = int(group_of.max(initial=-1)) + 1
+    table = kernels.group_medians(kernels.log_changes(y), group_of, n_groups, PEER_MIN)
+    return table, group_of
+
+
 def suggest_targets(
     values: ArrayLike,
     periods: Sequence[object],
@@ -132,6 +186,7 @@ def suggest_targets(
     n_backtests: int = 3,
     methods: Sequence[str] | None = None,
     detect_breaks: bool = True,
+    groups: ArrayLike | None = None,
     chunk_size: int = 50_000,
 ) -> TargetSuggestions:
     """Suggest each series' target ``horizon`` periods after the last column.
@@ -148,6 +203,15 @@ def suggest_targets(
     it is the forecast moved to the better side (``direction`` "higher" or "lower", one for all
     series or one per series) by the distance between that quantile and the median of the
     scaled backtest errors.
+
+    ``groups`` (one label per series, e.g. its indicator) names peer groups: series with the
+    same label are the same quantity in different units, which share shocks. With it the
+    peers' growth (``pooled_growth``: a unit's growth shrunk halfway toward its group's
+    yearly median growth) is a candidate and a part of the combination, and a series too
+    short to extrapolate after a level shift grows at its peers' median growth of the last 5
+    years instead of holding its latest value. Without it nothing is pooled but the ranges.
+    The range is widened (never narrowed) when the latest backtest origin's errors fell
+    outside the range made from the older origins (`_widening`).
 
     ``detect_breaks=False`` turns level-shift detection off (for a break the office knows is
     not one); ``methods`` restricts the candidates; ``max_history`` keeps only the latest
@@ -168,11 +232,13 @@ def suggest_targets(
         raise ValueError("stretch must be between 0 and 1")
     higher = _direction_higher(direction, n_rows)
     m = axis.season_length
-    names = (
-        tuple(methods)
-        if methods is not None
-        else (METHODS + SEASONAL_METHODS if m > 1 else METHODS)
-    )
+    if methods is not None:
+        names = tuple(methods)
+    else:
+        # The peers' growth needs peer groups, and is a yearly idea.
+        pooling = groups is not None and m == 1
+        names = tuple(k for k in METHODS if pooling or k != "pooled_growth")
+        names += SEASONAL_METHODS if m > 1 else ()
     unknown = set(names) - set(ALL_METHODS)
     if unknown:
         raise ValueError(f"unknown methods: {sorted(unknown)}")
@@ -189,6 +255,7 @@ def suggest_targets(
     has_break = shifts.column >= 0
     y[columns[None, :] < shifts.column[:, None]] = np.nan
     used = kernels.history_length(y)
+    peer_changes = _peer_changes(y, groups, n_rows) if m == 1 else None
 
     forecast = np.empty((n_rows, len(names)))
     error = np.empty((n_rows, len(names), n_backtests), dtype=np.float32)
@@ -207,7 +274,11 @@ def suggest_targets(
         for lo in range(0, group.size, chunk_size):
             rows = group[lo : lo + chunk_size]
             block = y[rows, length - width :]
-            part = backtest(block, horizon, names, m, n_backtests)
+            common = None
+            if peer_changes is not None:
+                table, group_of = peer_changes
+                common = table[group_of[rows], length - width :]
+            part = backtest(block, horizon, names, m, n_backtests, common)
             forecast[rows] = part.forecast
             error[rows] = part.error
             scale[rows] = part.scale
@@ -232,6 +303,22 @@ def suggest_targets(
     point = np.take_along_axis(forecast, method[:, None], axis=1)[:, 0]
     last = y[:, -1]
     point = np.where(extrapolable, point, last)
+    peer_held = np.zeros(n_rows, dtype=bool)
+    if peer_changes is not None:
+        # Too short a history since a level shift to extrapolate its own trend: the latest
+        # value grows at the peers' median growth of the recent years instead.
+        table, group_of = peer_changes
+        recent = table[:, -PEER_YEARS:]
+        seen = np.isfinite(recent)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            peer_growth = np.where(seen, recent, 0.0).sum(axis=1) / seen.sum(axis=1)
+        g_row = peer_growth[group_of]
+        peer_held = ~extrapolable & (used >= 1) & (last > 0) & np.isfinite(g_row)
+        point = np.where(peer_held, last * np.exp(horizon * g_row), point)
+        if "pooled_growth" in names:
+            at = names.index("pooled_growth")
+            method = np.where(peer_held, at, method).astype(np.intp)
+            forecast[peer_held, at] = point[peer_held]
 
     lo_q, hi_q = (1 - coverage) / 2, (1 + coverage) / 2
     quantiles = [lo_q, hi_q] + ([stretch, 1 - stretch, 0.5] if stretch is not None else [])
@@ -248,6 +335,7 @@ def suggest_targets(
             pooled = pooled[:: -(-pooled.size // MAX_POOLED_ERRORS)]
         if pooled.size >= MIN_POOLED_ERRORS:
             offsets[rows] = np.quantile(pooled, quantiles)[None, :]
+            offsets[rows, :2] *= _widening(error[:, k, :], lo_q, hi_q, coverage)
         else:
             # Too few series to pool: a normal range from the series' own backtest errors.
             own = error[rows, k, :].astype(np.float64)
@@ -284,6 +372,12 @@ def suggest_targets(
             method=method,
             method_names=names,
             backtest_mase=np.where(extrapolable, selected, np.nan),
+            peer_held=peer_held,
+            pooled=(
+                np.isfinite(forecast[:, names.index("pooled_growth")])
+                if "pooled_growth" in names and "combined" in names
+                else None
+            ),
         ),
         m,
     )

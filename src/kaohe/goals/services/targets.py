@@ -90,7 +90,9 @@ def compute_district_suggestions(cycle: Cycle, *, acting_user: Any) -> ComputedS
             _("No district has three full years of values before %(year)s.") % {"year": cycle.year}
         )
     directions = [indicators[r % len(indicators)].direction for r in rows]
-    result = suggest_targets(flat[rows], years, horizon=1, direction=directions)
+    # each indicator's districts are peers: they share the city's shocks (docs/backtests.md)
+    peers = [indicators[r % len(indicators)].pk for r in rows]
+    result = suggest_targets(flat[rows], years, horizon=1, direction=directions, groups=peers)
     return ComputedSuggestions(cycle, years, units, indicators, flat, rows, result)
 
 
