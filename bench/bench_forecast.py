@@ -117,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240101)
     parser.add_argument("--repeats", type=int, default=3, help="runs of suggest_targets (best)")
     parser.add_argument("--ets-blocks", type=int, default=4, help="timed AutoETS blocks (best)")
+    parser.add_argument(
+        "--peer-units",
+        type=int,
+        default=100,
+        help="series per peer group passed as `groups` (a province's indicator across its "
+        "units); 0: no groups (no pooling)",
+    )
     parser.add_argument("--markdown", type=Path, help="update the section in this file")
     args = parser.parse_args(argv)
 
@@ -124,10 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     train, actual = data[:, :-1], data[:, -1]
     years = list(range(FIRST_YEAR, FIRST_YEAR + LENGTH))
 
+    groups = np.arange(args.series) // args.peer_units if args.peer_units > 0 else None
     runs = []
     for _ in range(args.repeats):
         started = time.perf_counter()
-        result = suggest_targets(train, years, horizon=1)
+        result = suggest_targets(train, years, horizon=1, groups=groups)
         # Reading the reasons is part of a suggestion (they are built with the numbers).
         n_reasons = result.reason_zh.size + result.reason_en.size
         runs.append(time.perf_counter() - started)
@@ -140,8 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         f"ninth value; {platform.processor() or platform.machine()}, numpy {np.__version__}, "
         "one process.",
         "",
-        f"- `suggest_targets` (6 candidate methods, rolling-origin backtest from 3 origins, "
-        f"per-series selection, level-shift detection, 80 % ranges, zh + en reasons): "
+        f"- `suggest_targets` ({len(result.methods)} candidate methods, rolling-origin backtest "
+        "from 3 origins, per-series selection, level-shift detection, "
+        + (
+            f"peer groups of {args.peer_units} series (peers' median growth), "
+            if groups is not None
+            else "no peer groups, "
+        )
+        + "80 % ranges, zh + en reasons): "
         f"best of {args.repeats} runs {ours_seconds:.2f} s (all: "
         + ", ".join(f"{r:.2f}" for r in runs)
         + f" s), **{ours_rate:,.0f} series/s**",
