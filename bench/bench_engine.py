@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/bench_engine.py
 
-Every time is the median of several repeats, divided by the time of one numpy pass over the
-same input (``arr.sum()`` over all input values, measured in the same process): the
-memory-bandwidth floor. Goals: province run ≤ 1 s and ≤ 20× the floor; 1,000 Monte Carlo
-draws at city scale ≤ 1 s.
+Every time is the median of several repeats, divided by the time of one numpy read pass over
+the same input (``arr.sum()`` over all input values, measured in the same process): the
+memory-bandwidth floor. A read + write pass (``arr * 1.0``) is shown as extra information only.
+Goals: province run ≤ 1 s and ≤ 20× the read pass — with complete inputs and with 0.5 % of
+the input cells missing (NaN, seeded); 1,000 Monte Carlo draws at city scale ≤ 1 s.
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def make_data(scheme: Scheme, n_units: int, n_categories: int, seed: int = 0) ->
     return rng.uniform(0.01, 1.0, size=(len(scheme.input_codes), n_units))
 
 
+def with_missing(data: np.ndarray, share: float, seed: int = 2) -> np.ndarray:
+    """A copy of `data` with `share` of its cells set to NaN (seeded)."""
+    out = data.copy()
+    out[np.random.default_rng(seed).uniform(size=data.shape) < share] = np.nan
+    return out
+
+
 def make_table(scheme: Scheme, data: np.ndarray, n_categories: int) -> InputTable:
     n = data.shape[1]
     columns = dict(zip(scheme.input_codes, data, strict=True))
@@ -121,14 +129,18 @@ def main() -> None:
     province = make_scheme(10, 20)  # 10 sections × 20 indicators × 3 components = 600 leaves
     pdata = make_data(province, 20_000, 16)
     ptable = make_table(province, pdata, 16)
-    # the floors: one read pass, and one read + write pass (the engine writes a result array
-    # per node — more values than it reads — so the second is the fairer yardstick)
+    # the floor: one read pass over the input; a read + write pass is shown for information
     read_floor = timed(lambda: pdata.sum(), 21)[0]
     write_floor = timed(lambda: pdata * 1.0, 11)[0]
     run = timed(lambda: evaluate(province, ptable), 11)
     n_inputs = len(province.input_codes)
     what = f"20,000 units × {n_inputs} inputs (200 indicators × 3)"
     rows.append(("province: evaluate", what, run, read_floor, write_floor))
+    mtable = make_table(province, with_missing(pdata, 0.005), 16)
+    unscored = int((evaluate(province, mtable).status != "scored").sum())
+    mrun = timed(lambda: evaluate(province, mtable), 11)
+    rows.append(("province, 0.5 % missing inputs", f"the same, NaN in 0.5 % of cells "
+                 f"({unscored:,} units unscored)", mrun, read_floor, write_floor))  # fmt: skip
     build = timed(lambda: make_table(province, pdata, 16), 3)
     rows.append(("province: build InputTable", "validate + freeze the same input", build,
                  read_floor, write_floor))  # fmt: skip
@@ -146,20 +158,19 @@ def main() -> None:
     rows.append(("city: 1,000 Monte Carlo draws", "weights ±20%, 5 leaves with alternatives", mc,
                  c_read, c_write))  # fmt: skip
 
-    print(f"{'run':30} {'input':46} {'median s':>9} {'best s':>8} {'÷ read':>8} {'÷ r+w':>7}")
+    print(f"{'run':31} {'input':52} {'median s':>9} {'best s':>8} {'÷ read':>8} {'÷ r+w':>7}")
     for name, what, (t, best), rf, wf in rows:
-        print(f"{name:30} {what:46} {t:9.4f} {best:8.4f} {t / rf:7.1f}× {t / wf:6.1f}×")
+        print(f"{name:31} {what:52} {t:9.4f} {best:8.4f} {t / rf:7.1f}× {t / wf:6.1f}×")
     print(
-        f"\nfloors, province: read pass (arr.sum) {read_floor * 1e3:.2f} ms, "
+        f"\nfloors, province: read pass (arr.sum) {read_floor * 1e3:.2f} ms; for information, "
         f"read + write pass (arr * 1.0) {write_floor * 1e3:.2f} ms"
     )
-    t = run[0]
-    print(
-        f"province run ≤ 1 s: {'met' if t <= 1 else 'NOT met'} ({t:.3f} s); "
-        f"≤ 20× read floor: {'met' if t / read_floor <= 20 else 'NOT met'} "
-        f"({t / read_floor:.0f}×); ≤ 20× read+write floor: "
-        f"{'met' if t / write_floor <= 20 else 'NOT met'} ({t / write_floor:.1f}×)"
-    )
+    for label, (t, _) in (("province run", run), ("province, 0.5 % missing", mrun)):
+        ratio = t / read_floor
+        print(
+            f"{label} ≤ 20× read pass: {'met' if ratio <= 20 else 'NOT met'} ({ratio:.1f}×, "
+            f"{t:.3f} s); ≤ 1 s: {'met' if t <= 1 else 'NOT met'}"
+        )
     print(
         f"1,000 MC draws at city scale ≤ 1 s: {'met' if mc[0] <= 1 else 'NOT met'} ({mc[0]:.3f} s)"
     )

@@ -62,3 +62,22 @@ AGGREGATORS: dict[str, Callable[[Sequence[FloatArray], FloatArray], FloatArray]]
 def aggregate(kind: str, children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Combine children's fractions by the named aggregate."""
     return AGGREGATORS[kind](children, weights)
+
+
+def aggregate_into(
+    kind: str,
+    children: Sequence[FloatArray],
+    weights: FloatArray,
+    out: FloatArray,
+    scratch: FloatArray,
+) -> None:
+    """`aggregate` for one evaluation (children (N,)), written into `out`: the same operations
+    in the same order, so the same bits, without a new array per child (`scratch` is (N,))."""
+    if kind not in ("sum", "weighted_mean"):
+        out[...] = AGGREGATORS[kind](children, weights)
+        return
+    shares = _shares(weights)
+    np.multiply(children[0], shares[0], out=out)
+    for f, s in zip(children[1:], shares[1:], strict=True):
+        np.multiply(f, s, out=scratch)
+        out += scratch

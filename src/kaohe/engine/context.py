@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import methods as m
+from .batch import GroupLayout
 from .errors import DataError, ExprError
 from .scheme import InputRef, Method, Node, Scheme
 from .table import InputTable
@@ -43,6 +44,14 @@ class Context:
         self.groups = table.category_codes
         self.n = len(table)
         self.numeric = {k: v for k, v in table.columns.items() if v.dtype.kind == "f"}
+        self._layout: GroupLayout | None = None
+
+    @property
+    def layout(self) -> GroupLayout:
+        """The units ordered by category, for batched statistics within the category."""
+        if self._layout is None:
+            self._layout = GroupLayout.of(self.groups)
+        return self._layout
 
     def column(self, code: str, node: str, *, labels: bool = False) -> npt.NDArray[Any]:
         try:

@@ -6,7 +6,7 @@ Loops run over scheme nodes, periods, grades and distinct labels — never over 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import methods as m
-from .aggregate import aggregate
+from .aggregate import aggregate_into
+from .batch import CHUNK_VALUES, batch_key, score_block
 from .context import Context, LeafTrace, score_leaf
 from .errors import DataError
 from .ranking import assign_grades, rank_totals, result_flags, round_half_up, section_stars
@@ -47,49 +48,8 @@ def evaluate(
     """
     ctx = Context(scheme, table)
     n = ctx.n
-    fraction: dict[str, FloatArray] = {}
-    traces: dict[str, LeafTrace] = {}
-    # index into `missing_codes` of the first missing input per unit (-1: none); strings are
-    # built only for the units that end up unscored
-    first_missing = np.full(n, -1, dtype=np.intp)
-    missing_codes: list[str] = []
-
-    def visit(node: Node) -> FloatArray:
-        nonlocal first_missing
-        if node.is_leaf:
-            assert node.method is not None
-            f, trace = score_leaf(node, node.method, ctx, keep_details=False)
-            traces[node.id] = trace
-            reasons: list[tuple[str, BoolArray]] = []
-            if node.input_expr is not None and node.impute is None:
-                # name the raw input that is missing, not just the derived value
-                for period, _ in node.periods or ((None, 1.0),):
-                    for name in sorted(node.input_expr.names):
-                        code = name if period is None or "@" in name else f"{name}@{period}"
-                        reasons.append(
-                            (f"missing input {code} ({node.id})", np.isnan(table.columns[code]))
-                        )
-                for code, used in zip(trace.codes, trace.used, strict=True):
-                    reasons.append((f"no value for {code} ({node.id})", np.isnan(used)))
-            else:
-                for code, used in zip(trace.codes, trace.used, strict=True):
-                    reasons.append((f"missing input {code} ({node.id})", np.isnan(used)))
-            for code, params in zip(trace.codes, trace.params, strict=True):
-                for pname, arr in params.items():
-                    reasons.append((f"missing {pname} for {code} ({node.id})", np.isnan(arr)))
-            for text, missing in reasons:
-                if missing.any():
-                    missing_codes.append(text)
-                    first_missing = np.where(
-                        (first_missing < 0) & missing, len(missing_codes) - 1, first_missing
-                    )
-        else:
-            kids = [visit(c) for c in node.children]
-            f = aggregate(node.aggregate or "sum", kids, np.array(_child_weights(node)))
-        fraction[node.id] = frozen(f, copy=False)
-        return f
-
-    root_f = visit(scheme.root)
+    fraction, traces, first_missing, missing_codes = _score_tree(scheme, ctx)
+    root_f = fraction[scheme.root.id]
     points = NodePoints(fraction, {node.id: node.full_points for node in scheme.root.walk()})
     adjustment_points, vetoes, adj_total = _adjustments(scheme, ctx)
     total = root_f * scheme.points + adj_total
@@ -154,6 +114,117 @@ def evaluate(
         masks["borderline"] = rob.borderline
         result = replace(result, robustness=rob, flag_masks=MappingProxyType(masks))
     return result
+
+
+def _score_tree(
+    scheme: Scheme, ctx: Context
+) -> tuple[dict[str, FloatArray], dict[str, LeafTrace], npt.NDArray[np.intp], list[str]]:
+    """Every node's fraction, the leaves' traces, and for each unit the index into the
+    returned reasons of its first missing input (-1: none).
+
+    All fractions live in one (nodes × units) array, written in place: one allocation instead
+    of one per node and per intermediate. Leaves that share a method are scored as a batch
+    (see batch.py); the others one by one, in scheme order, so that a data error names the
+    same leaf as before. Groups are then aggregated children first.
+    """
+    table = ctx.table
+    n = ctx.n
+    nodes = list(scheme.root.walk())
+    row = {node.id: i for i, node in enumerate(nodes)}
+    values = np.empty((len(nodes), n))
+    leaves = [node for node in nodes if node.is_leaf]
+    # (leaf position, item within the leaf, reason, units missing it): reasons are numbered
+    # in scheme order; strings are built only for the units that end up unscored
+    missing_at: list[tuple[int, int, str, npt.NDArray[np.intp]]] = []
+    leaf_traces: dict[str, LeafTrace] = {}
+    batches: dict[Hashable, list[int]] = {}
+    for pos, leaf in enumerate(leaves):
+        key = batch_key(leaf, table.columns)
+        if key is not None:
+            batches.setdefault(key, []).append(pos)
+            continue
+        assert leaf.method is not None
+        f, trace = score_leaf(leaf, leaf.method, ctx, keep_details=False)
+        leaf_traces[leaf.id] = trace
+        values[row[leaf.id]] = f
+        for item, (text, missing) in enumerate(_missing_reasons(leaf, trace, table)):
+            if missing.any():
+                missing_at.append((pos, item, text, np.flatnonzero(missing)))
+    if batches:
+        layout = ctx.layout
+        step = max(1, CHUNK_VALUES // max(n, 1))
+        block = np.empty((min(step, max(len(b) for b in batches.values())), n))
+        scores = np.empty_like(block)
+        for members in batches.values():
+            for lo in range(0, len(members), step):
+                part = [leaves[pos] for pos in members[lo : lo + step]]
+                x = block[: len(part)]
+                for j, leaf in enumerate(part):
+                    x[j] = table.columns[leaf.input or ""]
+                out = scores[: len(part)]
+                score_block(part, x, layout, out)
+                values[[row[leaf.id] for leaf in part]] = out
+                missing = np.isnan(x)
+                for j in np.flatnonzero(missing.any(axis=1)).tolist():
+                    leaf = part[j]
+                    text = f"missing input {leaf.input} ({leaf.id})"
+                    missing_at.append((members[lo + j], 0, text, np.flatnonzero(missing[j])))
+    scratch = np.empty(n)
+    for node in reversed(nodes):  # children before their parent
+        if not node.is_leaf:
+            kids = [values[row[c.id]] for c in node.children]
+            weights = np.array(_child_weights(node))
+            aggregate_into(node.aggregate or "sum", kids, weights, values[row[node.id]], scratch)
+    values.flags.writeable = False
+    fraction = {node.id: values[row[node.id]] for node in _post_order(scheme.root)}
+    unimputed = frozen(np.zeros(n, dtype=bool), copy=False)
+    traces: dict[str, LeafTrace] = {}
+    for leaf in leaves:
+        traces[leaf.id] = leaf_traces.get(leaf.id) or _plain_trace(
+            leaf, table.columns[leaf.input or ""], unimputed, fraction[leaf.id]
+        )
+    first_missing = np.full(n, -1, dtype=np.intp)
+    missing_at.sort(key=lambda item: item[:2])
+    for index, (_, _, _, units) in enumerate(missing_at):
+        units = units[first_missing[units] < 0]
+        first_missing[units] = index
+    return fraction, traces, first_missing, [text for _, _, text, _ in missing_at]
+
+
+def _post_order(node: Node) -> Iterator[Node]:
+    for child in node.children:
+        yield from _post_order(child)
+    yield node
+
+
+def _plain_trace(
+    leaf: Node, column: FloatArray, unimputed: BoolArray, frac: FloatArray
+) -> LeafTrace:
+    """The trace `score_leaf` gives a batched leaf (one input, one period, no imputation)."""
+    return LeafTrace((leaf.input or "",), (column,), (column,), (unimputed,), (frac,), ({},), ({},))
+
+
+def _missing_reasons(
+    leaf: Node, trace: LeafTrace, table: InputTable
+) -> list[tuple[str, BoolArray]]:
+    """Why a leaf scored by `score_leaf` may lack a value, in order: its missing inputs (the
+    raw inputs of an expression), then its missing per-unit parameters."""
+    reasons: list[tuple[str, BoolArray]] = []
+    if leaf.input_expr is not None and leaf.impute is None:
+        # name the raw input that is missing, not just the derived value
+        for period, _ in leaf.periods or ((None, 1.0),):
+            for name in sorted(leaf.input_expr.names):
+                code = name if period is None or "@" in name else f"{name}@{period}"
+                reasons.append((f"missing input {code} ({leaf.id})", np.isnan(table.columns[code])))
+        for code, used in zip(trace.codes, trace.used, strict=True):
+            reasons.append((f"no value for {code} ({leaf.id})", np.isnan(used)))
+    else:
+        for code, used in zip(trace.codes, trace.used, strict=True):
+            reasons.append((f"missing input {code} ({leaf.id})", np.isnan(used)))
+    for code, params in zip(trace.codes, trace.params, strict=True):
+        for pname, arr in params.items():
+            reasons.append((f"missing {pname} for {code} ({leaf.id})", np.isnan(arr)))
+    return reasons
 
 
 def _name_the_rest(

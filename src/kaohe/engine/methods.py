@@ -281,6 +281,13 @@ def goalpost(
 def zscore(x: FloatArray, groups: IntArray, *, clip_z: float, higher: bool) -> Output:
     """Standard score within the category mapped to 0.5 + z/(2·clip_z), clipped to [0, 1]."""
     mean, std = group_mean_std(x, groups)
+    return zscore_from(x, mean, std, clip_z=clip_z, higher=higher)
+
+
+def zscore_from(
+    x: FloatArray, mean: FloatArray, std: FloatArray, *, clip_z: float, higher: bool
+) -> Output:
+    """`zscore` from the category mean and standard deviation already broadcast to `x`."""
     z = x - mean
     spread = std > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -298,6 +305,13 @@ def frontier(x: FloatArray, groups: IntArray, *, mode: str, higher: bool) -> Out
     """Distance to the best unit in the category: x/best (ratio) or (x − worst)/(best − worst)."""
     best = group_extreme(x, groups, largest=higher)
     worst = group_extreme(x, groups, largest=not higher)
+    return frontier_from(x, best, worst, mode=mode, higher=higher)
+
+
+def frontier_from(
+    x: FloatArray, best: FloatArray, worst: FloatArray, *, mode: str, higher: bool
+) -> Output:
+    """`frontier` from the category's best and worst values already broadcast to `x`."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if mode == "ratio":
             f = x / best if higher else best / x
