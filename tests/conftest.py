@@ -32,3 +32,15 @@ def english_messages():  # type: ignore[no-untyped-def]
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_fragments():  # type: ignore[no-untyped-def]
+    """Each test starts with no cached page (ids are reused across tests on SQLite)."""
+    from django.conf import settings
+
+    if settings.configured:
+        from kaohe.core.fragments import forget_all
+
+        forget_all()
+    yield

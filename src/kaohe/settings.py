@@ -209,6 +209,26 @@ KAOHE_UPLOAD_INLINE_BYTES = env_int("KAOHE_UPLOAD_INLINE_BYTES", 512 * 1024, min
 # for narrower filters).
 KAOHE_CSV_MAX_ROWS = env_int("KAOHE_CSV_MAX_ROWS", 100_000, minimum=1)
 
+# Pages and API lists cached on the version of the data (`kaohe.core.fragments`): the longest
+# an entry lives (0: no caching). The default cache is each process's memory unless
+# KAOHE_CACHE_URL names a Redis server (then the workers share it).
+KAOHE_FRAGMENT_SECONDS = env_int("KAOHE_FRAGMENT_SECONDS", 600, minimum=0)
+KAOHE_CACHE_URL = os.environ.get("KAOHE_CACHE_URL", "")
+if KAOHE_CACHE_URL and not KAOHE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"KAOHE_CACHE_URL={KAOHE_CACHE_URL!r}: expected redis://, rediss:// or unix://"
+    )
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": KAOHE_CACHE_URL}
+        if KAOHE_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

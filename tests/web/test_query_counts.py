@@ -19,6 +19,12 @@ from kaohe.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def uncached(settings):  # type: ignore[no-untyped-def]
+    """Count the queries of an answer built afresh (as after every write), not the cache's."""
+    settings.KAOHE_FRAGMENT_SECONDS = 0
+
 URLS = [
     "/overview/",
     "/units/",

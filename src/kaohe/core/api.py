@@ -15,10 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from kaohe.core import jobs
+from kaohe.core import fragments, jobs
 from kaohe.core.errors import BatchRejected
 from kaohe.core.filters import AuditEventFilterSet
 from kaohe.core.models import AuditEvent, Job, ObjectChange
+from kaohe.core.renderers import lists_rows
 
 # The largest id a database can hold (a signed 64-bit integer): an id field refuses more,
 # instead of the database failing on it.
@@ -70,6 +71,19 @@ class ScopedReadOnlyViewSet(ServiceCallMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail restricted to the caller's scope: objects outside it are 404."""
 
     scope_action = "view"
+    # Lists answer from the cache while the data has not changed (`kaohe.core.fragments`);
+    # off for what changes without an audit event.
+    cache_lists = True
+
+    @lists_rows
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = viewsets.ReadOnlyModelViewSet.list
+        if not self.cache_lists or getattr(request.accepted_renderer, "format", "") == "csv":
+            return rows(self, request, *args, **kwargs)
+        data = fragments.cached(
+            request, f"api:{self.basename}", lambda: rows(self, request, *args, **kwargs).data
+        )
+        return Response(data)
 
     def get_queryset(self) -> QuerySet[Any]:
         assert self.queryset is not None, "a scoped viewset names its queryset"
@@ -195,6 +209,7 @@ class JobViewSet(ScopedReadOnlyViewSet):
 
     queryset = Job.objects.select_related("requested_by", "unit", "result_type")
     serializer_class = JobSerializer
+    cache_lists = False  # progress moves without an audit event
     filterset_fields = {"status": ["exact"], "kind": ["exact"]}
 
     @extend_schema(request=None, responses={202: JobSerializer})

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from kaohe.core import fragments
 from kaohe.core.context import current_request_id
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, ObjectChange
@@ -128,6 +129,7 @@ def record(
 ) -> AuditEvent:
     """Write one audit event and its field changes. Must run inside the service's transaction."""
     _check_atomic("record")
+    fragments.changed()
     event = _event(event_type, _user(acting_user), obj, unit, extra, reason)
     event.save()
     if changes:
@@ -152,6 +154,7 @@ def record_many(entries: Sequence[Entry], *, acting_user: Any) -> list[AuditEven
     changes): the same rows as calling `record` for each entry in turn. Must run inside the
     service's transaction."""
     _check_atomic("record_many")
+    fragments.changed()
     user = _user(acting_user)
     events = [_event(e.event_type, user, e.obj, e.unit, e.extra, e.reason) for e in entries]
     if not events:

@@ -316,3 +316,17 @@ class Job(TimeStampedModel):
         if model is None:
             return None
         return model._default_manager.filter(pk=self.result_id).first()
+
+
+class DataVersion(models.Model):
+    """A counter raised after every commit that wrote an audit event (`kaohe.core.fragments`):
+    with the audit trail's highest id, the version cached pages are keyed on. One row."""
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return str(self.number)

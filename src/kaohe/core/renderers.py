@@ -3,8 +3,8 @@ its settings, so it imports no model)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.utils import timezone
 from rest_framework.mixins import ListModelMixin
@@ -24,14 +24,24 @@ class BrowsableAPI(BrowsableAPIRenderer):
         return context
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lists_rows(method: F) -> F:
+    """Marks a `list` that answers DRF's ListModelMixin's rows (e.g. through a cache)."""
+    method.kaohe_lists_rows = True  # type: ignore[attr-defined]
+    return method
+
+
 def offers_csv(view: Any) -> bool:
-    """A list of rows answers CSV: a viewset's `list` as DRF's ListModelMixin makes it (a
-    viewset that writes its own `list`, such as the big screen's one summary, is not a list of
-    rows)."""
+    """A list of rows answers CSV: a viewset's `list` as DRF's ListModelMixin makes it, or one
+    marked `lists_rows` (a viewset that writes its own `list`, such as the big screen's one
+    summary, is not a list of rows)."""
+    method = type(view).list if isinstance(view, ListModelMixin) else None
     return (
         getattr(view, "action", None) == "list"
-        and isinstance(view, ListModelMixin)
-        and type(view).list is ListModelMixin.list
+        and method is not None
+        and (method is ListModelMixin.list or getattr(method, "kaohe_lists_rows", False))
     )
 
 

@@ -71,37 +71,37 @@ def _may(request: HttpRequest, action: str, unit: Unit) -> bool:
 @login_required
 def goal_set_list(request: HttpRequest) -> HttpResponse:
     """Goal portfolios the user may see in a cycle, and opening one for the user's units."""
-    cycle = _cycle(request)
-    filters = GoalSetFilterSet(
-        request.GET,
-        queryset=GoalSet.objects.restrict(request.user)
-        .select_related("unit", "cycle")
-        .annotate(
-            key_count=Count("goals", filter=Q(goals__kind=Goal.Kind.KEY)),
-            excellence_count=Count("goals", filter=Q(goals__kind=Goal.Kind.EXCELLENCE)),
+
+    def build() -> dict[str, Any]:  # run only when the cached content is stale
+        cycle = _cycle(request)
+        filters = GoalSetFilterSet(
+            request.GET,
+            queryset=GoalSet.objects.restrict(request.user)
+            .select_related("unit", "cycle")
+            .annotate(
+                key_count=Count("goals", filter=Q(goals__kind=Goal.Kind.KEY)),
+                excellence_count=Count("goals", filter=Q(goals__kind=Goal.Kind.EXCELLENCE)),
+            )
+            .order_by("unit__path"),
+            request=request,
+            defaults={"cycle": str(cycle.year) if cycle else ""},
         )
-        .order_by("unit__path"),
-        request=request,
-        defaults={"cycle": str(cycle.year) if cycle else ""},
-    )
-    openable = (
-        visible_units(request.user, Action.CHANGE)
-        .filter(is_assessed=True)
-        .exclude(goal_sets__cycle=cycle)
-        .order_by("path")
-    )
-    return render(
-        request,
-        "goals/goal_set_list.html",
-        {
+        openable = (
+            visible_units(request.user, Action.CHANGE)
+            .filter(is_assessed=True)
+            .exclude(goal_sets__cycle=cycle)
+            .order_by("path")
+        )
+        return {
             "cycle": cycle,
             "filters": filters,
             "goal_sets": filters.qs,
             "openable": openable if cycle is not None else [],
             "levels": selectors.levels_of(request.user),
             "is_office": access.has_citywide(request.user, Action.ADMINISTER),
-        },
-    )
+        }
+
+    return render(request, "goals/goal_set_list.html", {"build": build})
 
 
 @login_required

@@ -44,23 +44,19 @@ def _board_etag(request: HttpRequest) -> str:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    filters = _filtered(request)
-    page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
-    counts = dict(
-        Warning.objects.restrict(request.user)
-        .exclude(state=Warning.State.CLOSED)
-        .values_list("severity")
-        .annotate(n=Count("id"))
-    )
+    def build() -> dict[str, Any]:  # run only when the cached content is stale
+        filters = _filtered(request)
+        counts = dict(
+            Warning.objects.restrict(request.user)
+            .exclude(state=Warning.State.CLOSED)
+            .values_list("severity")
+            .annotate(n=Count("id"))
+        )
+        page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
+        return {"page": page, "filters": filters, "counts": counts}
+
     return render(
-        request,
-        "monitoring/board.html",
-        {
-            "page": page,
-            "filters": filters,
-            "counts": counts,
-            "query": request.GET.urlencode(),
-        },
+        request, "monitoring/board.html", {"build": build, "query": request.GET.urlencode()}
     )
 
 

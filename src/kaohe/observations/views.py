@@ -61,8 +61,19 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
     unit: Unit = get_object_or_404(
         Unit.objects.restrict(request.user).filter(is_assessed=True), code=code
     )
-    page = unit_period(request.user, unit, request.GET.get("period") or request.POST.get("period"))
-    if request.method == "POST" and page.can_report:
+    period = request.GET.get("period") or request.POST.get("period")
+    if request.method != "POST":
+        return render(
+            request,
+            "observations/unit_data.html",
+            {
+                "unit": unit,
+                "build": lambda: {"page": unit_period(request.user, unit, period)},
+                "client_key": uuid.uuid4().hex,
+            },
+        )
+    page = unit_period(request.user, unit, period)
+    if page.can_report:
         form = UnitValuesForm(request.POST, page=page)
         if form.is_valid() and not form.rows:
             messages.warning(request, _("Nothing changed."))

@@ -292,15 +292,12 @@ def _provisional_etag(request: HttpRequest) -> str:
 @login_required
 def provisional(request: HttpRequest) -> HttpResponse:
     """Where every unit stands so far this year; refreshes by itself as batches arrive."""
-    filters = _provisional_filters(request)
+    def build() -> dict[str, Any]:  # run only when the cached content is stale
+        filters = _provisional_filters(request)
+        return {"groups": _provisional_groups(filters.qs), "filters": filters}
+
     return render(
-        request,
-        "results/provisional.html",
-        {
-            "groups": _provisional_groups(filters.qs),
-            "filters": filters,
-            "query": request.GET.urlencode(),
-        },
+        request, "results/provisional.html", {"build": build, "query": request.GET.urlencode()}
     )
 
 

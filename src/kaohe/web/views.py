@@ -47,17 +47,20 @@ class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
 def overview(request: HttpRequest) -> HttpResponse:
     """The city at a glance, limited to the units the user may see."""
     user = request.user
-    units = list(visible_units(user).filter(is_assessed=True).select_related("category"))
-    districts = [u for u in units if u.kind in (Unit.Kind.DISTRICT, Unit.Kind.COUNTY_CITY)]
-    context: dict[str, Any] = {
-        "districts": districts,
-        "departments": [u for u in units if u.kind == Unit.Kind.DEPARTMENT],
-        "indicator_count": Indicator.objects.active().count(),
-        "cycle": current_cycle(),
-        "overview": city_overview(user, districts),
-        "first_look": first_look(user),
-    }
-    return render(request, "web/overview.html", context)
+
+    def build() -> dict[str, Any]:  # run only when the cached content is stale
+        units = list(visible_units(user).filter(is_assessed=True).select_related("category"))
+        districts = [u for u in units if u.kind in (Unit.Kind.DISTRICT, Unit.Kind.COUNTY_CITY)]
+        return {
+            "districts": districts,
+            "departments": [u for u in units if u.kind == Unit.Kind.DEPARTMENT],
+            "indicator_count": Indicator.objects.active().count(),
+            "cycle": current_cycle(),
+            "overview": city_overview(user, districts),
+            "first_look": first_look(user),
+        }
+
+    return render(request, "web/overview.html", {"build": build})
 
 
 def _screen_allowed(request: HttpRequest) -> None:
@@ -79,7 +82,9 @@ def screen(request: HttpRequest) -> HttpResponse:
     """The big screen (1920×1080) for the leaders' meeting room; its panels refresh by
     themselves."""
     _screen_allowed(request)
-    return render(request, "web/screen.html", {"screen": big_screen.screen(request.user)})
+    return render(
+        request, "web/screen.html", {"build": lambda: {"screen": big_screen.screen(request.user)}}
+    )
 
 
 @login_required
