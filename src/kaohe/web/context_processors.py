@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -78,24 +79,31 @@ NAV = (
 )
 
 
+@lru_cache(maxsize=256)
+def _items_for(roles: frozenset[str], prefix: str) -> tuple[tuple[str, Any], ...]:
+    """The (url, label) of each item these roles see (the URLs do not change while the process
+    runs; `prefix` is the script prefix they were reversed under)."""
+    return tuple(
+        (reverse(item.url_name), item.label)
+        for item in NAV
+        if item.roles is None or roles & item.roles
+    )
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles": [], "notification_count": 0}
     roles = roles_of(user)
     path = request.path
-    items = []
-    for item in NAV:
-        if item.roles is not None and not (roles & item.roles):
-            continue
-        url = reverse(item.url_name)
-        items.append(
-            {
-                "url": url,
-                "label": item.label,
-                "active": path == url or (url != "/" and path.startswith(url)),
-            }
-        )
+    items = [
+        {
+            "url": url,
+            "label": label,
+            "active": path == url or (url != "/" and path.startswith(url)),
+        }
+        for url, label in _items_for(roles, get_script_prefix())
+    ]
     role_labels = [Role(r).label for r in sorted(roles)]
     return {
         "nav_items": items,
