@@ -51,9 +51,9 @@ def first_look(user: Any) -> FirstLook:
         seen.add(run.category_id)
         labels = RunLabels(run.scheme_version.document)
         ranked = list(
-            run.results.select_related("unit__category").order_by(
-                "category_code", "rank", "unit__code"
-            )
+            run.results.select_related("unit__category")
+            .defer("nodes", "robustness", "explanation")  # the glance needs none of them
+            .order_by("category_code", "rank", "unit__code")
         )
         scored = [r for r in ranked if r.rank is not None]
         groups: dict[str, tuple[str, list[Any]]] = {}
