@@ -17,12 +17,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from kaohe.core.errors import BatchRejected, RowError
-from kaohe.indicators.models import Indicator
 from kaohe.monitoring.services import evaluate_after_ingest
 from kaohe.observations.derived import recompute_derived
 from kaohe.observations.evidence import EvidenceFile, check_evidence, store_evidence
 from kaohe.observations.models import IngestionBatch, Source
-from kaohe.observations.services import ValueRow, check_rows, store_rows
+from kaohe.observations.services import Catalogue, ValueRow, check_rows, store_rows
 from kaohe.results.provisional import refresh_provisional
 from kaohe.units.models import Unit
 
@@ -94,7 +93,9 @@ def _ingest(
     allow_partial: bool,
     file_name: str,
 ) -> IngestResult:
-    checked, errors = check_rows(rows, acting_user=acting_user)
+    # the units, indicators and time nodes every step looks up, read once for the batch
+    catalogue = Catalogue.load(rows) if rows else None
+    checked, errors = check_rows(rows, acting_user=acting_user, catalogue=catalogue)
     if errors and (not allow_partial or not checked):
         raise BatchRejected(errors)
     sender = acting_user if getattr(acting_user, "is_authenticated", False) else None
@@ -117,34 +118,48 @@ def _ingest(
         stored.corrected,
         stored.unchanged,
     )
-    derived = recompute_derived(stored.observations, acting_user=acting_user, batch=batch)
-    batch.derived = len(derived)
-    raised, resolved = _monitor(
-        [*stored.observations, *derived], acting_user=acting_user, batch=batch
+    assert catalogue is not None  # rows were checked
+    derived = recompute_derived(
+        stored.observations, acting_user=acting_user, batch=batch, catalogue=catalogue
     )
+    batch.derived = len(derived)
+    changed = [*stored.observations, *derived]
+    raised, resolved = _monitor(changed, acting_user=acting_user, batch=batch, catalogue=catalogue)
     batch.warnings_raised, batch.warnings_resolved = raised, resolved
-    _refresh_provisional([*stored.observations, *derived], batch=batch)
+    _refresh_provisional(changed, batch=batch, catalogue=catalogue)
     batch.save()
     return IngestResult(batch, duplicate=False, errors=tuple(errors))
 
 
-def _monitor(observations: Sequence[Any], *, acting_user: Any, batch: Any) -> tuple[int, int]:
+def _monitor(
+    observations: Sequence[Any], *, acting_user: Any, batch: Any, catalogue: Catalogue
+) -> tuple[int, int]:
     """Evaluate the monitoring rules on what changed; raise or clear warnings."""
     if not observations:
         return 0, 0
-    return evaluate_after_ingest(observations, acting_user=acting_user, batch=batch)
+    return evaluate_after_ingest(
+        observations,
+        acting_user=acting_user,
+        batch=batch,
+        indicators=catalogue.indicators_by_id,
+        nodes=catalogue.nodes_by_id,
+        units=catalogue.assessed,
+    )
 
 
-def _refresh_provisional(observations: Sequence[Any], *, batch: Any) -> None:
+def _refresh_provisional(observations: Sequence[Any], *, batch: Any, catalogue: Catalogue) -> None:
     """Recompute the provisional standings the changed values feed."""
     if not observations:
         return
-    codes = set(
-        Indicator.objects.filter(pk__in={o.indicator_id for o in observations}).values_list(
-            "code", flat=True
-        )
+    by_id = catalogue.indicators_by_id
+    codes = {by_id[o.indicator_id].code for o in observations}
+    refresh_provisional(
+        {o.time_node_id for o in observations},
+        changed_codes=codes,
+        batch=batch,
+        catalogue=catalogue.indicators,
+        units=catalogue.assessed,
     )
-    refresh_provisional({o.time_node_id for o in observations}, changed_codes=codes, batch=batch)
 
 
 def publish_batch_event(batch: IngestionBatch) -> None:

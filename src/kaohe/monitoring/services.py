@@ -101,13 +101,14 @@ def _assessed_units() -> list[Unit]:
 
 
 def frames(
-    codes_by_node: Mapping[TimeNode, set[str]],
+    codes_by_node: Mapping[TimeNode, set[str]], *, units: Sequence[Unit] | None = None
 ) -> tuple[dict[int, MonitoringFrame], list[Unit]]:
     """Every assessed unit's values at each node, the previous node of its cycle, the same node
     last year and the year's targets (`<code>_target` at the full-year node), for all the nodes
     at once: the units, the neighbouring nodes and the observations are one query each. The
-    nodes' cycles must be loaded. Frames are keyed by node id."""
-    units = _assessed_units()
+    nodes' cycles must be loaded. Frames are keyed by node id. `units`: the active assessed
+    units in code order (their categories loaded), when the caller has them."""
+    units = _assessed_units() if units is None else list(units)
     nodes = list(codes_by_node)
     neighbours = neighbour_nodes(nodes)
     wanted = set().union(*codes_by_node.values())
@@ -199,13 +200,15 @@ def evaluate_nodes(
     batch: Any = None,
     rules: Sequence[tuple[MonitoringRule, Rule]] | None = None,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    units: Sequence[Unit] | None = None,
 ) -> tuple[int, int]:
     """Run the active rules on several time nodes (their cycles loaded) at once — for each node
     those reading one of its changed indicator codes, or all when its codes are None: raise a
     warning where a rule fires, clear open ones where it no longer does. The same warnings,
     audit events and notifications as evaluating the nodes one by one, in the same order, but
     read and written in bulk. `rules` (from `_active_rules`) and `labels` (the indicators'
-    names, zh and en, by code) may be passed when the caller has them."""
+    names, zh and en, by code) and `units` (see `frames`) may be passed when the caller has
+    them."""
     if rules is None:
         rules = _active_rules()
     chosen: dict[TimeNode, list[tuple[MonitoringRule, Rule]]] = {}
@@ -218,7 +221,7 @@ def evaluate_nodes(
     codes_by_node = {
         node: set().union(*(rule_codes(r) for _, r in picked)) for node, picked in chosen.items()
     }
-    built, units = frames(codes_by_node)
+    built, units = frames(codes_by_node, units=units)
     if labels is None:
         labels = _labels(set().union(*codes_by_node.values()))
     active = {
@@ -327,32 +330,56 @@ def evaluate_node(
 
 
 def evaluate_after_ingest(
-    observations: Sequence[Observation], *, acting_user: Any, batch: Any = None
+    observations: Sequence[Any],
+    *,
+    acting_user: Any,
+    batch: Any = None,
+    indicators: Mapping[int, Indicator] | None = None,
+    nodes: Mapping[int, TimeNode] | None = None,
+    units: Sequence[Unit] | None = None,
 ) -> tuple[int, int]:
     """The pipeline's monitoring step: every time node touched (of a cycle not yet closed), all
-    in one pass (`evaluate_nodes`)."""
+    in one pass (`evaluate_nodes`). The pipeline passes what it has read for the batch: every
+    indicator by id, the touched time nodes by id (their cycles loaded) and the active assessed
+    units in code order."""
     rules = _active_rules()
     if not rules:
         return 0, 0
     read = set().union(*(rule_codes(r) for _, r in rules))
-    indicators = Indicator.objects.filter(
-        Q(pk__in={o.indicator_id for o in observations}) | Q(code__in=read)
-    ).values_list("pk", "code", "name_zh", "name_en")
-    codes = {pk: code for pk, code, _zh, _en in indicators}
+    if indicators is not None:
+        rows = [(i.pk, i.code, i.name_zh, i.name_en) for i in indicators.values()]
+    else:
+        rows = list(
+            Indicator.objects.filter(
+                Q(pk__in={o.indicator_id for o in observations}) | Q(code__in=read)
+            ).values_list("pk", "code", "name_zh", "name_en")
+        )
+    codes = {pk: code for pk, code, _zh, _en in rows}
     labels = {
-        "zh": {code: zh for _pk, code, zh, _en in indicators if code in read},
-        "en": {code: en or zh for _pk, code, zh, en in indicators if code in read},
+        "zh": {code: zh for _pk, code, zh, _en in rows if code in read},
+        "en": {code: en or zh for _pk, code, zh, en in rows if code in read},
     }
     by_node: dict[int, set[str]] = {}
     for obs in observations:
         by_node.setdefault(obs.time_node_id, set()).add(codes[obs.indicator_id])
-    nodes = TimeNode.objects.filter(pk__in=by_node).exclude(cycle__state=Cycle.State.CLOSED)
+    if nodes is not None and by_node.keys() <= nodes.keys():
+        touched = sorted(
+            (nodes[pk] for pk in by_node if nodes[pk].cycle.state != Cycle.State.CLOSED),
+            key=lambda n: (n.cycle.year, n.order),  # TimeNode's ordering
+        )
+    else:
+        touched = list(
+            TimeNode.objects.filter(pk__in=by_node)
+            .exclude(cycle__state=Cycle.State.CLOSED)
+            .select_related("cycle")
+        )
     return evaluate_nodes(
-        {node: by_node[node.pk] for node in nodes.select_related("cycle")},
+        {node: by_node[node.pk] for node in touched},
         acting_user=acting_user,
         batch=batch,
         rules=rules,
         labels=labels,
+        units=units,
     )
 
 

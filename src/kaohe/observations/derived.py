@@ -10,24 +10,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from kaohe.engine.expr import compile_expr
+from kaohe.engine.expr import Expression, compile_expr
 from kaohe.indicators.models import Indicator
 from kaohe.observations.models import Observation, Source
-from kaohe.observations.services import CheckedRow, RecordResult, StoredObservation, store_rows
+from kaohe.observations.services import (
+    Catalogue,
+    CheckedRow,
+    RecordResult,
+    StoredObservation,
+    store_rows,
+)
 from kaohe.schemes.models import TimeNode
 from kaohe.units.models import Unit
 
 _SIX_PLACES = 1_000_000
 
 
+@lru_cache(maxsize=1024)
+def formula_of(source: str) -> Expression:
+    """A derived indicator's compiled formula (compiled once per process and text)."""
+    return compile_expr(source, want="num")
+
+
 def _ordered(derived: list[Indicator]) -> list[Indicator]:
     """Derived indicators in dependency order (one reading another comes after it)."""
     codes = {d.code for d in derived}
-    names = {d.code: compile_expr(d.formula, want="num").names for d in derived}
+    names = {d.code: formula_of(d.formula).names for d in derived}
     ordered: list[Indicator] = []
     placed: set[str] = set()
     pending = sorted(derived, key=lambda d: d.code)
@@ -43,26 +56,48 @@ def _ordered(derived: list[Indicator]) -> list[Indicator]:
 
 
 def recompute_derived(
-    observations: Iterable[StoredObservation], *, acting_user: Any, batch: Any = None
+    observations: Iterable[StoredObservation],
+    *,
+    acting_user: Any,
+    batch: Any = None,
+    catalogue: Catalogue | None = None,
 ) -> list[StoredObservation]:
     """Recompute the derived indicators affected by these changed observations; returns the
-    derived observations that got a new version."""
+    derived observations that got a new version. `catalogue`: the batch's look-ups (its
+    indicators, units and time nodes), when the pipeline has read them."""
     changed = list(observations)
     if not changed:
         return []
     slots = sorted({(o.unit_id, o.time_node_id) for o in changed})
-    changed_codes = set(
-        Indicator.objects.filter(pk__in={o.indicator_id for o in changed}).values_list(
-            "code", flat=True
+    if catalogue is not None:
+        by_id = catalogue.indicators_by_id
+        changed_codes = {by_id[o.indicator_id].code for o in changed}
+        active = [
+            i
+            for i in catalogue.indicators.values()
+            if i.formula and i.status == Indicator.Status.ACTIVE
+        ]
+    else:
+        changed_codes = set(
+            Indicator.objects.filter(pk__in={o.indicator_id for o in changed}).values_list(
+                "code", flat=True
+            )
         )
-    )
-    derived = _ordered([d for d in Indicator.objects.active().exclude(formula="")])
-    if not derived:
-        return []
-    expressions = {d.code: compile_expr(d.formula, want="num") for d in derived}
+        active = list(Indicator.objects.active().exclude(formula=""))
+    derived = _ordered(active)
+    expressions = {d.code: formula_of(d.formula) for d in derived}
+    if not any(e.names & changed_codes for e in expressions.values()):
+        return []  # no formula reads a changed indicator
     names = set().union(*(e.names for e in expressions.values()))
-    units = Unit.objects.in_bulk({u for u, _ in slots})
-    nodes = TimeNode.objects.in_bulk({n for _, n in slots})
+    unit_ids, node_ids = {u for u, _ in slots}, {n for _, n in slots}
+    if catalogue is not None and unit_ids <= catalogue.units_by_id.keys():
+        units = catalogue.units_by_id
+    else:
+        units = Unit.objects.in_bulk(unit_ids)
+    if catalogue is not None and node_ids <= catalogue.nodes_by_id.keys():
+        nodes = catalogue.nodes_by_id
+    else:
+        nodes = TimeNode.objects.in_bulk(node_ids)
     # one read of every formula input at the touched slots; derived results are written into
     # the same grid so that a formula reading another derived indicator sees its new value
     grid: dict[tuple[int, int, str], float] = {

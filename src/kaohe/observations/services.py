@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kaohe.core import access, audit
@@ -122,6 +124,49 @@ def _closed(node: TimeNode) -> bool:
     return node.cycle.state == Cycle.State.CLOSED
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """What a batch's steps look up, read once for the whole pipeline run: the rows' units and
+    every assessed unit (their categories loaded), every indicator, and the rows' time nodes
+    (their cycles loaded). Read inside the batch's transaction, so each step sees what the
+    separate look-ups it replaces would have seen."""
+
+    units: dict[str, Unit]
+    indicators: dict[str, Indicator]
+    nodes: dict[str, TimeNode]
+    assessed: list[Unit]  # the active assessed units, by code (the database's order)
+
+    @classmethod
+    def load(cls, rows: Sequence[ValueRow]) -> Catalogue:
+        """Three queries, whatever the batch's size."""
+        units = list(
+            Unit.objects.filter(
+                Q(code__in={r.unit for r in rows}) | Q(is_assessed=True, active=True)
+            )
+            .select_related("category")
+            .order_by("code")
+        )
+        nodes = TimeNode.objects.filter(period__in={r.period for r in rows}).select_related("cycle")
+        return cls(
+            units={u.code: u for u in units},
+            indicators={i.code: i for i in Indicator.objects.all()},
+            nodes={n.period: n for n in nodes},
+            assessed=[u for u in units if u.is_assessed and u.active],
+        )
+
+    @cached_property
+    def indicators_by_id(self) -> dict[int, Indicator]:
+        return {i.pk: i for i in self.indicators.values()}
+
+    @cached_property
+    def units_by_id(self) -> dict[int, Unit]:
+        return {u.pk: u for u in self.units.values()}
+
+    @cached_property
+    def nodes_by_id(self) -> dict[int, TimeNode]:
+        return {n.pk: n for n in self.nodes.values()}
+
+
 class CheckedRow(NamedTuple):
     """A row that passed validation, resolved to its objects."""
 
@@ -135,7 +180,11 @@ class CheckedRow(NamedTuple):
 
 
 def check_rows(
-    rows: Sequence[ValueRow], *, acting_user: Any, allow_derived: bool = False
+    rows: Sequence[ValueRow],
+    *,
+    acting_user: Any,
+    allow_derived: bool = False,
+    catalogue: Catalogue | None = None,
 ) -> tuple[list[CheckedRow], list[RowError]]:
     """Validate a batch without writing: the rows that pass, and every error found.
 
@@ -144,29 +193,32 @@ def check_rows(
     period needs a reason, the value parses and is within the plausible range.
 
     A row that passes takes one pass of cheap tests; only a row that fails goes through
-    `_row_errors`, which names every problem."""
+    `_row_errors`, which names every problem. `catalogue` (`Catalogue.load(rows)`): the
+    look-ups, when the caller has read them for its other steps."""
     if not rows:
         return [], [RowError(0, "rows", rules.BATCH_EMPTY)]
-    units = {u.code: u for u in Unit.objects.filter(code__in={r.unit for r in rows})}
-    indicators = {
-        i.code: i
-        for i in Indicator.objects.filter(code__in={r.indicator for r in rows}).select_related(
-            "responsible_department"
-        )
-    }
-    nodes = {
-        n.period: n
-        for n in TimeNode.objects.filter(period__in={r.period for r in rows}).select_related(
-            "cycle"
-        )
-    }
+    if catalogue is not None:
+        units, indicators, nodes = catalogue.units, catalogue.indicators, catalogue.nodes
+    else:
+        units = {u.code: u for u in Unit.objects.filter(code__in={r.unit for r in rows})}
+        indicators = {
+            i.code: i for i in Indicator.objects.filter(code__in={r.indicator for r in rows})
+        }
+        nodes = {
+            n.period: n
+            for n in TimeNode.objects.filter(period__in={r.period for r in rows}).select_related(
+                "cycle"
+            )
+        }
     scope = access.unit_scope(acting_user, Action.REPORT)
     responsible = access.responsible_unit_ids(acting_user, Action.REPORT)
     # The indicators this sender may send: active, basic unless allowed.
     sendable = {
         code
-        for code, i in indicators.items()
-        if i.status == Indicator.Status.ACTIVE and (allow_derived or not i.is_derived)
+        for code in {r.indicator for r in rows}
+        if (i := indicators.get(code)) is not None
+        and i.status == Indicator.Status.ACTIVE
+        and (allow_derived or not i.is_derived)
     }
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -337,11 +389,20 @@ def store_rows(
         for key, slot in new:
             slot[0] = ids[key]
     units = {key[0] for key in keys}
+    summary = {
+        "source": source,
+        "rows": len(checked),
+        "created": result.created,
+        "corrected": result.corrected,
+        "unchanged": result.unchanged,
+        "corrections": corrections,
+    }
+    # written before the versions, which point to it, and already holding the batch's summary
     event = audit.record(
         EventType.OBSERVATIONS_RECORDED,
         acting_user=acting_user,
         unit=checked[0].unit if len(units) == 1 else None,
-        extra={"source": source, "rows": len(checked)},
+        extra=summary,
     )
     sender = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
     source_unit_id = source_unit.pk if source_unit is not None else None
@@ -362,17 +423,6 @@ def store_rows(
         ],
         now,
     )
-    summary = {
-        "source": source,
-        "rows": len(checked),
-        "created": result.created,
-        "corrected": result.corrected,
-        "unchanged": result.unchanged,
-        "corrections": corrections,
-    }
-    # The event row was written first so that versions can point to it; its summary is
-    # completed here, in the same transaction (the append-only guard is for later edits).
-    type(event).objects.filter(pk=event.pk).update(extra_data=summary)
     result.event_id = event.pk
     result.observations = [
         StoredObservation(slot[0], *key, slot[1], slot[2])

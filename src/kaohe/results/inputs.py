@@ -10,15 +10,16 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from kaohe.engine.expr import compile_expr
 from kaohe.engine.scheme import Scheme
 from kaohe.indicators.models import Indicator, ValueType
+from kaohe.observations.derived import formula_of
 from kaohe.observations.models import Observation, ObservationVersion
 from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.units.models import Unit
@@ -101,23 +102,29 @@ def build_snapshot(
     *,
     moment: dt.datetime | None,
     node_code: str | None,
+    catalogue: Mapping[str, Indicator] | None = None,
+    time_nodes: Sequence[TimeNode] | None = None,
 ) -> Snapshot:
     """Read every input the scheme needs for these units, as of `moment` (None: the current
     values, without naming their versions — for provisional standings). `node_code` None picks
-    the latest period with a fair share of the values (`as_of_node`)."""
-    nodes = {n.code: n for n in cycle.time_nodes.all()}
+    the latest period with a fair share of the values (`as_of_node`). `catalogue` (every
+    indicator by code) and `time_nodes` (the cycle's, in their order) may be passed when the
+    caller has read them; then the values are the only query."""
+    nodes = {n.code: n for n in (cycle.time_nodes.all() if time_nodes is None else time_nodes)}
     codes = list(scheme.input_codes)
     wanted = {_split(c)[0] for c in codes}
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=wanted)}
+    if catalogue is not None:
+        indicators = {code: catalogue[code] for code in wanted if code in catalogue}
+    else:
+        indicators = {i.code: i for i in Indicator.objects.filter(code__in=wanted)}
     # Derived indicators read their formula's indicators at the same node.
-    formulas = {
-        code: compile_expr(ind.formula, want="num")
-        for code, ind in indicators.items()
-        if ind.formula
-    }
+    formulas = {code: formula_of(ind.formula) for code, ind in indicators.items() if ind.formula}
     for expression in formulas.values():
         for name in expression.names - indicators.keys():
-            found = Indicator.objects.filter(code=name).first()
+            if catalogue is not None:
+                found = catalogue.get(name)
+            else:
+                found = Indicator.objects.filter(code=name).first()
             if found is not None:
                 indicators[name] = found
     latest = (

@@ -8,51 +8,85 @@ warnings and the standings become visible together."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils import timezone
 
 from kaohe.engine import InputTable, evaluate, load_scheme, provisional_standing
-from kaohe.engine.expr import compile_expr
 from kaohe.indicators.models import Indicator
+from kaohe.observations.derived import formula_of
 from kaohe.results.inputs import build_snapshot
 from kaohe.results.models import ProvisionalStanding
 from kaohe.results.services import scheme_units
-from kaohe.schemes.models import Cycle, SchemeVersion
+from kaohe.schemes.models import Cycle, SchemeVersion, TimeNode
+from kaohe.units.models import Unit
 
 LIVE_STATES = (Cycle.State.GOAL_SETTING, Cycle.State.IN_PROGRESS, Cycle.State.YEAR_END)
 
 
-def _indicator_codes(scheme: Any) -> set[str]:
-    """Indicator codes a scheme reads, through derived indicators' formulas too."""
+def _indicator_codes(scheme: Any, catalogue: Mapping[str, Indicator] | None = None) -> set[str]:
+    """Indicator codes a scheme reads, through derived indicators' formulas too (`catalogue`:
+    every indicator by code, when the caller has read them)."""
     bases = {code.partition("@")[0] for code in scheme.input_codes}
     codes = set(bases)
-    for formula in (
-        Indicator.objects.filter(code__in=bases)
-        .exclude(formula="")
-        .values_list("formula", flat=True)
-    ):
-        codes |= compile_expr(formula, want="num").names
+    if catalogue is not None:
+        formulas = [i.formula for code in bases if (i := catalogue.get(code)) and i.formula]
+    else:
+        formulas = list(
+            Indicator.objects.filter(code__in=bases)
+            .exclude(formula="")
+            .values_list("formula", flat=True)
+        )
+    for formula in formulas:
+        codes |= formula_of(formula).names
     return codes
 
 
+def _units_of(category: Any, assessed: Sequence[Unit]) -> list[Unit]:
+    """`scheme_units(category)` out of the active assessed units (in code order, categories
+    loaded)."""
+    return [
+        u
+        for u in assessed
+        if u.category_id == category.pk
+        or (u.category is not None and u.category.parent_id == category.pk)
+    ]
+
+
 def refresh_for_version(
-    version: SchemeVersion, *, batch: Any = None, changed_codes: set[str] | None = None
+    version: SchemeVersion,
+    *,
+    batch: Any = None,
+    changed_codes: set[str] | None = None,
+    catalogue: Mapping[str, Indicator] | None = None,
+    units: Sequence[Unit] | None = None,
+    time_nodes: Sequence[TimeNode] | None = None,
 ) -> int:
     """Recompute one scheme version's standings; returns the number of units ranked (0 and
-    nothing written when the scheme reads none of `changed_codes`)."""
+    nothing written when the scheme reads none of `changed_codes`). `catalogue` (every
+    indicator by code), `units` (the active assessed units in code order, categories loaded)
+    and `time_nodes` (the cycle's) may be passed when the caller has read them."""
     scheme = _scheme_of(version)
-    codes = _indicator_codes(scheme)
+    codes = _indicator_codes(scheme, catalogue)
     if changed_codes is not None and not changed_codes & codes:
         return 0
     cycle = version.scheme.cycle
-    units = scheme_units(version.scheme.category)
+    category = version.scheme.category
+    units = scheme_units(category) if units is None else _units_of(category, units)
     ProvisionalStanding.objects.filter(scheme_version__scheme=version.scheme).delete()
     if not units:
         return 0
     now = timezone.now()
-    snapshot = build_snapshot(scheme, cycle, units, moment=None, node_code=None)
+    snapshot = build_snapshot(
+        scheme,
+        cycle,
+        units,
+        moment=None,
+        node_code=None,
+        catalogue=catalogue,
+        time_nodes=time_nodes,
+    )
     if not snapshot.node_code:
         return 0
     table = InputTable.build(
@@ -83,10 +117,17 @@ def refresh_for_version(
 
 
 def refresh_provisional(
-    time_node_ids: Iterable[int], *, changed_codes: set[str] | None = None, batch: Any = None
+    time_node_ids: Iterable[int],
+    *,
+    changed_codes: set[str] | None = None,
+    batch: Any = None,
+    catalogue: Mapping[str, Indicator] | None = None,
+    units: Sequence[Unit] | None = None,
 ) -> int:
     """Refresh the standings of every live cycle among these time nodes' cycles (the
-    pipeline's last step before commit); returns the units ranked."""
+    pipeline's last step before commit); returns the units ranked. The pipeline passes what it
+    has read for the batch: every indicator by code (`catalogue`) and the active assessed units
+    in code order, categories loaded (`units`)."""
     cycles = Cycle.objects.filter(time_nodes__in=set(time_node_ids), state__in=LIVE_STATES)
     latest: dict[int, SchemeVersion] = {}
     for version in (
@@ -97,9 +138,31 @@ def refresh_provisional(
         .order_by("scheme_id", "-number")
     ):
         latest.setdefault(version.scheme_id, version)
+    if catalogue is None:
+        return sum(
+            refresh_for_version(version, batch=batch, changed_codes=changed_codes)
+            for version in latest.values()
+        )
+    reading = {
+        pk: version
+        for pk, version in latest.items()
+        if changed_codes is None or changed_codes & _indicator_codes(_scheme_of(version), catalogue)
+    }
+    if not reading:
+        return 0
+    nodes: dict[int, list[TimeNode]] = {}
+    for node in TimeNode.objects.filter(cycle__in={v.scheme.cycle_id for v in reading.values()}):
+        nodes.setdefault(node.cycle_id, []).append(node)
     return sum(
-        refresh_for_version(version, batch=batch, changed_codes=changed_codes)
-        for version in latest.values()
+        refresh_for_version(
+            version,
+            batch=batch,
+            changed_codes=changed_codes,
+            catalogue=catalogue,
+            units=units,
+            time_nodes=nodes.get(version.scheme.cycle_id, []),
+        )
+        for version in reading.values()
     )
 
 
