@@ -9,7 +9,7 @@ from engine_helpers import scheme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe.engine import InputTable, evaluate
+from kaohe.engine import InputTable, batch, evaluate
 from kaohe.engine.batch import GroupLayout, batch_key, group_mean_std, rank, scored_places
 from kaohe.engine.context import Context, score_leaf
 from kaohe.engine.methods import group_mean_std as one_group_mean_std
@@ -73,13 +73,20 @@ def test_batched_leaves_equal_the_per_leaf_computation(
     table = InputTable.build(
         [f"u{k}" for k in range(n)], columns, categories=[f"c{c}" for c in cats]
     )
-    result = evaluate(s, table)
     ctx = Context(s, table)
-    for leaf in s.leaves:
-        assert batch_key(leaf, table.columns) is not None  # the batched path is under test
-        assert leaf.method is not None
-        alone = score_leaf(leaf, leaf.method, ctx)[0]
-        assert result.fraction[leaf.id].tobytes() == alone.tobytes(), leaf.method
+    saved = batch.STACK_UNITS
+    try:
+        # element-wise leaves stacked into blocks (few units) and read column by column (many)
+        for stack_units in (saved, 0):
+            batch.STACK_UNITS = stack_units
+            result = evaluate(s, table)
+            for leaf in s.leaves:
+                assert batch_key(leaf, table.columns) is not None  # the batched path is tested
+                assert leaf.method is not None
+                alone = score_leaf(leaf, leaf.method, ctx)[0]
+                assert result.fraction[leaf.id].tobytes() == alone.tobytes(), leaf.method
+    finally:
+        batch.STACK_UNITS = saved
 
 
 @settings(max_examples=60, deadline=None)

@@ -2,12 +2,15 @@
 
 A leaf qualifies when it reads one numeric input column in one period, imputes nothing and
 takes no per-unit parameter; leaves of the same method type, direction and non-numeric
-parameters form a batch whose inputs are stacked into a (k, N) block — the numeric parameters
-(targets, baselines, points) become (k, 1) columns — and scored by the same kernels as a single
-leaf (`methods.py`), a few rows at a time so that the block and the kernels' temporaries stay
-in cache. Element-wise arithmetic does not depend on the shape it runs over, so a batch gives
-every leaf the same bits as `context.score_leaf`; the methods within the category use the
-batched statistics below, which form every sum in the same order as their per-leaf versions.
+parameters form a batch, scored straight into consecutive rows of the fraction array
+(`score_batch`): element-wise methods column by column in place, with their numeric
+parameters (targets, baselines, points) as (1, 1) columns; `rank`, `zscore` and `frontier`
+(and every method when there are few units) over inputs stacked into (k, N) blocks, the
+parameters (k, 1) columns. The kernels are those of a single leaf (`methods.py`), run a few
+thousand values at a time so that their temporaries stay in cache. Element-wise arithmetic
+does not depend on the shape it runs over, so a batch gives every leaf the same bits as
+`context.score_leaf`; the statistics within the category below compute every row on its own,
+with the same functions as the per-leaf kernels (or, for `rank`, provably the same places).
 Everything else (expressions, periods, imputation, per-unit parameters, graded labels,
 target_rank) goes through `score_leaf`.
 """
@@ -46,6 +49,8 @@ BATCHED = frozenset(
 CHUNK_VALUES = 1 << 18  # values per block of leaves: 2 MiB of float64 (the stacked inputs)
 BLOCK_VALUES = 12_000  # values per block of element-wise arithmetic: temporaries under 128 KiB,
 # which the C allocator serves from its heap (larger ones are fresh pages, a fault per 4 KiB)
+STACK_UNITS = BLOCK_VALUES // 4  # up to this many units element-wise leaves are stacked too
+STAT_VALUES = 1 << 16  # values per block of the exact sums within the category (512 KiB)
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,25 +102,18 @@ def _segments(layout: GroupLayout, k: int) -> Iterator[tuple[int, IntArray, int,
 
 
 def group_mean_std(x: FloatArray, layout: GroupLayout) -> tuple[FloatArray, FloatArray]:
-    """Per row of `x` (k, N) and category (k, G): `methods.group_mean_std` — each sum runs over
-    the category's values in ascending order, as there, so the bits agree."""
-    k = x.shape[0]
+    """Per row of `x` (k, N) and category (k, G): `methods.group_mean_std` — a few rows at a
+    time (`methods.group_mean_std_rows`, which computes every row on its own: the same bits)."""
+    k, n = x.shape
     mean = np.empty((k, layout.n_groups))
     std = np.empty((k, layout.n_groups))
-    for g, units, lo, hi in _segments(layout, k):
-        xs = np.take(x[lo:hi], units, axis=1)
-        xs.sort(axis=1)  # NaN last
-        rows = np.repeat(np.arange(hi - lo), len(units))
-        xs = xs.ravel()
-        ok = ~np.isnan(xs)
-        count = np.bincount(rows, weights=ok.astype(np.float64), minlength=hi - lo)
-        total = np.bincount(rows, weights=np.where(ok, xs, 0.0), minlength=hi - lo)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mu = total / count
-            dev = np.where(ok, xs - mu[rows], 0.0)
-            var = np.bincount(rows, weights=dev * dev, minlength=hi - lo) / count
-        mean[lo:hi, g] = mu
-        std[lo:hi, g] = np.sqrt(var)
+    step = max(1, STAT_VALUES // max(n, 1))
+    sizes = layout.ends - layout.starts
+    # reused work arrays: fresh ones of this size would be fresh pages every time
+    scratch = (np.empty(step * n), np.empty(step * n), np.empty(step * n))
+    for lo in range(0, k, step):
+        hi = min(k, lo + step)
+        mean[lo:hi], std[lo:hi] = m.group_mean_std_rows(x[lo:hi], layout.order, sizes, scratch)
     return mean, std
 
 
@@ -150,35 +148,54 @@ def rank(
 ) -> None:
     """The fractions of `methods.rank` for a batch (k, N), bit for bit, into `out`.
 
-    Places below the m-th (see `scored_places`) all score the floor, so only units at or above
-    each category's m-th best value are ranked exactly (a partition finds it, a sort ranks
-    those few); all others get the floor without a full sort."""
+    Places below the m-th (see `scored_places`) all score the floor, so only a few units per
+    category are ranked exactly. Cut the category into blocks (in layout order) and take τ,
+    the m-th best of the blocks' best values: the m blocks with the best bests hold m values
+    at least as good as τ, so every unit worse than τ has m better ones and scores the floor.
+    The units at least as good as τ (a few times m) are the candidates; a candidate's place
+    counts only better units, all of them candidates too, so ranking the candidates alone
+    gives exact places. The blocks decide how many candidates there are, never a fraction.
+    No partition of the whole category, no full sort."""
     k, n = x.shape
-    largest = int((layout.ends - layout.starts).max()) if n else 0
+    sizes = layout.ends - layout.starts
+    largest = int(sizes.max()) if n else 0
     places = scored_places(step, floor, largest)
     if places is None:
         out[...] = m.rank(x, layout.groups, step=step, floor=floor, higher=higher)[0]
         return
-    for _, units, lo, hi in _segments(layout, k):
-        key = np.take(x[lo:hi], units, axis=1)  # ascending key, NaN last
+    out[...] = floor
+    missing = np.isnan(x)
+    if missing.any():
+        out[missing] = np.nan
+    if places == 0 or k == 0:
+        return
+    n_groups = len(sizes)
+    width = max(1, largest // (4 * places))
+    per_cat = -(-sizes // width)  # blocks per category
+    cat_of_block = np.repeat(np.arange(n_groups), per_cat)
+    pos_in_cat = np.arange(len(cat_of_block)) - (np.cumsum(per_cat) - per_cat)[cat_of_block]
+    block_starts = layout.starts[cat_of_block] + pos_in_cat * width
+    most = int(per_cat.max())
+    rows = max(1, STAT_VALUES // max(n, 1))
+    key = np.empty((min(rows, k), n))
+    for lo in range(0, k, rows):
+        hi = min(k, lo + rows)
+        kb = key[: hi - lo]
+        np.take(x[lo:hi], layout.order, axis=1, out=kb)  # category by category
         if higher:
-            np.negative(key, out=key)
-        missing = np.isnan(key)
-        f = np.full(key.shape, floor)
-        f[missing] = np.nan
-        if places == 0:
-            out[lo:hi, units] = f
-            continue
-        if len(units) > places:
-            thr = np.partition(key, places - 1, axis=1)[:, places - 1 : places]
-            thr[np.isnan(thr)] = np.inf  # fewer values than places: all of them are ranked
-            cand = key <= thr
-        else:
-            cand = ~missing
-        r, c = np.nonzero(cand)
-        place = m.group_rank(key[r, c], r, descending=False)
-        f[r, c] = np.maximum(1.0 - step * (place - 1.0), floor)
-        out[lo:hi, units] = f
+            np.negative(kb, out=kb)  # ascending key, NaN last
+        if most >= places:
+            best = np.fmin.reduceat(kb, block_starts, axis=1)  # NaN only for all-NaN blocks
+            best[np.isnan(best)] = np.inf
+            grid = np.full((hi - lo, n_groups, most), np.inf)
+            grid[:, cat_of_block, pos_in_cat] = best
+            tau = np.partition(grid, places - 1, axis=2)[:, :, places - 1]  # inf: too few
+            candidate = kb <= np.repeat(tau, sizes, axis=1)
+        else:  # fewer blocks than places: every unit is a candidate
+            candidate = ~np.isnan(kb)
+        r, c = np.nonzero(candidate)
+        place = m.group_rank(kb[r, c], r * n_groups + layout.sorted_groups[c], descending=False)
+        out[lo + r, layout.order[c]] = np.maximum(1.0 - step * (place - 1.0), floor)
 
 
 # --- leaves -------------------------------------------------------------------------------------
@@ -216,6 +233,49 @@ def _rows(leaves: Sequence[Node], name: str) -> FloatArray:
             v = leaf.full_points  # the kernels' default: the leaf's full points
         values.append(float(v))
     return np.array(values, dtype=np.float64)[:, None]
+
+
+def score_batch(
+    leaves: Sequence[Node], columns: Sequence[FloatArray], layout: GroupLayout, out: FloatArray
+) -> list[tuple[int, IntArray]]:
+    """Fractions (k, N) of `leaves` (one batch) on their input columns, into `out`; returns
+    (position in `leaves`, units) for every leaf with missing inputs.
+
+    Methods with statistics within the category stack their inputs into (k, N) blocks of a few
+    rows (`score_block`), and so do all methods when there are few units; otherwise element-wise
+    methods read every column in place, `BLOCK_VALUES` values at a time, and write into `out`
+    directly: no stacked copy of the inputs. Element-wise arithmetic gives the same bits over
+    either shape."""
+    method = leaves[0].method
+    assert method is not None
+    k = len(leaves)
+    n = out.shape[1]
+    gaps: list[tuple[int, IntArray]] = []
+    if method.type in ("rank", "zscore", "frontier") or n <= STACK_UNITS:
+        # few units (a city): one kernel call per block of leaves costs less than one per leaf
+        step = max(1, CHUNK_VALUES // max(n, 1))
+        block = np.empty((min(step, k), n))
+        for lo in range(0, k, step):
+            hi = min(k, lo + step)
+            x = block[: hi - lo]
+            for j in range(lo, hi):
+                x[j - lo] = columns[j]
+            score_block(leaves[lo:hi], x, layout, out[lo:hi])
+            missing = np.isnan(x)
+            for j in np.flatnonzero(missing.any(axis=1)).tolist():
+                gaps.append((lo + j, np.flatnonzero(missing[j])))
+        return gaps
+    rows = _row_params(leaves)
+    for j, leaf in enumerate(leaves):
+        own = {name: v[j : j + 1] for name, v in rows.items()}
+        column = columns[j][None, :]
+        for lo in range(0, n, BLOCK_VALUES):
+            hi = min(n, lo + BLOCK_VALUES)
+            out[j : j + 1, lo:hi] = _elementwise([leaf], column[:, lo:hi], own, None)
+        lacking = np.isnan(columns[j])
+        if lacking.any():
+            gaps.append((j, np.flatnonzero(lacking)))
+    return gaps
 
 
 def score_block(

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from . import methods as m
 from .aggregate import aggregate_into
-from .batch import CHUNK_VALUES, batch_key, score_block
+from .batch import batch_key, score_batch
 from .context import Context, LeafTrace, score_leaf
 from .errors import DataError
 from .ranking import assign_grades, rank_totals, result_flags, round_half_up, section_stars
@@ -130,18 +130,26 @@ def _score_tree(
     table = ctx.table
     n = ctx.n
     nodes = list(scheme.root.walk())
-    row = {node.id: i for i, node in enumerate(nodes)}
-    values = np.empty((len(nodes), n))
     leaves = [node for node in nodes if node.is_leaf]
-    # (leaf position, item within the leaf, reason, units missing it): reasons are numbered
-    # in scheme order; strings are built only for the units that end up unscored
-    missing_at: list[tuple[int, int, str, npt.NDArray[np.intp]]] = []
-    leaf_traces: dict[str, LeafTrace] = {}
     batches: dict[Hashable, list[int]] = {}
     for pos, leaf in enumerate(leaves):
         key = batch_key(leaf, table.columns)
         if key is not None:
             batches.setdefault(key, []).append(pos)
+    # the rows of one batch are consecutive, so that it is scored straight into them
+    batched = [leaves[pos].id for members in batches.values() for pos in members]
+    in_batch = set(batched)
+    row = {node_id: i for i, node_id in enumerate(batched)}
+    for node in nodes:
+        if node.id not in in_batch:
+            row[node.id] = len(row)
+    values = np.empty((len(nodes), n))
+    # (leaf position, item within the leaf, reason, units missing it): reasons are numbered
+    # in scheme order; strings are built only for the units that end up unscored
+    missing_at: list[tuple[int, int, str, npt.NDArray[np.intp]]] = []
+    leaf_traces: dict[str, LeafTrace] = {}
+    for pos, leaf in enumerate(leaves):
+        if leaf.id in in_batch:
             continue
         assert leaf.method is not None
         f, trace = score_leaf(leaf, leaf.method, ctx, keep_details=False)
@@ -150,25 +158,14 @@ def _score_tree(
         for item, (text, missing) in enumerate(_missing_reasons(leaf, trace, table)):
             if missing.any():
                 missing_at.append((pos, item, text, np.flatnonzero(missing)))
-    if batches:
-        layout = ctx.layout
-        step = max(1, CHUNK_VALUES // max(n, 1))
-        block = np.empty((min(step, max(len(b) for b in batches.values())), n))
-        scores = np.empty_like(block)
-        for members in batches.values():
-            for lo in range(0, len(members), step):
-                part = [leaves[pos] for pos in members[lo : lo + step]]
-                x = block[: len(part)]
-                for j, leaf in enumerate(part):
-                    x[j] = table.columns[leaf.input or ""]
-                out = scores[: len(part)]
-                score_block(part, x, layout, out)
-                values[[row[leaf.id] for leaf in part]] = out
-                missing = np.isnan(x)
-                for j in np.flatnonzero(missing.any(axis=1)).tolist():
-                    leaf = part[j]
-                    text = f"missing input {leaf.input} ({leaf.id})"
-                    missing_at.append((members[lo + j], 0, text, np.flatnonzero(missing[j])))
+    for members in batches.values():
+        part = [leaves[pos] for pos in members]
+        columns = [table.columns[leaf.input or ""] for leaf in part]
+        first = row[part[0].id]
+        gaps = score_batch(part, columns, ctx.layout, values[first : first + len(part)])
+        for j, units in gaps:
+            leaf = part[j]
+            missing_at.append((members[j], 0, f"missing input {leaf.input} ({leaf.id})", units))
     scratch = np.empty(n)
     for node in reversed(nodes):  # children before their parent
         if not node.is_leaf:

@@ -9,6 +9,7 @@ Numbers in brackets refer to SCORING-RULES.md.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -82,21 +83,117 @@ def group_count(mask: npt.NDArray[np.bool_], groups: IntArray) -> FloatArray:
 def group_mean_std(x: FloatArray, groups: IntArray) -> tuple[FloatArray, FloatArray]:
     """Mean and population standard deviation per group, ignoring NaN, broadcast to units.
 
-    The sums run over the values in ascending order, so the result does not depend on the
-    order of the units — bit for bit.
+    Both sums are correctly rounded (`exact_segment_sums`), so the result does not depend on
+    the order of the units — bit for bit.
     """
-    n_groups = int(groups.max()) + 1
-    order = np.argsort(x)
-    xs = x[order]
-    gs = groups[order]
-    ok = ~np.isnan(xs)
-    count = np.bincount(gs, weights=ok.astype(np.float64), minlength=n_groups)
-    total = np.bincount(gs, weights=np.where(ok, xs, 0.0), minlength=n_groups)
+    order = np.argsort(groups, kind="stable")
+    sizes = np.bincount(groups)
+    mean, std = group_mean_std_rows(x[None, :], order, sizes)
+    return mean[0][groups], std[0][groups]
+
+
+def group_mean_std_rows(
+    x: FloatArray,
+    order: IntArray,
+    sizes: IntArray,
+    scratch: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Per row of `x` (R, N) and group (R, G): the mean and population standard deviation of
+    the non-missing values; `order` lists the units group by group, `sizes` (G,) the size of
+    each group. Every row is computed on its own, so it gets the same bits in any batch.
+    Both sums are correctly rounded (`exact_segment_sums`); a group whose values are all equal
+    has that value as its mean and deviation 0, exactly. `scratch`: three arrays of at least
+    x's size to work in (fresh ones otherwise)."""
+    shape = x.shape
+    xs, rest, q = scratch or (np.empty(shape), np.empty(shape), np.empty(shape))
+    xs, rest, q = (a.ravel()[: x.size].reshape(shape) for a in (xs, rest, q))
+    np.take(x, order, axis=1, out=xs)  # group by group
+    used = sizes > 0
+    starts = (np.cumsum(sizes) - sizes)[used]
+    # a group whose values are all equal has no spread and that value as its mean, exactly:
+    # the rounded quotient (exact sum)/count can miss the value by an ulp, and z = ±1 would follow
+    top = np.fmax.reduceat(xs, starts, axis=1)
+    flat = top == np.fmin.reduceat(xs, starts, axis=1)  # False for a group without values
+    missing = np.isnan(xs)
+    count = np.broadcast_to(sizes.astype(np.float64), (shape[0], len(sizes)))
+    if missing.any():
+        np.copyto(rest, missing)
+        count = count - exact_segment_sums(rest, sizes, q)
+        xs[missing] = 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count
-        dev = np.where(ok, xs - mean[gs], 0.0)
-        var = np.bincount(gs, weights=dev * dev, minlength=n_groups) / count
-    return mean[groups], np.sqrt(var)[groups]
+        np.copyto(rest, xs)
+        mean = exact_segment_sums(rest, sizes, q) / count
+        dev = np.subtract(xs, np.repeat(mean, sizes, axis=1), out=xs)
+        if missing.any():
+            dev[missing] = 0.0
+        np.multiply(dev, dev, out=dev)
+        var = exact_segment_sums(dev, sizes, q, nonnegative=True) / count
+    std = np.sqrt(var)
+    if flat.any():
+        mean[:, used] = np.where(flat, top, mean[:, used])
+        std[:, used] = np.where(flat, 0.0, std[:, used])
+    return mean, std
+
+
+def exact_segment_sums(
+    values: FloatArray, sizes: IntArray, scratch: FloatArray, *, nonnegative: bool = False
+) -> FloatArray:
+    """The correctly rounded sum of each row's consecutive segments: (R, N) → (R, G), segment
+    g holding `sizes[g]` values (the units of one group).
+
+    The exact sum of floats does not depend on their order, and neither does its rounding, so
+    the result is independent of the order of the units bit for bit — without sorting values.
+    Each row is cut into slices on a grid fixed by its largest magnitude (the extraction of
+    Rump, Ogita & Oishi): with σ a power of two at least 2·(n + 2) times every |v| (n: the
+    largest segment), q = (σ + v) − σ is v rounded to a multiple of ulp(σ)/2, v − q is exact,
+    and up to n such multiples, each below σ/(n + 2), add up exactly in float64 whatever the
+    order. The remainders (|v − q| ≤ ulp(σ)/2) form the next, finer slice until none is left:
+    two or three slices for values of one magnitude. The exact slice totals are then rounded
+    once (math.fsum when there are more than two). Rows holding an infinite value or
+    magnitudes near the float64 limit are summed in ascending order instead
+    (order-independent, but not correctly rounded). `values` must hold no NaN and is
+    overwritten (with the last remainders); `scratch` is a work array of its shape.
+    """
+    n_rows, n = values.shape
+    n_groups = len(sizes)
+    out = np.zeros((n_rows, n_groups))
+    used = sizes > 0
+    if n == 0 or n_rows == 0:
+        return out
+    starts = (np.cumsum(sizes) - sizes)[used]
+    bits = math.ceil(math.log2(int(sizes.max()) + 2)) + 1
+    rest = values
+    amax = rest.max(axis=1) if nonnegative else np.maximum(rest.max(axis=1), -rest.min(axis=1))
+    exponent = np.frexp(amax)[1] + bits
+    odd = ~np.isfinite(amax) | (exponent > 1020)
+    if odd.any():
+        bounds = np.cumsum(sizes).tolist()
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an infinite sum
+            for i in np.flatnonzero(odd).tolist():
+                for g, (lo, hi) in enumerate(zip([0, *bounds[:-1]], bounds, strict=True)):
+                    out[i, g] = np.add.reduce(np.sort(rest[i, lo:hi]))
+        rest[odd] = 0.0
+        exponent[odd] = bits
+    slices: list[FloatArray] = []
+    q = scratch
+    while True:
+        sigma = np.ldexp(1.0, exponent)[:, None]
+        np.add(rest, sigma, out=q)
+        q -= sigma  # exact: σ + v lies within [σ/2, 2σ]
+        rest -= q  # exact: the rounding error of σ + v, at most ulp(σ)/2 = σ·2^-53
+        slices.append(np.add.reduceat(q, starts, axis=1))
+        if not rest.any():
+            break
+        exponent -= 53 - bits  # the next grid: every remainder is below 2^(exponent − bits)
+    if len(slices) == 1:
+        total = slices[0]
+    elif len(slices) == 2:
+        total = slices[0] + slices[1]  # one rounding of the exact sum
+    else:
+        parts = zip(*(s.ravel().tolist() for s in slices), strict=True)
+        total = np.array([math.fsum(p) for p in parts]).reshape(slices[0].shape)
+    out[:, used] += total
+    return out
 
 
 def group_extreme(x: FloatArray, groups: IntArray, *, largest: bool) -> FloatArray:
@@ -126,8 +223,9 @@ def target(x: FloatArray, *, target: Param, mode: str, cap: float, higher: bool)
         f = met.astype(np.float64)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = x / t if higher else t / x
-        f = np.clip(ratio, 0.0, cap)
+            f = x / t if higher else t / x
+        np.clip(f, 0.0, cap, out=f)
+        return f, {"target": t, "met": met}  # a missing x gives NaN already (x/t, t/x)
     return _keep_missing(x, f), {"target": t, "met": met}
 
 
@@ -194,11 +292,15 @@ def band(
     else:
         missed = steps * penalty_per_step  # steps < 0 here
         missed += base_points
-    points = np.where(met, earned, missed)
-    np.maximum(points, floor, out=points)
-    missing = np.isnan(x)
-    if missing.any():
-        points[missing] = np.nan
+    if penalty_per_step is None:
+        points = np.where(met, earned, missed)
+        np.maximum(points, floor, out=points)
+        missing = np.isnan(x)
+        if missing.any():
+            points[missing] = np.nan
+    else:  # `missed` is NaN where x is: np.maximum keeps it
+        points = np.where(met, earned, missed)
+        np.maximum(points, floor, out=points)
     return points / full_points, {
         "target": np.broadcast_to(t, x.shape),
         "deviation": dev,
@@ -234,24 +336,60 @@ def interpolate(
     b = np.asarray(baseline, dtype=np.float64)
     m = np.asarray(benchmark, dtype=np.float64)
     span = m - b
+    if floor < 1.0 and ((span > 0).all() if higher else (span < 0).all()):
+        return _interpolate_towards(x, b, m, span, floor, below)
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = x - b
         # baseline = benchmark: at it (or beyond) is full marks below; short of it is below
         # the baseline (−1), so `below` decides, never the floor share for falling short
+        flat = not (span == 0).any()  # NaN then flows from x through every step below
         if span.ndim == 0:
             progress = progress / span if span != 0 else np.full(x.shape, -1.0)
+        elif flat:
+            np.divide(progress, span, out=progress)
         else:
             np.divide(progress, span, out=progress, where=span != 0)
             progress[np.broadcast_to(span == 0, x.shape)] = -1.0
-    progress[x >= m if higher else x <= m] = 1.0  # at or beyond the benchmark (even if span 0)
+    # at or beyond the benchmark (even if span 0)
+    np.copyto(progress, 1.0, where=np.greater_equal(x, m) if higher else np.less_equal(x, m))
     f = progress * (1.0 - floor)
     f += floor
     np.minimum(f, 1.0, out=f)  # beyond the benchmark: full marks
-    f[progress < 0.0] = 0.0 if below == "zero" else floor
-    missing = np.isnan(x)
-    if missing.any():
-        f[missing] = np.nan
-        progress[missing] = np.nan
+    np.copyto(f, 0.0 if below == "zero" else floor, where=progress < 0.0)
+    if not flat:
+        missing = np.isnan(x)
+        if missing.any():
+            f[missing] = np.nan
+            progress[missing] = np.nan
+    return f, {
+        "baseline": np.broadcast_to(b, x.shape),
+        "benchmark": np.broadcast_to(m, x.shape),
+        "progress": progress,
+    }
+
+
+def _interpolate_towards(
+    x: FloatArray, b: FloatArray, m: FloatArray, span: FloatArray, floor: float, below: str
+) -> Output:
+    """`interpolate` when the benchmark lies beyond the baseline in the better direction and
+    the floor is below 1 — the same bits with fewer masked writes (dear at province scale):
+    (x − b)/span ≥ 1 exactly when x is at or beyond the benchmark (or the quotient rounds to
+    1), so min(·, 1) is the masked assignment of 1. Short of the baseline (progress < 0),
+    f = progress·(1 − floor) + floor is at most the floor and at least it otherwise, so
+    max(f, floor) assigns the floor; for `below: zero`, max(f, 0) is finite and multiplying
+    by (progress ≥ 0) zeroes it. NaN flows from x through every step."""
+    with np.errstate(invalid="ignore"):
+        progress = x - b
+        progress /= span
+    np.minimum(progress, 1.0, out=progress)
+    f = progress * (1.0 - floor)
+    f += floor
+    np.minimum(f, 1.0, out=f)  # beyond the benchmark: full marks
+    if below == "zero":
+        np.maximum(f, 0.0, out=f)
+        np.multiply(f, progress >= 0.0, out=f)  # NaN · 0 stays NaN
+    else:
+        np.maximum(f, floor, out=f)
     return f, {
         "baseline": np.broadcast_to(b, x.shape),
         "benchmark": np.broadcast_to(m, x.shape),
@@ -263,19 +401,26 @@ def goalpost(
     x: FloatArray, *, low: float, high: float, log: bool, cap: bool, higher: bool
 ) -> Output:
     """[7] (x − min)/(max − min) with fixed goalposts (of logs when `log`), capped to [0, 1]."""
+    missing = np.isnan(x)
+    any_missing = bool(missing.any())
     if log:
         with np.errstate(divide="ignore", invalid="ignore"):
-            # a non-positive value lies below any log goalpost
-            v = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
+            # a non-positive value lies below any log goalpost (log 0 is −inf already)
+            v = np.log(x)
+        np.copyto(v, -np.inf, where=x < 0)
         lo, hi = np.log(low), np.log(high)
     else:
         v, lo, hi = x, low, high
-    f = (v - lo) / (hi - lo) if higher else (hi - v) / (hi - lo)
+    f = np.subtract(v, lo) if higher else np.subtract(hi, v)
+    f /= hi - lo
     if cap:
-        f = np.clip(f, 0.0, 1.0)
+        np.clip(f, 0.0, 1.0, out=f)
     elif log:
-        f = np.where(x > 0, f, np.nan)  # uncapped, a value ≤ 0 has no place on a log scale
-    return _keep_missing(x, f), {"transformed": _keep_missing(x, v)}
+        f[~(x > 0)] = np.nan  # uncapped, a value ≤ 0 has no place on a log scale
+    if any_missing:
+        f[missing] = np.nan
+        v = np.where(missing, np.nan, v)
+    return f, {"transformed": v}
 
 
 def zscore(x: FloatArray, groups: IntArray, *, clip_z: float, higher: bool) -> Output:
@@ -291,8 +436,11 @@ def zscore_from(
     z = x - mean
     spread = std > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(z, std, out=z, where=spread)
-    z[~spread & ~np.isnan(x)] = 0.0  # no spread in the category: everyone is average
+        if spread.all():
+            np.divide(z, std, out=z)
+        else:
+            np.divide(z, std, out=z, where=spread)
+            z[~spread & ~np.isnan(x)] = 0.0  # no spread in the category: everyone is average
     if not higher:
         np.negative(z, out=z)
     f = z / (2.0 * clip_z)
@@ -315,10 +463,11 @@ def frontier_from(
     with np.errstate(divide="ignore", invalid="ignore"):
         if mode == "ratio":
             f = x / best if higher else best / x
-            f = np.where(x == best, 1.0, f)
-        else:
-            span = best - worst
-            f = np.where(span != 0, (x - worst) / np.where(span != 0, span, 1.0), 1.0)
+            np.copyto(f, 1.0, where=x == best)
+            np.clip(f, 0.0, 1.0, out=f)
+            return f, {"best": best, "worst": worst}  # a missing x gives NaN already
+        span = best - worst
+        f = np.where(span != 0, (x - worst) / np.where(span != 0, span, 1.0), 1.0)
     f = np.clip(f, 0.0, 1.0)
     return _keep_missing(x, f), {"best": best, "worst": worst}
 
