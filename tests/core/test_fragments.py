@@ -12,8 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kaohe.core import fragments
-from kaohe.core.models import DataVersion
+from kaohe.core.models import DataVersion, Notification
 from kaohe.indicators import services as indicator_services
+from kaohe.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,29 @@ def test_a_page_from_the_cache_costs_only_the_shell(world, url) -> None:  # type
     ]
     strip = re.compile(rb'value="[^"]{32,}"')  # the CSRF tokens and one-time keys differ
     assert strip.sub(b"", again.content) == strip.sub(b"", first.content)
+
+
+def test_a_cached_page_shows_the_unread_count_of_the_moment(world) -> None:  # type: ignore[no-untyped-def]
+    office = world.users["office"]
+    client = signed_in(office)
+    first = client.get("/overview/").content.decode()
+    assert '<span class="badge red">1</span>' not in first
+    Notification.objects.notify([office], "Your goals were returned.")  # no audit event
+    again = client.get("/overview/").content.decode()
+    assert '<span class="badge red">1</span>' in again
+    assert "kaohe-page-" not in again and "kaohe-fresh-" not in again
+
+
+def test_a_page_with_messages_is_built_for_them(world) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(world.users["office"])
+    assert "Your password was changed." not in client.get("/overview/").content.decode()
+    new = "Another-long-pass-2026!"
+    answer = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        follow=True,
+    )
+    assert answer.redirect_chain[-1][0].endswith("/overview/")
+    assert "Your password was changed." in answer.content.decode()
+    # and the next answer, without the message, comes from the cache again
+    assert "Your password was changed." not in client.get("/overview/").content.decode()

@@ -25,6 +25,7 @@ def uncached(settings):  # type: ignore[no-untyped-def]
     """Count the queries of an answer built afresh (as after every write), not the cache's."""
     settings.KAOHE_FRAGMENT_SECONDS = 0
 
+
 URLS = [
     "/overview/",
     "/units/",

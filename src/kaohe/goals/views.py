@@ -44,6 +44,7 @@ from kaohe.goals.models import (
 from kaohe.observations.models import Observation
 from kaohe.schemes.models import Cycle
 from kaohe.units.models import Post, Unit, visible_units
+from kaohe.web.pagecache import cached_page
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -69,6 +70,7 @@ def _may(request: HttpRequest, action: str, unit: Unit) -> bool:
 
 
 @login_required
+@cached_page("goal-sets")
 def goal_set_list(request: HttpRequest) -> HttpResponse:
     """Goal portfolios the user may see in a cycle, and opening one for the user's units."""
 

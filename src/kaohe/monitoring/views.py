@@ -23,6 +23,7 @@ from kaohe.monitoring import services
 from kaohe.monitoring.filters import ACTIVE, MonitoringRuleFilterSet, WarningFilterSet
 from kaohe.monitoring.forms import AnswerForm, DecisionForm, RuleForm
 from kaohe.monitoring.models import MonitoringRule, Warning
+from kaohe.web.pagecache import cached_page
 
 
 def _filtered(request: HttpRequest) -> WarningFilterSet:
@@ -43,6 +44,7 @@ def _board_etag(request: HttpRequest) -> str:
 
 
 @login_required
+@cached_page("warnings-board")
 def board(request: HttpRequest) -> HttpResponse:
     def build() -> dict[str, Any]:  # run only when the cached content is stale
         filters = _filtered(request)

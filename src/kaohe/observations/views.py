@@ -33,6 +33,7 @@ from kaohe.observations.unit_period import unit_period
 from kaohe.schemes.models import TimeNode
 from kaohe.schemes.selectors import open_nodes
 from kaohe.units.models import Unit
+from kaohe.web.pagecache import cached_page, one_time_key
 
 
 @login_required
@@ -63,15 +64,7 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
     )
     period = request.GET.get("period") or request.POST.get("period")
     if request.method != "POST":
-        return render(
-            request,
-            "observations/unit_data.html",
-            {
-                "unit": unit,
-                "build": lambda: {"page": unit_period(request.user, unit, period)},
-                "client_key": uuid.uuid4().hex,
-            },
-        )
+        return _unit_data_page(request, unit, period)
     page = unit_period(request.user, unit, period)
     if page.can_report:
         form = UnitValuesForm(request.POST, page=page)
@@ -97,6 +90,19 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "observations/unit_data.html",
         {"unit": unit, "page": page, "client_key": uuid.uuid4().hex},
+    )
+
+
+@cached_page("unit-data")
+def _unit_data_page(request: HttpRequest, unit: Unit, period: str | None) -> HttpResponse:
+    return render(
+        request,
+        "observations/unit_data.html",
+        {
+            "unit": unit,
+            "build": lambda: {"page": unit_period(request.user, unit, period)},
+            "client_key": one_time_key(request),
+        },
     )
 
 

@@ -27,6 +27,7 @@ from kaohe.results.filters import ProvisionalStandingFilterSet, ScoringRunFilter
 from kaohe.results.forms import RunForm
 from kaohe.results.labels import RunLabels, node_names
 from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitResult
+from kaohe.web.pagecache import cached_page
 
 GRADE_COLORS = {
     "excellent": "#b71c1c",
@@ -290,8 +291,10 @@ def _provisional_etag(request: HttpRequest) -> str:
 
 
 @login_required
+@cached_page("provisional")
 def provisional(request: HttpRequest) -> HttpResponse:
     """Where every unit stands so far this year; refreshes by itself as batches arrive."""
+
     def build() -> dict[str, Any]:  # run only when the cached content is stale
         filters = _provisional_filters(request)
         return {"groups": _provisional_groups(filters.qs), "filters": filters}

@@ -12,8 +12,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.access import roles_of
-from kaohe.core.models import Notification
 from kaohe.core.roles import Role
+from kaohe.web.pagecache import (
+    BADGE_PLACEHOLDER,
+    CSRF_PLACEHOLDER,
+    notification_badge,
+    placeholders_wanted,
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def _items_for(roles: frozenset[str], prefix: str) -> tuple[tuple[str, Any], ...
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_roles": [], "notification_count": 0}
+        return {"nav_items": [], "user_roles": [], "notification_badge": ""}
     roles = roles_of(user)
     path = request.path
     items = [
@@ -105,8 +110,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for url, label in _items_for(roles, get_script_prefix())
     ]
     role_labels = [Role(r).label for r in sorted(roles)]
+    if placeholders_wanted(request):  # rendered for the page cache: filled on every answer
+        return {
+            "nav_items": items,
+            "user_roles": role_labels,
+            "notification_badge": BADGE_PLACEHOLDER,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
     return {
         "nav_items": items,
         "user_roles": role_labels,
-        "notification_count": Notification.objects.unread_for(user).count(),
+        "notification_badge": notification_badge(user),
     }

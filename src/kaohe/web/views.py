@@ -27,6 +27,7 @@ from kaohe.units.models import Unit, visible_units
 from kaohe.web import screen as big_screen
 from kaohe.web.dashboard import first_look
 from kaohe.web.forms import PasswordForm
+from kaohe.web.pagecache import cached_page
 
 
 @login_required
@@ -44,6 +45,7 @@ class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 
 @login_required
+@cached_page("overview")
 def overview(request: HttpRequest) -> HttpResponse:
     """The city at a glance, limited to the units the user may see."""
     user = request.user
@@ -78,6 +80,7 @@ def _screen_etag(request: HttpRequest) -> str | None:
 
 
 @login_required
+@cached_page("screen")
 def screen(request: HttpRequest) -> HttpResponse:
     """The big screen (1920×1080) for the leaders' meeting room; its panels refresh by
     themselves."""
