@@ -55,6 +55,7 @@ def _evidence_files(request: HttpRequest) -> list[EvidenceFile]:
 
 
 @login_required
+@cached_page("unit-data")
 def unit_data(request: HttpRequest, code: str) -> HttpResponse:
     """The unit's values for one reporting period with their neighbours, growth, target progress
     and history; for those who report, a form that goes through the ingestion pipeline like
@@ -63,8 +64,16 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
         Unit.objects.restrict(request.user).filter(is_assessed=True), code=code
     )
     period = request.GET.get("period") or request.POST.get("period")
-    if request.method != "POST":
-        return _unit_data_page(request, unit, period)
+    if request.method != "POST":  # (answered from the page cache while nothing changed)
+        return render(
+            request,
+            "observations/unit_data.html",
+            {
+                "unit": unit,
+                "build": lambda: {"page": unit_period(request.user, unit, period)},
+                "client_key": one_time_key(request),
+            },
+        )
     page = unit_period(request.user, unit, period)
     if page.can_report:
         form = UnitValuesForm(request.POST, page=page)
@@ -90,19 +99,6 @@ def unit_data(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "observations/unit_data.html",
         {"unit": unit, "page": page, "client_key": uuid.uuid4().hex},
-    )
-
-
-@cached_page("unit-data")
-def _unit_data_page(request: HttpRequest, unit: Unit, period: str | None) -> HttpResponse:
-    return render(
-        request,
-        "observations/unit_data.html",
-        {
-            "unit": unit,
-            "build": lambda: {"page": unit_period(request.user, unit, period)},
-            "client_key": one_time_key(request),
-        },
     )
 
 
