@@ -12,7 +12,12 @@ ask for one URL at a time for a fixed time. For each URL: requests per second, t
 same app and middleware with almost no work) measured in the same run, first and last, so a
 noisy machine shows as a spread between the two. The clients run on the same 2 cores as the
 server, so absolute rates are lower than a separate load generator would see; the ratios are
-the figure to compare. The goal (issue 14): p95 ≤ 150 ms at 32 clients on every page.
+the figure to compare, with "CPU ms": the workers' CPU time (user + system, from /proc) per
+answer. The goal (issue 14): p95 ≤ 150 ms at 32 clients on every page, ≤ 8 ms CPU each.
+
+Pages and lists are cached on the version of the data (`kaohe.core.fragments`), so a steady
+run measures answers from the cache; `--uncached` (KAOHE_FRAGMENT_SECONDS=0) measures every
+answer built afresh, as the first answer after each write is.
 """
 
 from __future__ import annotations
@@ -99,7 +104,20 @@ def sign_in(base: str) -> str:
     return f"sessionid={session}; csrftoken={token}"
 
 
-def hammer(port: int, cookie: str, path: str, clients: int, seconds: float) -> dict[str, float]:
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) the master's worker processes have used so far."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def hammer(
+    port: int, cookie: str, path: str, clients: int, seconds: float, master: int = 0
+) -> dict[str, float]:
     """`clients` threads asking for `path` until the time is up; rate and latencies."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
@@ -129,16 +147,19 @@ def hammer(port: int, cookie: str, path: str, clients: int, seconds: float) -> d
     threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
     for t in threads:
         t.start()
+    cpu_before = worker_cpu(master) if master else 0.0
     began = time.perf_counter()
     stop_at[0] = began + seconds
     start.wait()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    cpu = worker_cpu(master) - cpu_before if master else 0.0
     done = sorted(x for per in latencies for x in per)
     if not done:
         raise SystemExit(f"{path}: no answer")
     return {
+        "cpu_ms": cpu * 1000 / len(done),
         "rate": len(done) / elapsed,
         "p50": statistics.median(done) * 1000,
         "p95": done[int(0.95 * (len(done) - 1))] * 1000,
@@ -156,9 +177,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--uncached", action="store_true", help="build every answer afresh")
     args = parser.parse_args()
     with temporary_database(args.database) as url, tempfile.TemporaryDirectory() as data_dir:
         env = environment(url, data_dir)
+        if args.uncached:
+            env["KAOHE_FRAGMENT_SECONDS"] = "0"
         print(f"loading the demo city into {args.database} …", flush=True)
         load_demo(env)
         port = free_port()
@@ -181,17 +205,24 @@ def main() -> None:
                 hammer(port, cookie, path, args.workers * 2, 0.5)
             print(
                 f"{args.clients} clients, {args.seconds:g} s per URL, gunicorn "
-                f"{args.workers} sync workers, {args.database}, DEBUG off"
+                f"{args.workers} sync workers, {args.database}, DEBUG off, "
+                f"{'uncached' if args.uncached else 'cached on the data version'}"
             )
-            print(f"{'URL':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× trivial':>10} errors")
-            first = hammer(port, cookie, TRIVIAL, args.clients, args.seconds)
-            rows = [(path, hammer(port, cookie, path, args.clients, args.seconds)) for path in URLS]
-            last = hammer(port, cookie, TRIVIAL, args.clients, args.seconds)
+            print(
+                f"{'URL':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× trivial':>10} "
+                f"{'CPU ms':>7} errors"
+            )
+            pid = server.pid
+            first = hammer(port, cookie, TRIVIAL, args.clients, args.seconds, pid)
+            rows = [
+                (path, hammer(port, cookie, path, args.clients, args.seconds, pid)) for path in URLS
+            ]
+            last = hammer(port, cookie, TRIVIAL, args.clients, args.seconds, pid)
             trivial = (first["rate"] + last["rate"]) / 2
             for path, m in [(f"{TRIVIAL} (first)", first), *rows, (f"{TRIVIAL} (last)", last)]:
                 print(
                     f"{path:<28} {m['rate']:>8.1f} {m['p50']:>8.1f} {m['p95']:>8.1f} "
-                    f"{m['rate'] / trivial:>10.3f} {int(m['errors'])}"
+                    f"{m['rate'] / trivial:>10.3f} {m['cpu_ms']:>7.2f} {int(m['errors'])}"
                 )
         finally:
             server.terminate()
