@@ -67,10 +67,12 @@ def evaluate(
     for mask in vetoes.values():
         vetoed |= mask
     grade_index = assign_grades(rounded, groups, vetoed, scheme.grades, scheme.veto_grade)
-    previous = np.array(
-        [np.nan if previous_ranks is None else previous_ranks.get(u, np.nan) for u in table.units],
-        dtype=np.float64,
-    ).reshape(n)
+    if previous_ranks is None:
+        previous = np.full(n, np.nan)  # no loop over the units then
+    else:
+        previous = np.array(
+            [previous_ranks.get(u, np.nan) for u in table.units], dtype=np.float64
+        ).reshape(n)
     rank_change = previous - rank
     flag_masks = result_flags(rank, rank_change, groups, vetoed, scheme.results)
     for adj_id, mask in vetoes.items():
