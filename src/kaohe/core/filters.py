@@ -19,6 +19,7 @@ from django_filters.conf import settings as filter_settings
 from kaohe.core.access import unit_scope
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
+from kaohe.core.widgets import quicken
 
 EMPTY = filter_settings.EMPTY_CHOICE_LABEL
 
@@ -68,7 +69,7 @@ class ListFilterSet(django_filters.FilterSet):
         if not hasattr(self, "_form"):
             form_class = self.get_form_class()
             data = self.data if self.is_bound else None
-            self._form = form_class(data, prefix=self.form_prefix, auto_id="f-%s")
+            self._form = quicken(form_class(data, prefix=self.form_prefix, auto_id="f-%s"))
         return self._form
 
 
