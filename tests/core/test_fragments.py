@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -184,3 +186,22 @@ def test_a_page_with_messages_is_built_for_them(world) -> None:  # type: ignore[
     assert "Your password was changed." in answer.content.decode()
     # and the next answer, without the message, comes from the cache again
     assert "Your password was changed." not in client.get("/overview/").content.decode()
+
+
+@pytest.mark.redis
+def test_workers_can_share_the_cache_in_redis(world, settings) -> None:  # type: ignore[no-untyped-def]
+    """With KAOHE_CACHE_URL the entries live in Redis (a real server), where every worker
+    finds them: a second Redis client sees the page's entries and no new one for the repeat."""
+    location = "redis://127.0.0.1:6379/14"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": location, "KEY_PREFIX": "kaohe-test"}}  # fmt: skip
+    cache.clear()
+    redis_client = RedisCache(location, {"KEY_PREFIX": "kaohe-test"})._cache.get_client()
+    client = signed_in(world.users["office"])
+    first = client.get("/overview/")
+    entries = set(redis_client.keys("kaohe-test:*"))
+    assert len(entries) >= 2  # the whole page and its content fragment
+    again = client.get("/overview/")
+    assert set(redis_client.keys("kaohe-test:*")) == entries  # answered from those entries
+    assert again.status_code == first.status_code == 200
+    cache.clear()
