@@ -40,20 +40,11 @@ import urllib.request
 from pathlib import Path
 
 from bench_pipeline import temporary_database
+from kaohe.testing.pages import MAIN_PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIVIAL = "/api/v1/"
-URLS = [
-    "/overview/",
-    "/results/provisional/",
-    "/monitoring/",
-    "/observations/units/D01/",
-    "/goals/portfolios/",
-    "/screen/",
-    "/api/v1/units/",
-    "/api/v1/observations/",
-    "/api/v1/goal-sets/",
-]
+URLS = MAIN_PAGES
 PASSWORD = "Kaohe-demo-2026"
 
 

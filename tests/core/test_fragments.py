@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from kaohe.core import fragments
 from kaohe.core.models import DataVersion, Notification
 from kaohe.indicators import services as indicator_services
+from kaohe.testing.pages import MAIN_PAGES
 from kaohe.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -133,20 +134,7 @@ def test_what_is_not_safe_is_never_served_from_the_cache(world, settings) -> Non
     assert indicator_count(client.get("/overview/").content.decode()) == before - 1
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/overview/",
-        "/results/provisional/",
-        "/monitoring/",
-        "/observations/units/D01/",
-        "/goals/portfolios/",
-        "/screen/",
-        "/api/v1/units/",
-        "/api/v1/observations/",
-        "/api/v1/goal-sets/",
-    ],
-)
+@pytest.mark.parametrize("url", MAIN_PAGES)
 def test_a_page_from_the_cache_costs_only_the_shell(world, url) -> None:  # type: ignore[no-untyped-def]
     client = signed_in(world.users["office"])
     first = client.get(url)
