@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
 
+from kaohe.core import fonts
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, Job
 from kaohe.flows.cycles import advance_cycle
-from kaohe.results import jobs, reports
+from kaohe.results import jobs
 from kaohe.results.models import Report, UnitResult
 from kaohe.testing.jobs import run_queued_jobs
 from kaohe.testing.results import published_run
@@ -156,7 +157,7 @@ def test_the_bulletin_pdf_is_public_with_its_run(world, run, queued):  # type: i
 
 
 def test_no_pdf_without_a_chinese_font(world, run, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(reports, "cjk_fonts", lambda: ())
+    monkeypatch.setattr(fonts, "cjk_fonts", lambda: ())
     result = UnitResult.objects.select_related("unit").get(run=run, unit__code="D01")
     with pytest.raises(ValidationError) as refused:
         jobs.start_diagnosis_pdf(result, acting_user=world.users["office"])

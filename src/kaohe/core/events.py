@@ -86,6 +86,26 @@ class EventType(IntEnum):
     RECTIFICATION_CLOSED = 1006
     RECTIFICATION_REMINDERS_SENT = 1007
     COMMENDATIONS_ISSUED = 1011
+    # surveys and the live rating event (11xx): codes, questionnaires, responses, results
+    QUESTIONNAIRE_CREATED = 1101
+    QUESTIONNAIRE_VERSION_CREATED = 1102
+    SURVEY_CREATED = 1111
+    SURVEY_QUOTA_SET = 1112
+    SURVEY_OPENED = 1113
+    SURVEY_CLOSED = 1114
+    SURVEY_RESULTS_FED = 1115
+    SURVEY_CODES_MADE = 1121
+    SURVEY_RESPONSE_REVIEWED = 1131
+    SURVEY_COMMENT_TO_RECTIFICATION = 1141
+    # expert panels (12xx): panels, assignments, recusals, ratings
+    PANEL_CREATED = 1201
+    PANEL_MEMBER_ADDED = 1202
+    PANEL_GOAL_ASSIGNED = 1203
+    PANEL_ASSIGNMENT_WITHDRAWN = 1204
+    PANEL_CONFLICT_DECLARED = 1205
+    PANEL_RATING_SUBMITTED = 1206
+    PANEL_CLOSED = 1207
+    PANEL_SCORES_FED = 1208
     # jobs: long work run by the workers (9xx)
     JOB_STARTED = 901
     JOB_SUCCEEDED = 902
@@ -140,6 +160,16 @@ _LABELS = {
     EventType.SCORING_RUN_CREATED: _("scoring run computed"),
     EventType.SCORING_RUN_PUBLISHED: _("scoring run published"),
     EventType.REPORT_MADE: _("report made"),
+    EventType.QUESTIONNAIRE_CREATED: _("questionnaire created"),
+    EventType.QUESTIONNAIRE_VERSION_CREATED: _("questionnaire version created"),
+    EventType.SURVEY_CREATED: _("survey created"),
+    EventType.SURVEY_QUOTA_SET: _("survey quota set"),
+    EventType.SURVEY_OPENED: _("survey opened"),
+    EventType.SURVEY_CLOSED: _("survey closed and its results frozen"),
+    EventType.SURVEY_RESULTS_FED: _("survey results sent into the scheme"),
+    EventType.SURVEY_CODES_MADE: _("access codes made"),
+    EventType.SURVEY_RESPONSE_REVIEWED: _("flagged response reviewed"),
+    EventType.SURVEY_COMMENT_TO_RECTIFICATION: _("survey comment made a rectification item"),
     EventType.COMMENDATIONS_ISSUED: _("commendations issued"),
     EventType.MONITORING_RULE_SAVED: _("monitoring rule saved"),
     EventType.WARNING_RAISED: _("warning raised"),
@@ -170,6 +200,14 @@ _LABELS = {
     EventType.RECTIFICATION_PROGRESS_REPORTED: _("rectification progress reported"),
     EventType.RECTIFICATION_CLOSED: _("rectification closed"),
     EventType.RECTIFICATION_REMINDERS_SENT: _("rectification reminders sent"),
+    EventType.PANEL_CREATED: _("expert panel created"),
+    EventType.PANEL_MEMBER_ADDED: _("expert added to a panel"),
+    EventType.PANEL_GOAL_ASSIGNED: _("excellence goal assigned to experts"),
+    EventType.PANEL_ASSIGNMENT_WITHDRAWN: _("panel assignment withdrawn"),
+    EventType.PANEL_CONFLICT_DECLARED: _("expert declared a conflict of interest"),
+    EventType.PANEL_RATING_SUBMITTED: _("expert rating submitted"),
+    EventType.PANEL_CLOSED: _("expert panel closed"),
+    EventType.PANEL_SCORES_FED: _("panel scores sent into the scheme"),
     EventType.JOB_STARTED: _("job started"),
     EventType.JOB_SUCCEEDED: _("job done"),
     EventType.JOB_FAILED: _("job failed"),

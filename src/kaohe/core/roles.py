@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     UNIT_HEAD = "unit_head", _("Unit head")
     REPORTER = "reporter", _("Unit reporter")
     EXPERT = "expert", _("Expert rater")
+    SURVEY_MANAGER = "survey_manager", _("Survey manager")
     CIVIL_SERVANT = "civil_servant", _("Civil servant")
     AUDITOR = "auditor", _("Auditor / discipline inspector")
 
@@ -32,6 +33,7 @@ class Action(models.TextChoices):
     RATE = "rate", _("rate")
     ADMINISTER = "administer", _("administer")
     AUDIT = "audit", _("read the audit trail")
+    SURVEY = "survey", _("run surveys")
 
 
 A = Action
@@ -43,6 +45,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.UNIT_HEAD: frozenset({A.VIEW, A.CHANGE, A.REPORT, A.SUBMIT}),
     Role.REPORTER: frozenset({A.VIEW, A.CHANGE, A.REPORT}),
     Role.EXPERT: frozenset({A.VIEW, A.RATE}),
+    Role.SURVEY_MANAGER: frozenset({A.VIEW, A.SURVEY}),
     Role.CIVIL_SERVANT: frozenset({A.VIEW}),
     Role.AUDITOR: frozenset({A.VIEW, A.AUDIT}),
 }

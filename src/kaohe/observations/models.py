@@ -21,6 +21,8 @@ class Source(models.TextChoices):
     STREAM = "stream", _("event stream")
     DERIVED = "derived", _("derived")
     IMPORT = "import", _("initial import")
+    SURVEY = "survey", _("survey results")
+    PANEL = "panel", _("expert panel ratings")
 
 
 def _observation_extra_scope(user: Any, action: str, indicator_path: str) -> Q | None:

@@ -10,10 +10,7 @@ published run. Who may download: the same, and anyone for the bulletin of a publ
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import shutil
-import subprocess
 from typing import Any
 
 import weasyprint
@@ -28,34 +25,11 @@ from django.utils.translation import gettext as _
 
 from kaohe.core import access, audit
 from kaohe.core.events import EventType
+from kaohe.core.fonts import CJK_FAMILIES, check_fonts
 from kaohe.core.roles import Action
 from kaohe.results import public, selectors
 from kaohe.results.diagnosis import diagnose
 from kaohe.results.models import Report, ScoringRun, UnitResult
-
-# the families the PDF stylesheet asks for, in order (docs/operations.md names the packages)
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "AR PL UMing CN")
-
-
-@functools.cache
-def cjk_fonts() -> tuple[str, ...]:
-    """The font families on this machine that cover simplified Chinese (fontconfig's view)."""
-    if shutil.which("fc-list") is None:
-        return ()
-    listed = subprocess.run(
-        ["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True, check=False
-    ).stdout
-    return tuple(sorted({name.strip() for line in listed.splitlines() for name in line.split(",")}))
-
-
-def check_fonts() -> None:
-    if not cjk_fonts():
-        raise ValidationError(
-            _(
-                "No Chinese font is installed on this server, so the PDF cannot be made: "
-                "install fonts-noto-cjk (see the operations guide)."
-            )
-        )
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> tuple[bytes, int]:
