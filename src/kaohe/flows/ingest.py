@@ -159,6 +159,7 @@ def _refresh_provisional(observations: Sequence[Any], *, batch: Any, catalogue: 
         batch=batch,
         catalogue=catalogue.indicators,
         units=catalogue.assessed,
+        nodes=catalogue.nodes_by_id,
     )
 
 

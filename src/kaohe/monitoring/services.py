@@ -101,16 +101,20 @@ def _assessed_units() -> list[Unit]:
 
 
 def frames(
-    codes_by_node: Mapping[TimeNode, set[str]], *, units: Sequence[Unit] | None = None
+    codes_by_node: Mapping[TimeNode, set[str]],
+    *,
+    units: Sequence[Unit] | None = None,
+    among: Sequence[TimeNode] | None = None,
 ) -> tuple[dict[int, MonitoringFrame], list[Unit]]:
     """Every assessed unit's values at each node, the previous node of its cycle, the same node
     last year and the year's targets (`<code>_target` at the full-year node), for all the nodes
     at once: the units, the neighbouring nodes and the observations are one query each. The
     nodes' cycles must be loaded. Frames are keyed by node id. `units`: the active assessed
-    units in code order (their categories loaded), when the caller has them."""
+    units in code order (their categories loaded), when the caller has them; `among`: the nodes
+    the neighbours are found among (see `neighbour_nodes`), when the caller has them."""
     units = _assessed_units() if units is None else list(units)
     nodes = list(codes_by_node)
-    neighbours = neighbour_nodes(nodes)
+    neighbours = neighbour_nodes(nodes, among=among)
     wanted = set().union(*codes_by_node.values())
     wanted |= {f"{c}{TARGET_SUFFIX}" for c in wanted}
     node_ids = {n.pk for n in nodes} | {
@@ -201,14 +205,15 @@ def evaluate_nodes(
     rules: Sequence[tuple[MonitoringRule, Rule]] | None = None,
     labels: Mapping[str, Mapping[str, str]] | None = None,
     units: Sequence[Unit] | None = None,
+    among: Sequence[TimeNode] | None = None,
 ) -> tuple[int, int]:
     """Run the active rules on several time nodes (their cycles loaded) at once — for each node
     those reading one of its changed indicator codes, or all when its codes are None: raise a
     warning where a rule fires, clear open ones where it no longer does. The same warnings,
     audit events and notifications as evaluating the nodes one by one, in the same order, but
     read and written in bulk. `rules` (from `_active_rules`) and `labels` (the indicators'
-    names, zh and en, by code) and `units` (see `frames`) may be passed when the caller has
-    them."""
+    names, zh and en, by code), `units` and `among` (see `frames`) may be passed when the
+    caller has them."""
     if rules is None:
         rules = _active_rules()
     chosen: dict[TimeNode, list[tuple[MonitoringRule, Rule]]] = {}
@@ -221,7 +226,7 @@ def evaluate_nodes(
     codes_by_node = {
         node: set().union(*(rule_codes(r) for _, r in picked)) for node, picked in chosen.items()
     }
-    built, units = frames(codes_by_node, units=units)
+    built, units = frames(codes_by_node, units=units, among=among)
     if labels is None:
         labels = _labels(set().union(*codes_by_node.values()))
     active = {
@@ -340,8 +345,9 @@ def evaluate_after_ingest(
 ) -> tuple[int, int]:
     """The pipeline's monitoring step: every time node touched (of a cycle not yet closed), all
     in one pass (`evaluate_nodes`). The pipeline passes what it has read for the batch: every
-    indicator by id, the touched time nodes by id (their cycles loaded) and the active assessed
-    units in code order."""
+    indicator by id, the time nodes by id (their cycles loaded: the touched ones and every node
+    of their cycles and of the cycles a year before, see `observations.services.Catalogue`) and
+    the active assessed units in code order."""
     rules = _active_rules()
     if not rules:
         return 0, 0
@@ -362,7 +368,9 @@ def evaluate_after_ingest(
     by_node: dict[int, set[str]] = {}
     for obs in observations:
         by_node.setdefault(obs.time_node_id, set()).add(codes[obs.indicator_id])
+    among = None
     if nodes is not None and by_node.keys() <= nodes.keys():
+        among = list(nodes.values())
         touched = sorted(
             (nodes[pk] for pk in by_node if nodes[pk].cycle.state != Cycle.State.CLOSED),
             key=lambda n: (n.cycle.year, n.order),  # TimeNode's ordering
@@ -380,6 +388,7 @@ def evaluate_after_ingest(
         rules=rules,
         labels=labels,
         units=units,
+        among=among,
     )
 
 

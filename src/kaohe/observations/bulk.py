@@ -82,6 +82,31 @@ class BatchWriter:
         stamp = self._stamp(now)
         self._insert(self.versions, self.version_columns, [(*row, stamp) for row in rows])
 
+    def slot_ids(self, keys: Sequence[tuple[int, int, int]]) -> dict[tuple[int, int, int], int]:
+        """The ids of the slots among `keys` (unit, indicator, time node ids), in one query
+        (every slot of the keys' units × indicators × nodes is read; those not asked for are
+        left out)."""
+        if not keys:
+            return {}
+        unit, indicator, node = self.slot_columns[:3]
+        sets = [sorted({k[i] for k in keys}) for i in range(3)]
+        if self.copy:
+            where = " AND ".join(f"{c} = ANY(%s)" for c in (unit, indicator, node))
+            params: list[Any] = sets
+        else:
+            where = " AND ".join(
+                f"{c} IN ({', '.join(['%s'] * len(ids))})"
+                for c, ids in zip((unit, indicator, node), sets, strict=True)
+            )
+            params = [i for ids in sets for i in ids]
+        wanted = set(keys)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {unit}, {indicator}, {node}, {self.pk} FROM {self.slots} WHERE {where}",
+                params,
+            )
+            return {(u, i, n): pk for u, i, n, pk in cursor.fetchall() if (u, i, n) in wanted}
+
     def update_slots(self, rows: Sequence[SlotUpdate], now: dt.datetime) -> None:
         """Existing observations take their new value and version count, in one statement."""
         if not rows:

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from kaohe.core import access, audit
@@ -127,8 +127,10 @@ def _closed(node: TimeNode) -> bool:
 @dataclass(frozen=True)
 class Catalogue:
     """What a batch's steps look up, read once for the whole pipeline run: the rows' units and
-    every assessed unit (their categories loaded), every indicator, and the rows' time nodes
-    (their cycles loaded). Read inside the batch's transaction, so each step sees what the
+    every assessed unit (their categories loaded), every indicator, and the time nodes (their
+    cycles loaded) of the rows' cycles and of the cycles a year before them — the rows' nodes,
+    their neighbours (`schemes.selectors.neighbour_nodes`) and the nodes the provisional
+    standings choose among. Read inside the batch's transaction, so each step sees what the
     separate look-ups it replaces would have seen."""
 
     units: dict[str, Unit]
@@ -146,7 +148,11 @@ class Catalogue:
             .select_related("category")
             .order_by("code")
         )
-        nodes = TimeNode.objects.filter(period__in={r.period for r in rows}).select_related("cycle")
+        cycles = Cycle.objects.filter(time_nodes__period__in={r.period for r in rows})
+        nodes = TimeNode.objects.filter(
+            Q(cycle__in=cycles.values("pk"))
+            | Q(cycle__year__in=cycles.annotate(before=F("year") - 1).values("before"))
+        ).select_related("cycle")
         return cls(
             units={u.code: u for u in units},
             indicators={i.code: i for i in Indicator.objects.all()},
@@ -385,7 +391,7 @@ def store_rows(
     new = [(key, slot) for key, slot in state.items() if slot[0] is None]
     if new:
         writer.insert_slots([(*key, slot[1], slot[2], slot[3]) for key, slot in new], now)
-        ids = _slot_ids([key for key, _ in new])
+        ids = writer.slot_ids([key for key, _ in new])
         for key, slot in new:
             slot[0] = ids[key]
     units = {key[0] for key in keys}
@@ -454,20 +460,6 @@ def _current_slots(keys: Sequence[Key]) -> dict[Key, tuple[int, Decimal | None, 
                      "version_count")
     )  # fmt: skip
     return {(u, i, n): (pk, value, text, count) for u, i, n, pk, value, text, count in rows}
-
-
-def _slot_ids(keys: Sequence[Key]) -> dict[Key, int]:
-    """The ids of slots just inserted, in one query."""
-    rows = (
-        Observation.objects.filter(
-            unit__in={k[0] for k in keys},
-            indicator__in={k[1] for k in keys},
-            time_node__in={k[2] for k in keys},
-        )
-        .order_by()
-        .values_list("unit_id", "indicator_id", "time_node_id", "pk")
-    )
-    return {(u, i, n): pk for u, i, n, pk in rows}
 
 
 def _shown(row: CheckedRow) -> str:

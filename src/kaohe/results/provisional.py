@@ -4,13 +4,20 @@ For each cycle the batch touched (one that is under way), each scheme with a pub
 is evaluated on the current values at the cycle's latest period with data, and
 `engine.provisional_standing` scores the part of the scheme that has data. The rows are a
 cache replaced on every refresh, written inside the batch's transaction so that the batch, its
-warnings and the standings become visible together."""
+warnings and the standings become visible together.
+
+Two batches at once (PostgreSQL): the refresh first locks the scheme versions it reads, and
+reads the values only once it holds them. A second batch feeding the same scheme waits there
+until the first commits, then reads the values with the first batch's in them — so the
+standings the last commit leaves are those of every committed value, and the second batch
+does not trip over the first one's rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from kaohe.engine import InputTable, evaluate, load_scheme, provisional_standing
@@ -116,6 +123,7 @@ def refresh_for_version(
     return sum(r.rank is not None for r in rows)
 
 
+@transaction.atomic(savepoint=False)
 def refresh_provisional(
     time_node_ids: Iterable[int],
     *,
@@ -123,17 +131,29 @@ def refresh_provisional(
     batch: Any = None,
     catalogue: Mapping[str, Indicator] | None = None,
     units: Sequence[Unit] | None = None,
+    nodes: Mapping[int, TimeNode] | None = None,
 ) -> int:
     """Refresh the standings of every live cycle among these time nodes' cycles (the
     pipeline's last step before commit); returns the units ranked. The pipeline passes what it
-    has read for the batch: every indicator by code (`catalogue`) and the active assessed units
-    in code order, categories loaded (`units`)."""
-    cycles = Cycle.objects.filter(time_nodes__in=set(time_node_ids), state__in=LIVE_STATES)
+    has read for the batch: every indicator by code (`catalogue`), the active assessed units
+    in code order, categories loaded (`units`) and time nodes by id, their cycles loaded,
+    holding every node of these nodes' cycles (`nodes`).
+
+    The published versions are read locked (`SELECT … FOR UPDATE`, PostgreSQL) before any
+    value: see the module's docstring."""
+    ids = set(time_node_ids)
+    versions = SchemeVersion.objects.published()
+    if nodes is not None and ids <= nodes.keys():
+        live = {nodes[pk].cycle_id for pk in ids if nodes[pk].cycle.state in LIVE_STATES}
+        versions = versions.filter(scheme__cycle__in=live)
+    else:
+        nodes = None
+        cycles = Cycle.objects.filter(time_nodes__in=ids, state__in=LIVE_STATES)
+        versions = versions.filter(scheme__cycle__in=cycles)
     latest: dict[int, SchemeVersion] = {}
     for version in (
-        SchemeVersion.objects.published()
-        .filter(scheme__cycle__in=cycles)
-        .select_related("scheme__cycle", "scheme__category")
+        versions.select_related("scheme__cycle", "scheme__category")
+        .select_for_update(of=("self",))
         .defer("document", "yaml_text")
         .order_by("scheme_id", "-number")
     ):
@@ -150,9 +170,16 @@ def refresh_provisional(
     }
     if not reading:
         return 0
-    nodes: dict[int, list[TimeNode]] = {}
-    for node in TimeNode.objects.filter(cycle__in={v.scheme.cycle_id for v in reading.values()}):
-        nodes.setdefault(node.cycle_id, []).append(node)
+    cycle_ids = {v.scheme.cycle_id for v in reading.values()}
+    by_cycle: dict[int, list[TimeNode]] = {}
+    if nodes is not None:
+        # the cycles' nodes in TimeNode's order (year, order), as the query below gives them
+        for node in sorted(nodes.values(), key=lambda n: (n.cycle.year, n.order)):
+            if node.cycle_id in cycle_ids:
+                by_cycle.setdefault(node.cycle_id, []).append(node)
+    else:
+        for node in TimeNode.objects.filter(cycle__in=cycle_ids):
+            by_cycle.setdefault(node.cycle_id, []).append(node)
     return sum(
         refresh_for_version(
             version,
@@ -160,7 +187,7 @@ def refresh_provisional(
             changed_codes=changed_codes,
             catalogue=catalogue,
             units=units,
-            time_nodes=nodes.get(version.scheme.cycle_id, []),
+            time_nodes=by_cycle.get(version.scheme.cycle_id, []),
         )
         for version in reading.values()
     )

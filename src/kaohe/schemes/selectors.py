@@ -37,18 +37,34 @@ class Neighbours:
     year_end: int | None
 
 
-def neighbour_nodes(nodes: Sequence[TimeNode]) -> dict[int, Neighbours]:
-    """For each node (its cycle loaded): its `Neighbours`, all found with one query."""
+def neighbour_nodes(
+    nodes: Sequence[TimeNode], *, among: Sequence[TimeNode] | None = None
+) -> dict[int, Neighbours]:
+    """For each node (its cycle loaded): its `Neighbours`, all found with one query — or none
+    when `among` (their cycles loaded) holds every node of these nodes' cycles and of the
+    cycles a year before."""
     if not nodes:
         return {}
-    rows = list(
-        TimeNode.objects.filter(
-            Q(cycle_id__in={n.cycle_id for n in nodes})
-            | Q(cycle__year__in={n.cycle.year - 1 for n in nodes}, code__in={n.code for n in nodes})
+    codes = {n.code for n in nodes}
+    if among is not None:
+        cycles, years = {n.cycle_id for n in nodes}, {n.cycle.year - 1 for n in nodes}
+        rows = sorted(
+            (
+                (n.pk, n.cycle_id, n.cycle.year, n.code, n.order, n.kind)
+                for n in among
+                if n.cycle_id in cycles or (n.cycle.year in years and n.code in codes)
+            ),
+            key=lambda row: (row[4], row[0]),  # the query's order: order, pk
         )
-        .order_by("order", "pk")
-        .values_list("pk", "cycle_id", "cycle__year", "code", "order", "kind")
-    )
+    else:
+        rows = list(
+            TimeNode.objects.filter(
+                Q(cycle_id__in={n.cycle_id for n in nodes})
+                | Q(cycle__year__in={n.cycle.year - 1 for n in nodes}, code__in=codes)
+            )
+            .order_by("order", "pk")
+            .values_list("pk", "cycle_id", "cycle__year", "code", "order", "kind")
+        )
     out = {}
     for node in nodes:
         previous = last_year = year_end = None
