@@ -372,3 +372,144 @@ def region_map(
         ],
         "animationDuration": 400,
     }
+
+
+def interval_chart(
+    title: str,
+    names: Sequence[str],
+    points: Sequence[tuple[float | None, float | None, float | None]],
+    *,
+    axis_name: str = "",
+    low: float = 0.0,
+    high: float = 100.0,
+    dark: bool = False,
+    decimals: int = 1,
+) -> dict[str, Any]:
+    """Each unit's figure with its interval (a survey's index with its 95 % interval): a bar
+    from the interval's low to its high end, the figure as a dot, the first unit at the top.
+    `points`: (low end, figure, high end) per name; None where a unit has none."""
+    ink = "#e6f1ff" if dark else "#1d2733"
+    option = _base(title)
+    option["tooltip"] = {"trigger": "item"}
+    if dark:
+        option["title"]["textStyle"]["color"] = ink
+        option["backgroundColor"] = "transparent"
+    option.update(
+        {
+            "grid": {"left": 8, "right": 32, "top": 48, "bottom": 16, "containLabel": True},
+            "yAxis": {
+                "type": "category",
+                "data": list(names),
+                "inverse": True,
+                "axisLabel": {"color": ink},
+            },
+            "xAxis": {
+                "type": "value",
+                "name": axis_name,
+                "min": low,
+                "max": high,
+                "axisLabel": {"color": ink},
+                "splitLine": {
+                    "lineStyle": {"color": "rgba(143, 211, 255, 0.15)" if dark else "#e5e9f0"}
+                },
+            },
+            "series": [
+                {
+                    "type": "bar",
+                    "stack": "interval",
+                    "silent": True,
+                    "itemStyle": {"color": "transparent"},
+                    "data": [
+                        rounded(lo, decimals) if hi is not None else None for lo, _, hi in points
+                    ],
+                },
+                {
+                    "type": "bar",
+                    "stack": "interval",
+                    "name": "95%",
+                    "barMaxWidth": 14,
+                    "itemStyle": {"color": "rgba(31,78,140,0.35)" if not dark else "#3a8ee6"},
+                    "data": [
+                        rounded(hi - lo, decimals) if lo is not None and hi is not None else None
+                        for lo, _, hi in points
+                    ],
+                },
+                {
+                    "type": "scatter",
+                    "name": title,
+                    "symbolSize": 11,
+                    "itemStyle": {"color": "#f5c451" if dark else "#b71c1c"},
+                    "label": {
+                        "show": True,
+                        "position": "right",
+                        "color": ink,
+                        "fontSize": 16 if dark else 11,
+                    },
+                    "data": [
+                        [rounded(value, decimals), name]
+                        for (_, value, _), name in zip(points, names, strict=True)
+                        if value is not None
+                    ],
+                },
+            ],
+        }
+    )
+    return option
+
+
+def score_bars(
+    title: str,
+    names: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    axis_name: str = "",
+    high: float = 100.0,
+    dark: bool = False,
+    decimals: int = 1,
+) -> dict[str, Any]:
+    """Horizontal bars, one per unit, the first at the top, each labelled with its value (the
+    live event's mean score per unit so far); None leaves a unit without a bar."""
+    ink = "#e6f1ff" if dark else "#1d2733"
+    grid_line = "rgba(143, 211, 255, 0.15)" if dark else "#e5e9f0"
+    size = 18 if dark else 11
+    option = _base(title)
+    option["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
+    option["title"]["textStyle"].update({"color": ink, "fontSize": 20 if dark else 14})
+    if dark:
+        option["backgroundColor"] = "transparent"
+    option.update(
+        {
+            "grid": {"left": 8, "right": 64, "top": 48, "bottom": 16, "containLabel": True},
+            "yAxis": {
+                "type": "category",
+                "data": list(names),
+                "inverse": True,
+                "axisLabel": {"color": ink, "fontSize": size},
+            },
+            "xAxis": {
+                "type": "value",
+                "name": axis_name,
+                "min": 0,
+                "max": high,
+                "axisLabel": {"color": ink, "fontSize": size - 4},
+                "splitLine": {"lineStyle": {"color": grid_line}},
+            },
+            "series": [
+                {
+                    "type": "bar",
+                    "name": title,
+                    "barMaxWidth": 28,
+                    "itemStyle": {"color": "#f5c451" if dark else PALETTE[1], "borderRadius": 3},
+                    "label": {
+                        "show": True,
+                        "position": "right",
+                        "color": ink,
+                        "fontSize": size,
+                        "fontWeight": 600,
+                    },
+                    "data": [rounded(v, decimals) for v in values],
+                }
+            ],
+        }
+    )
+    return option

@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         str(args.workers),
         "--access-logfile",
         "-",
+        # the answer pages' codes and link tokens are written as "…" (docs/architecture.md)
+        "--logger-class",
+        "kaohe.commands.accesslog.AccessLog",
     ]
     return _serve_with_worker(command)
 

@@ -24,6 +24,8 @@ from kaohe.results.labels import RunLabels
 from kaohe.results.models import ScoringRun
 from kaohe.schemes.models import Cycle
 from kaohe.schemes.selectors import current_cycle
+from kaohe.surveys import selectors as survey_selectors
+from kaohe.surveys.models import Response, Survey
 from kaohe.units import selectors as unit_selectors
 from kaohe.units.geojson import aspect_scale
 from kaohe.units.models import Category, CityMap, Unit
@@ -139,14 +141,46 @@ def map_panel(look: FirstLook) -> MapPanel:
 
 
 def live_survey_figures(user: Any) -> SurveyPanel:
-    """The surveys collecting responses now, with their counts. Kaohe has no survey app yet,
-    so no survey is open: the panel says so instead of showing invented numbers. The surveys
-    app fills `surveys` from its open questionnaires (scoped to `user`) when it comes, and adds
-    the moment of its latest response to `fingerprint`, so the polled panels show it."""
-    return SurveyPanel(
-        surveys=[],
-        empty_reason=_("No survey is open, so there are no live survey figures to show."),
+    """The surveys collecting responses now, with their counts (every response so far, flagged
+    or not) against the responses wanted (each group's quota). For city-wide viewers, as the
+    screen is; when no survey is open the panel says so instead of showing invented numbers.
+    Submissions are not audited: `fingerprint` reads the responses themselves."""
+    surveys = (
+        list(survey_selectors.collecting_surveys().prefetch_related("groups__unit_quotas"))
+        if survey_selectors.sees_all_results(user)
+        else []
     )
+    counts = dict(
+        Response.objects.filter(survey__in=surveys)
+        .values("survey_id")
+        .annotate(n=Count("id"))
+        .values_list("survey_id", "n")
+    )
+    figures = [
+        SurveyFigure(
+            name=survey.name,
+            responses=counts.get(survey.pk, 0),
+            target=sum(survey_selectors.wanted(g) for g in survey.groups.all()) or None,
+        )
+        for survey in surveys
+    ]
+    return SurveyPanel(
+        surveys=figures,
+        empty_reason=""
+        if figures
+        else _("No survey is open, so there are no live survey figures to show."),
+    )
+
+
+def _survey_stamp(user: Any) -> str:
+    """The open surveys' responses, for the ETag: their count, the latest day, the surveys."""
+    if not survey_selectors.sees_all_results(user):
+        return ""
+    found = Response.objects.filter(survey__state=Survey.State.OPEN).aggregate(
+        n=Count("id"), last=Max("day"), surveys=Count("survey", distinct=True)
+    )
+    opened = Survey.objects.filter(state=Survey.State.OPEN).aggregate(n=Count("id"), top=Max("pk"))
+    return f"{found['n']}.{found['last']}.{opened['n']}.{opened['top']}"
 
 
 def fingerprint(user: Any) -> tuple[str, dt.datetime | None]:
@@ -174,6 +208,7 @@ def fingerprint(user: Any) -> tuple[str, dt.datetime | None]:
             items["last"],
             city_map["n"],
             cycle["last"],
+            _survey_stamp(user),
         )
     )
     return key, max(stamps) if stamps else None
