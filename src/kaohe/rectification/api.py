@@ -30,7 +30,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class ItemSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code")
-    cycle = serializers.IntegerField(source="run.cycle.year")
+    cycle = serializers.IntegerField(source="cycle.year")
     entries = EntrySerializer(many=True, read_only=True)
     cause = serializers.CharField(read_only=True)
 
@@ -40,7 +40,9 @@ class ItemSerializer(serializers.ModelSerializer):
             "id",
             "unit",
             "cycle",
+            "origin",
             "run",
+            "comment",
             "cause",
             "due_date",
             "state",
@@ -80,7 +82,7 @@ class OpenSerializer(serializers.Serializer):
 class RectificationItemViewSet(ScopedReadOnlyViewSet):
     """Interview and rectification items of the caller's units."""
 
-    queryset = RectificationItem.objects.select_related("unit", "run__cycle").prefetch_related(
+    queryset = RectificationItem.objects.select_related("unit", "cycle").prefetch_related(
         "entries__actor"
     )
     serializer_class = ItemSerializer

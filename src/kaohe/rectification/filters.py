@@ -25,11 +25,14 @@ class RectificationFilterSet(ListFilterSet):
         empty_label=None,
     )
     unit = unit_choice(RectificationItem)
-    cycle = django_filters.NumberFilter(field_name="run__cycle__year", label=_("Cycle"))
+    cycle = django_filters.NumberFilter(field_name="cycle__year", label=_("Cycle"))
+    origin = django_filters.ChoiceFilter(
+        choices=RectificationItem.Origin.choices, label=_("Comes from")
+    )
 
     class Meta:
         model = RectificationItem
-        fields = ["state", "unit", "cycle"]
+        fields = ["state", "unit", "cycle", "origin"]
 
     def by_state(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if value == ACTIVE:

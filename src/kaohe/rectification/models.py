@@ -1,6 +1,8 @@
 """Interview and rectification items (约谈、整改, PRODUCT.md §5.3): a unit on a published run's
-interview list gets an item; it submits a rectification plan with measures and deadlines, the
-office returns or accepts it, the unit reports progress, and the office closes the item."""
+interview list gets an item, and so does a unit a survey comment asks to put something right
+(群众评议: the office turns the comment into an item); it submits a rectification plan with
+measures and deadlines, the office returns or accepts it, the unit reports progress, and the
+office closes the item."""
 
 from __future__ import annotations
 
@@ -23,8 +25,32 @@ class RectificationItem(TimeStampedModel):
         ACCEPTED = "accepted", _("plan accepted, in progress")
         CLOSED = "closed", _("closed")
 
+    class Origin(models.TextChoices):
+        INTERVIEW = "interview", _("a published run's results")
+        SURVEY = "survey", _("a survey comment")
+
+    origin = models.CharField(
+        _("comes from"), max_length=10, choices=Origin.choices, default=Origin.INTERVIEW
+    )
+    cycle = models.ForeignKey(
+        "schemes.Cycle", on_delete=models.PROTECT, related_name="rectification_items"
+    )
+    # the run whose results put the unit on the interview list (origin "interview")
     run = models.ForeignKey(
-        "results.ScoringRun", on_delete=models.PROTECT, related_name="rectification_items"
+        "results.ScoringRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectification_items",
+    )
+    # the survey comment the office turned into this item (origin "survey")
+    comment = models.ForeignKey(
+        "surveys.SurveyComment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectification_items",
+        verbose_name=_("survey comment"),
     )
     unit = models.ForeignKey(
         "units.Unit", on_delete=models.PROTECT, related_name="rectification_items"
@@ -44,13 +70,25 @@ class RectificationItem(TimeStampedModel):
     class Meta:
         verbose_name = _("rectification item")
         verbose_name_plural = _("rectification items")
-        ordering = ["-run__cycle__year", "unit__code", "pk"]
+        ordering = ["-cycle__year", "unit__code", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "unit"], name="one_rectification_per_run_unit")
+            models.UniqueConstraint(fields=["run", "unit"], name="one_rectification_per_run_unit"),
+            models.UniqueConstraint(
+                fields=["comment"],
+                condition=models.Q(comment__isnull=False),
+                name="one_rectification_per_comment",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(origin="interview", run__isnull=False, comment__isnull=True)
+                    | models.Q(origin="survey", run__isnull=True, comment__isnull=False)
+                ),
+                name="rectification_origin_matches",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} · {self.run.cycle}"
+        return f"{self.unit} · {self.cycle}"
 
     @property
     def cause(self) -> str:

@@ -1,6 +1,7 @@
 """Rectification items through their life, each step audited and notified:
 
-open (the office, from a published run's interview list) → the unit submits its plan with
+open (the office, from a published run's interview list, or from a survey comment on the unit)
+→ the unit submits its plan with
 measures and deadlines → the office returns it (back to the unit) or accepts it → the unit
 reports progress → the office closes the item. No one decides on their own unit's item, and
 nothing of a closed cycle changes."""
@@ -28,6 +29,8 @@ from kaohe.goals.selectors import level_users, unit_users
 from kaohe.rectification.models import Commendation, RectificationEntry, RectificationItem
 from kaohe.results.models import ScoringRun
 from kaohe.schemes.services import ensure_open
+from kaohe.surveys.models import Survey, SurveyComment
+from kaohe.units.models import Unit
 
 S = RectificationItem.State
 MAX_MEASURES = 30
@@ -101,6 +104,7 @@ def _open(
 ) -> RectificationItem:
     item = RectificationItem.objects.create(
         run=run,
+        cycle=run.cycle,
         unit=unit,
         cause_zh=cause_zh,
         cause_en=cause_en,
@@ -124,13 +128,102 @@ def _open(
     return item
 
 
+CAUSE_MAX = 300
+
+
+def _comment_causes(comment: SurveyComment) -> tuple[str, str]:
+    """The item's cause in both languages: the survey, the group and the comment's words."""
+    causes = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            head = _("Survey comment (%(survey)s, %(group)s): ") % {
+                "survey": comment.survey.name,
+                "group": comment.group.name,
+            }
+            room = max(CAUSE_MAX - len(head) - 1, 20)
+            text = " ".join(comment.text.split())
+            causes.append(head + (text if len(text) <= room else text[: room - 1] + "…"))
+    return causes[0], causes[1]
+
+
+@transaction.atomic
+def open_from_comment(
+    comment: SurveyComment,
+    *,
+    acting_user: Any,
+    due_date: dt.date,
+    unit: Unit | None = None,
+) -> RectificationItem:
+    """The office turns a comment of a closed survey into a rectification item for the unit it
+    is about (for a comment on the whole questionnaire, the office names the unit: one of the
+    survey's). The item joins the others of its cycle and lives their life; the unit hears of
+    it. One item per comment."""
+    access.check_citywide(acting_user, Action.ADMINISTER)
+    comment = (
+        SurveyComment.objects.select_for_update(of=("self",))
+        .select_related("survey__cycle", "group", "unit")
+        .get(pk=comment.pk)
+    )
+    survey = comment.survey
+    ensure_open(survey.cycle)
+    if survey.state != Survey.State.CLOSED:
+        raise ValidationError(_("A survey's comments are acted on once it is closed."))
+    if comment.unit is not None:
+        if unit is not None and unit.pk != comment.unit_id:
+            raise ValidationError(
+                {"unit": _("This comment is about %(unit)s.") % {"unit": comment.unit}}
+            )
+        unit = comment.unit
+    elif unit is None:
+        raise ValidationError(
+            {"unit": _("This comment is on the whole questionnaire: name the unit it concerns.")}
+        )
+    elif not survey.units.filter(pk=unit.pk).exists():
+        raise ValidationError({"unit": _("%(unit)s is not rated in this survey.") % {"unit": unit}})
+    if access.judges_own_unit(acting_user, unit):
+        raise PermissionDenied(
+            _("No one judges their own unit: you belong to %(unit)s.") % {"unit": unit}
+        )
+    if due_date < timezone.localdate():
+        raise ValidationError({"due_date": _("The plan's due date cannot be in the past.")})
+    if RectificationItem.objects.filter(comment=comment).exists():
+        raise ValidationError(_("This comment has been made a rectification item already."))
+    cause_zh, cause_en = _comment_causes(comment)
+    item = RectificationItem.objects.create(
+        origin=RectificationItem.Origin.SURVEY,
+        cycle=survey.cycle,
+        comment=comment,
+        unit=unit,
+        cause_zh=cause_zh,
+        cause_en=cause_en,
+        due_date=due_date,
+        opened_by=acting_user,
+    )
+    audit.record(
+        EventType.SURVEY_COMMENT_TO_RECTIFICATION,
+        acting_user=acting_user,
+        obj=item,
+        unit=unit,
+        extra={"survey": survey.pk, "comment": comment.pk, "due_date": due_date.isoformat()},
+        changes=[audit.created(item)],
+    )
+    message = _(
+        "A survey comment on %(unit)s is to be put right: submit the rectification plan by "
+        "%(date)s."
+    )
+    Notification.objects.notify(
+        unit_users(unit), message % {"unit": unit, "date": due_date.isoformat()}, _link(item)
+    )
+    return item
+
+
 def _lock(item: RectificationItem) -> RectificationItem:
     locked = (
-        RectificationItem.objects.select_for_update()
-        .select_related("unit", "run__cycle")
+        RectificationItem.objects.select_for_update(of=("self",))
+        .select_related("unit", "cycle")
         .get(pk=item.pk)
     )
-    ensure_open(locked.run.cycle)
+    ensure_open(locked.cycle)
     return locked
 
 

@@ -27,7 +27,7 @@ from kaohe.results.models import ScoringRun
 
 def _items(request: HttpRequest) -> Any:
     return RectificationItem.objects.restrict(request.user).select_related(
-        "unit", "run__cycle", "run__category"
+        "unit", "cycle", "run__cycle", "run__category", "comment__survey", "comment__group"
     )
 
 
@@ -65,6 +65,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_report": item.unit_id in access.unit_scope(user, Action.REPORT)
             and item.state == "accepted",
             "is_office": is_office,
+            "may_see_survey": access.has_citywide(user, Action.VIEW),
             "plan_form": PlanForm(),
             "text_form": TextForm(),
             "decision_form": DecisionForm(),
