@@ -12,6 +12,9 @@ from kaohe.demo.model import DemoCity
 REFORM = ("A", "B", "C", "D")
 PARTY = ("好", "较好", "一般", "差")
 PRACTICE = ("", "city", "province", "national")
+# The districts' values that come from a demo survey instead (`demo.surveys`, fed through the
+# pipeline when the survey closes): (indicator, year).
+SURVEY_FED = frozenset({("satisfaction", 2025)})
 
 
 def _pick(rng: np.random.Generator, labels: tuple[str, ...], p: tuple[float, ...]) -> str:
@@ -100,5 +103,11 @@ def evaluation_values(city: DemoCity, year: int) -> list[tuple[str, str, str, ob
             (code, "public_criticism", period, int(rng.poisson(0.15))),
             (code, "discipline_cases", period, 0),
         ]
-    # An empty practice level means "none adopted": it is simply not reported.
-    return [row for row in rows if row[3] != ""]
+    # An empty practice level means "none adopted": it is simply not reported. The draws above
+    # are made either way, so leaving out what a survey feeds changes no other value.
+    districts = {u.code for u in city.districts}
+    return [
+        row
+        for row in rows
+        if row[3] != "" and not (row[0] in districts and (row[1], year) in SURVEY_FED)
+    ]

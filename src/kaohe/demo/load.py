@@ -23,6 +23,8 @@ from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.indicators import DASHBOARD
 from kaohe.demo.logins import DEMO_PASSWORD, DemoLogin, create_user
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
+from kaohe.demo.panels import load_panels_demo
+from kaohe.demo.survey_load import load_surveys_demo
 from kaohe.flows import cycles as cycle_flow
 from kaohe.flows.ingest import ingest
 from kaohe.indicators import services as indicator_services
@@ -490,9 +492,12 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         _cycles_and_schemes(admin, units)
         _monitoring_rules(admin)
         _observations(city, admin)
+        # the 2025 survey feeds the districts' satisfaction before that year is scored
+        survey_logins = load_surveys_demo(admin, seed=seed)
         _scoring_runs(admin)
-        logins = _demo_users(admin, units, city)
+        logins = _demo_users(admin, units, city) + survey_logins
         logins += load_goals_demo(admin)
+        logins += load_panels_demo(admin, seed=seed)
         _rectification(admin)
         _close_past_years(admin)
         return logins

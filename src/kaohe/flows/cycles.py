@@ -61,7 +61,7 @@ def stage_gaps(cycle: Cycle) -> list[str]:
                     % {"category": scheme.category, "cycle": cycle}
                 )
     elif target == S.CLOSED:
-        items = RectificationItem.objects.filter(run__cycle=cycle).exclude(
+        items = RectificationItem.objects.filter(cycle=cycle).exclude(
             state=RectificationItem.State.CLOSED
         )
         if items.exists():
