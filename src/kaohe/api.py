@@ -12,6 +12,7 @@ from kaohe.goals.api import register as register_goals
 from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
+from kaohe.panels.api import register as register_panels
 from kaohe.rectification.api import CommendationViewSet, RectificationItemViewSet
 from kaohe.results.api import (
     ProvisionalStandingViewSet,
@@ -20,6 +21,8 @@ from kaohe.results.api import (
     ScoringRunViewSet,
 )
 from kaohe.schemes.api import CycleViewSet, SchemeViewSet
+from kaohe.surveys.api import register_office as register_survey_office
+from kaohe.surveys.api import register_results as register_survey_results
 from kaohe.units.api import (
     CategoryViewSet,
     CityMapViewSet,
@@ -52,6 +55,9 @@ router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("jobs", JobViewSet, basename="job")
 router.register("screen", ScreenViewSet, basename="screen")
 register_goals(router)
+register_panels(router)
+register_survey_office(router)
+register_survey_results(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

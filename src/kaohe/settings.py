@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "kaohe.results",
     "kaohe.goals",
     "kaohe.monitoring",
+    "kaohe.surveys",
+    "kaohe.panels",
     "kaohe.rectification",
     "kaohe.web",
     "kaohe.demo",
@@ -208,6 +210,13 @@ KAOHE_UPLOAD_INLINE_BYTES = env_int("KAOHE_UPLOAD_INLINE_BYTES", 512 * 1024, min
 # An API list asked for as CSV gives every matching row, up to this many (more: a 400 that asks
 # for narrower filters).
 KAOHE_CSV_MAX_ROWS = env_int("KAOHE_CSV_MAX_ROWS", 100_000, minimum=1)
+
+# Survey submissions (the answer pages under /s/): the most taken per second, counted in the
+# default cache (shared by the workers with KAOHE_CACHE_URL, per worker without; 0: no limit);
+# over it a submission is answered 503 with Retry-After. On PostgreSQL a submission waits this
+# long for a lock before it is answered 503 the same way (SQLite: its 5 s busy timeout).
+KAOHE_SURVEY_MAX_PER_SECOND = env_int("KAOHE_SURVEY_MAX_PER_SECOND", 0, minimum=0)
+KAOHE_SURVEY_LOCK_TIMEOUT_MS = env_int("KAOHE_SURVEY_LOCK_TIMEOUT_MS", 3000, minimum=0)
 
 # Pages and API lists cached on the version of the data (`kaohe.core.fragments`): the longest
 # an entry lives (0: no caching). The default cache is each process's memory unless
@@ -326,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "AdmissionStatusEnum": "kaohe.indicators.models.AdmissionRequest.Status",
         # scheme versions and scoring runs share draft / published / superseded
         "PublicationStatusEnum": "kaohe.schemes.models.SchemeVersion.Status",
+        "SurveyKindEnum": "kaohe.surveys.models.Survey.Kind",
     },
 }
 

@@ -213,6 +213,80 @@ def city_write(
 
 
 GOAL_FORM = {"kind": "key", "title_zh": "矩阵", "target_value": "2"}
+RATING = {"excellence": 80, "difficulty": 80, "innovation": 80, "benefit": 80, "comment": "m"}
+
+
+def panel_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """The expert panel (city-level): the office, the committee and auditors."""
+    return type(sw.panels.panel).objects.restrict(user).filter(pk=sw.panels.panel.pk).exists()
+
+
+def conflict_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """A declared conflict: its expert, and the office, the committee and auditors."""
+    conflict = sw.panels.conflict
+    return type(conflict).objects.restrict(user).filter(pk=conflict.pk).exists()
+
+
+def panel_url(suffix: str = "", prefix: str = "/panels/") -> Url:
+    return lambda sw, side: f"{prefix}{sw.panels.panel.pk}/{suffix}"
+
+
+def panel_assign(sw: ScopeWorld, side: Side) -> dict[str, Any]:
+    return {"goal": side.panel_goal.goal.pk, "experts": [sw.users["expert"].pk]}
+
+
+def manages_surveys(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """Questionnaires, surveys, codes and responses (city-level): who runs surveys."""
+    return has_citywide(user, "survey")
+
+
+def survey_url(suffix: str = "", prefix: str = "/surveys/") -> Url:
+    return lambda sw, side: f"{prefix}{sw.surveys.survey.pk}/{suffix}"
+
+
+def batch_url(suffix: str, prefix: str = "/surveys/batches/") -> Url:
+    return lambda sw, side: f"{prefix}{sw.surveys.batch.pk}/{suffix}"
+
+
+def flagged_url(suffix: str = "") -> Url:
+    return lambda sw, side: (
+        f"/surveys/{sw.surveys.survey.pk}/flagged/{sw.surveys.flagged.pk}/{suffix}"
+    )
+
+
+def survey_shown(url: Url) -> list[Entry]:
+    return [Shown(url, manages_surveys, district=False)]
+
+
+def survey_write(url: Url, body: dict[str, Any] | None = None) -> list[Entry]:
+    return [CityWrite(url, "survey", lambda sw, side: dict(body or {}))]
+
+
+def sees_all_results(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """Every unit's survey figures, the comments, the live screen: city-wide viewers."""
+    return has_citywide(user, "view")
+
+
+def results_url(suffix: str = "", prefix: str = "/surveys/", live: bool = False) -> Url:
+    results = lambda sw: sw.survey_results.live if live else sw.survey_results.closed  # noqa: E731
+    return lambda sw, side: f"{prefix}{results(sw).pk}/{suffix}"
+
+
+def survey_index_visible(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """A unit's figures of the closed survey: `SurveyResult.objects.restrict(user)`."""
+    return restricted(lambda s: sw.survey_results.index_of(s.unit))(sw, side, user)
+
+
+QUESTIONNAIRE = "/surveys/questionnaires/satisfaction/"
+SURVEY_BODY = {
+    "cycle": 2025,
+    "questionnaire": "satisfaction",
+    "version": 1,
+    "name_zh": "矩阵",
+    "units": ["D01", "D02"],
+    "groups": [{"code": "m", "name_zh": "矩阵", "weight": "1", "quota": 5}],
+    "index_question": "rating",
+}
 
 PAGES: dict[str, list[Entry]] = {
     "web:home": [Open("/", signed_in=302, anonymous=302)],
@@ -227,6 +301,12 @@ PAGES: dict[str, list[Entry]] = {
     # the scope world's cycle is still in progress: even its published run is not public yet
     "public:run": [Open("/public/results/1/", signed_in=404, anonymous=404)],
     "public:bulletin": [Open("/public/results/1/bulletin.pdf", signed_in=404, anonymous=404)],
+    # the respondents' pages are open to everyone, signed in or not (the code or the link's
+    # token is the key; an unknown one is a 404 for all alike)
+    "answer:enter": [Open("/s/")],
+    "answer:code": [Open("/s/c/NOSUCHCODE/", signed_in=404, anonymous=404)],
+    "answer:link": [Open("/s/l/no-such-token/", signed_in=404, anonymous=404)],
+    "answer:thanks": [Open("/s/thanks/")],
     "logout": [Open("/logout/", signed_in=405, anonymous=405)],
     "set_language": [Open("/i18n/setlang/", signed_in=302, anonymous=302)],
     "units:list": listing("/units/"),
@@ -362,6 +442,94 @@ PAGES: dict[str, list[Entry]] = {
     ],
     "rectification:commendations": listing("/rectification/commendations/"),
     "rectification:open": city_write("/rectification/runs/1/open/", {"due_date": "2099-01-01"}),
+    "panels:list": listing("/panels/"),
+    "panels:create": [
+        Feature("/panels/new/", "administer"),
+        *city_write("/panels/new/", {"cycle": 2024, "name_zh": "矩阵"}),
+    ],
+    "panels:detail": [Shown(panel_url(), panel_visible, district=False)],
+    "panels:add_member": [
+        CityWrite(
+            panel_url("members/"), "administer", lambda sw, s: {"expert": sw.users["expert"].pk}
+        )
+    ],
+    "panels:assign": [CityWrite(panel_url("assign/"), "administer", panel_assign)],
+    "panels:close": [CityWrite(panel_url("close/"), "administer", lambda sw, s: {"reason": "m"})],
+    "panels:feed": [CityWrite(panel_url("feed/"), "administer")],
+    "panels:mine": listing("/panels/mine/"),
+    # an assignment is its expert's and the office's: no district role sees one
+    "panels:rate": [
+        *shown("/panels/assignments/{}/", "assignment", district=False),
+        *write("/panels/assignments/{}/", "assignment", RATING),
+    ],
+    "panels:withdraw": [
+        CityWrite(
+            lambda sw, s: f"/panels/assignments/{s.assignment.pk}/withdraw/",
+            "administer",
+            lambda sw, s: {"reason": "m"},
+        )
+    ],
+    "panels:declare": [
+        BodyWrite(const("/panels/conflicts/"), lambda sw, s: {"unit": s.unit.code, "reason": "m"})
+    ],
+    "panels:results": listing("/panels/results/"),
+    "panels:result": shown("/panels/results/{}/", "panel_goal"),
+    "surveys:list": [Feature("/surveys/", "survey")],
+    "surveys:create": [
+        Feature("/surveys/new/", "survey"),
+        *survey_write(const("/surveys/new/"), {"name_zh": "矩阵", "groups": "m | 矩阵 | | 1 | 5"}),
+    ],
+    "surveys:detail": survey_shown(survey_url()),
+    "surveys:open": survey_write(survey_url("open/")),
+    "surveys:close": survey_write(survey_url("close/")),
+    "surveys:quota": survey_write(survey_url("quotas/"), {"quota": 3}),
+    "surveys:codes": survey_write(survey_url("codes/"), {"count": 3}),
+    "surveys:link_qr": survey_shown(survey_url("link-qr.png")),
+    "surveys:flagged": survey_shown(survey_url("flagged/")),
+    "surveys:review": survey_write(flagged_url("review/"), {"decision": "kept"}),
+    "surveys:batch_pdf": survey_shown(batch_url("codes.pdf")),
+    "surveys:batch_zip": survey_shown(batch_url("qr-codes.zip")),
+    "surveys:batch_job": survey_write(batch_url("job/"), {"what": "zip"}),
+    "surveys:code_png": survey_shown(lambda sw, s: f"/surveys/codes/{sw.surveys.code.code}.png"),
+    "surveys:questionnaires": [
+        Feature("/surveys/questionnaires/", "survey"),
+        *survey_write(const("/surveys/questionnaires/"), {"code": "matrix", "name_zh": "矩阵"}),
+    ],
+    "surveys:questionnaire": survey_shown(const(QUESTIONNAIRE)),
+    "surveys:builder": [
+        *survey_shown(const(f"{QUESTIONNAIRE}new/")),
+        *survey_write(const(f"{QUESTIONNAIRE}new/"), {"count": 1, "q1-kind": "text"}),
+    ],
+    "surveys:builder_yaml": survey_write(
+        const(f"{QUESTIONNAIRE}new/yaml/"), {"yaml_text": "- {key: a, kind: text, text_zh: 矩阵}"}
+    ),
+    "surveys:version": survey_shown(const(f"{QUESTIONNAIRE}v1/")),
+    "surveys:preview": survey_shown(const(f"{QUESTIONNAIRE}v1/preview/")),
+    # results: every unit's for city-wide viewers, a unit's own for its people
+    "surveys:results_list": listing("/surveys/results/"),
+    "surveys:results": [Shown(results_url("results/"), sees_all_results, district=False)],
+    "surveys:results_export": [
+        Shown(results_url("results/export.xlsx"), sees_all_results, district=False)
+    ],
+    "surveys:unit_results": [
+        Shown(
+            lambda sw, s: f"/surveys/{sw.survey_results.closed.pk}/units/{s.unit.code}/",
+            survey_index_visible,
+        )
+    ],
+    "surveys:rectify_comment": [
+        CityWrite(
+            lambda sw, s: f"/surveys/comments/{sw.survey_results.comment_of(s.unit).pk}/rectify/",
+            "administer",
+            lambda sw, s: {"due_date": "2099-01-01"},
+        )
+    ],
+    "surveys:live": [Shown(results_url("live/", live=True), sees_all_results, district=False)],
+    "surveys:live_panel": [
+        Shown(results_url("live/panel/", live=True), sees_all_results, district=False)
+    ],
+    "surveys:live_open": survey_write(results_url("live/open/", live=True)),
+    "surveys:live_close": survey_write(results_url("live/close/", live=True)),
     "core:jobs": listing("/jobs/"),
     "core:job": [
         *shown("/jobs/{}/", "job"),
@@ -510,6 +678,112 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/observations/{id}/versions/": shown(
         f"{V1}/observations/{{}}/versions/", "observation"
     ),
+    "GET /api/v1/panels/": listing(f"{V1}/panels/"),
+    "POST /api/v1/panels/": city_write(f"{V1}/panels/", {"cycle": 2024, "name_zh": "矩阵"}),
+    "GET /api/v1/panels/{id}/": [Shown(panel_url(prefix=f"{V1}/panels/"), panel_visible, False)],
+    "GET /api/v1/panels/{id}/results/": [
+        Shown(panel_url("results/", f"{V1}/panels/"), panel_visible, district=False)
+    ],
+    "POST /api/v1/panels/{id}/members/": [
+        CityWrite(
+            panel_url("members/", f"{V1}/panels/"),
+            "administer",
+            lambda sw, s: {"expert": "expert"},
+        )
+    ],
+    "POST /api/v1/panels/{id}/assign/": [
+        CityWrite(
+            panel_url("assign/", f"{V1}/panels/"),
+            "administer",
+            lambda sw, s: {"goal": s.panel_goal.goal.pk, "experts": ["expert"]},
+        )
+    ],
+    "POST /api/v1/panels/{id}/close/": [
+        CityWrite(panel_url("close/", f"{V1}/panels/"), "administer")
+    ],
+    "POST /api/v1/panels/{id}/feed/": [
+        CityWrite(panel_url("feed/", f"{V1}/panels/"), "administer")
+    ],
+    "GET /api/v1/panel-assignments/": listing(f"{V1}/panel-assignments/"),
+    "GET /api/v1/panel-assignments/{id}/": shown(
+        f"{V1}/panel-assignments/{{}}/", "assignment", district=False
+    ),
+    "POST /api/v1/panel-assignments/{id}/withdraw/": [
+        CityWrite(
+            lambda sw, s: f"{V1}/panel-assignments/{s.assignment.pk}/withdraw/",
+            "administer",
+            lambda sw, s: {"reason": "m"},
+        )
+    ],
+    "GET /api/v1/panel-ratings/": listing(f"{V1}/panel-ratings/"),
+    "POST /api/v1/panel-ratings/": [
+        BodyWrite(
+            const(f"{V1}/panel-ratings/"),
+            lambda sw, s: {"assignment": s.assignment.pk, **RATING},
+            visible=restricted(lambda s: s.assignment),
+        )
+    ],
+    "GET /api/v1/panel-ratings/{id}/": shown(f"{V1}/panel-ratings/{{}}/", "rating", district=False),
+    "GET /api/v1/panel-conflicts/": listing(f"{V1}/panel-conflicts/"),
+    "POST /api/v1/panel-conflicts/": [
+        BodyWrite(
+            const(f"{V1}/panel-conflicts/"), lambda sw, s: {"unit": s.unit.code, "reason": "m"}
+        )
+    ],
+    "GET /api/v1/panel-conflicts/{id}/": [
+        Shown(
+            lambda sw, s: f"{V1}/panel-conflicts/{sw.panels.conflict.pk}/",
+            conflict_visible,
+            district=False,
+        )
+    ],
+    "GET /api/v1/panel-results/": listing(f"{V1}/panel-results/"),
+    "GET /api/v1/panel-results/{id}/": shown(f"{V1}/panel-results/{{}}/", "panel_goal"),
+    "GET /api/v1/questionnaires/": [Feature(f"{V1}/questionnaires/", "survey")],
+    "POST /api/v1/questionnaires/": survey_write(
+        const(f"{V1}/questionnaires/"), {"code": "matrix", "name_zh": "矩阵"}
+    ),
+    "GET /api/v1/questionnaires/{code}/": survey_shown(const(f"{V1}/questionnaires/satisfaction/")),
+    "POST /api/v1/questionnaires/{code}/versions/": survey_write(
+        const(f"{V1}/questionnaires/satisfaction/versions/"),
+        {"questions": [{"key": "a", "kind": "text", "text_zh": "矩阵"}]},
+    ),
+    "GET /api/v1/surveys/": [Feature(f"{V1}/surveys/", "survey")],
+    "POST /api/v1/surveys/": survey_write(const(f"{V1}/surveys/"), SURVEY_BODY),
+    "GET /api/v1/surveys/{id}/": survey_shown(survey_url(prefix=f"{V1}/surveys/")),
+    "POST /api/v1/surveys/{id}/open/": survey_write(survey_url("open/", f"{V1}/surveys/")),
+    "POST /api/v1/surveys/{id}/close/": survey_write(survey_url("close/", f"{V1}/surveys/")),
+    "POST /api/v1/surveys/{id}/quotas/": survey_write(
+        survey_url("quotas/", f"{V1}/surveys/"), {"group": "citizens", "unit": "D01", "quota": 3}
+    ),
+    "GET /api/v1/code-batches/": [Feature(f"{V1}/code-batches/", "survey")],
+    "POST /api/v1/code-batches/": [
+        CityWrite(
+            const(f"{V1}/code-batches/"),
+            "survey",
+            lambda sw, s: {"survey": sw.surveys.survey.pk, "group": "deputies", "count": 3},
+        )
+    ],
+    "GET /api/v1/code-batches/{id}/": survey_shown(batch_url("", f"{V1}/code-batches/")),
+    "GET /api/v1/access-codes/": [Feature(f"{V1}/access-codes/", "survey")],
+    "GET /api/v1/access-codes/{code}/": survey_shown(
+        lambda sw, s: f"{V1}/access-codes/{sw.surveys.code.code}/"
+    ),
+    "GET /api/v1/flagged-responses/": [Feature(f"{V1}/flagged-responses/", "survey")],
+    "GET /api/v1/flagged-responses/{id}/": survey_shown(
+        lambda sw, s: f"{V1}/flagged-responses/{sw.surveys.flagged.pk}/"
+    ),
+    "POST /api/v1/flagged-responses/{id}/review/": survey_write(
+        lambda sw, s: f"{V1}/flagged-responses/{sw.surveys.flagged.pk}/review/",
+        {"decision": "kept"},
+    ),
+    "GET /api/v1/survey-results/": listing(f"{V1}/survey-results/"),
+    "GET /api/v1/survey-results/{id}/": [
+        Shown(
+            lambda sw, s: f"{V1}/survey-results/{sw.survey_results.index_of(s.unit).pk}/",
+            survey_index_visible,
+        )
+    ],
     "GET /api/v1/people/": listing(f"{V1}/people/"),
     "GET /api/v1/people/{code}/": shown(f"{V1}/people/{{}}/", "person", "code"),
     "GET /api/v1/posts/": listing(f"{V1}/posts/"),

@@ -26,6 +26,7 @@ from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
 from kaohe.observations.services import ValueRow, record_observations
+from kaohe.panels.models import Assignment, PanelGoal, Rating
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
@@ -33,9 +34,13 @@ from kaohe.results import reports
 from kaohe.results import services as result_services
 from kaohe.results.models import ProvisionalStanding, Report, ScoringRun, UnitResult
 from kaohe.schemes import services as scheme_services
+from kaohe.schemes.models import Cycle
 from kaohe.testing.goals import fill_portfolio
 from kaohe.testing.maps import as_file, square_map
 from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.panels import PanelObjects, build_panel_objects
+from kaohe.testing.survey_office import SurveyObjects, build_survey_objects
+from kaohe.testing.survey_results import SurveyResultObjects, build_survey_result_objects
 from kaohe.testing.world import SCHEME_YAML, World, build_world, make_user
 from kaohe.units import services as unit_services
 from kaohe.units.models import Person, Post, Unit
@@ -69,6 +74,9 @@ class Side:
     rectification: RectificationItem
     report: Report
     commendation: Commendation
+    panel_goal: PanelGoal  # its 2024 excellence goal before the panel, rated by `expert`
+    assignment: Assignment
+    rating: Rating
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -90,6 +98,9 @@ class ScopeWorld:
     published_run: ScoringRun
     rule: MonitoringRule
     office_job: Job
+    panels: PanelObjects  # the 2024 expert panel (city-level)
+    surveys: SurveyObjects  # an open survey with codes and a flagged response (city-level)
+    survey_results: SurveyResultObjects  # a closed survey (results, comments) and a live event
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.world, name)
@@ -186,6 +197,16 @@ def build_scope_world() -> ScopeWorld:
     rectification_services.issue_commendations(published_run, acting_user=admin)
     goal_services.suggest_district_targets(world.cycle, acting_user=users["office"])
     office_job = result_jobs.start_scoring_run(published, acting_user=users["office"])
+    panels = build_panel_objects(
+        admin=admin,
+        cycle=Cycle.objects.get(year=2024),
+        units={OWN: (world.d1, users["d1_head"]), OTHER: (world.d2, users["d2_head"])},
+        expert=users["expert"],
+        conflict_unit=world.dept,
+    )
+    surveys = build_survey_objects(world)
+    users["survey_manager"] = surveys.manager
+    survey_results = build_survey_result_objects(world, surveys.manager, surveys.survey.version)
     sides = {}
     for side, unit in ((OWN, world.d1), (OTHER, world.d2)):
         goal_set, goal = goal_sets[side]
@@ -220,6 +241,9 @@ def build_scope_world() -> ScopeWorld:
             audit_event=AuditEvent.objects.filter(unit=unit).earliest("pk"),
             report=_diagnosis_report(admin, published_run, unit),
             commendation=Commendation.objects.get(unit=unit),
+            panel_goal=panels.items[side],
+            assignment=panels.assignments[side],
+            rating=panels.ratings[side],
             rectification=rectification_services.open_item(
                 published_run,
                 unit,
@@ -238,4 +262,7 @@ def build_scope_world() -> ScopeWorld:
         published_run=published_run,
         rule=rule,
         office_job=office_job,
+        panels=panels,
+        surveys=surveys,
+        survey_results=survey_results,
     )

@@ -77,6 +77,14 @@ NAV = (
         _("Rectification"),
         frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}),
     ),
+    NavItem("panels:mine", _("My ratings"), frozenset({R.EXPERT})),
+    NavItem("panels:list", _("Expert panels"), frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.AUDITOR})),
+    NavItem(
+        "panels:results",
+        _("Excellence scores"),
+        frozenset({R.UNIT_HEAD, R.REPORTER, R.LEADER}),
+    ),
+    NavItem("surveys:list", _("Surveys"), frozenset({R.OFFICE_ADMIN, R.SURVEY_MANAGER})),
     NavItem("core:jobs", _("Jobs"), frozenset({R.OFFICE_ADMIN})),
     # the screen needs a city-wide grant, which these roles hold (a leader's names their units)
     NavItem("web:screen", _("Big screen"), frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.AUDITOR})),
