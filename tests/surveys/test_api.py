@@ -103,7 +103,9 @@ def test_codes_as_csv_and_flagged_responses_reviewed(world):  # type: ignore[no-
     assert [r["id"] for r in listed] == [str(flagged.pk)]
     assert listed[0]["reason"] == "answered faster than a person reads the questions"
     closing = c.post(f"{V1}/surveys/{ts.survey.pk}/close/")
-    assert closing.status_code == 400 and "wait for review" in str(closing.json())
+    assert closing.status_code == 400 and "待审核" in str(
+        closing.json()
+    )  # zh: the default language
     kept = c.post(f"{V1}/flagged-responses/{flagged.pk}/review/", {"decision": "kept"})
     assert kept.status_code == 200 and kept.json()["review"] == "kept"
     assert Response.objects.get(pk=flagged.pk).review == "kept"
