@@ -16,7 +16,7 @@ from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.monitoring.models import Warning
 from kaohe.observations.excel import DATA_SHEET
 from kaohe.observations.models import IngestionBatch, Observation
-from kaohe.testing.browser import browser, screenshot, signed_in_page
+from kaohe.testing.browser import browser, click_through, screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,8 +86,7 @@ def test_upload_refused_fixed_warned_explained_decided(live_server, monkeypatch,
         reporter.wait_for_selector("#id-explain")
         assert "一般公共预算收入" in reporter.locator("table").first.inner_text()
         reporter.fill("#id-explain", "含一次性土地出让相关税收，已附说明")
-        reporter.click("form[action$='/explain/'] button[type=submit]")
-        reporter.wait_for_load_state()
+        click_through(reporter, "form[action$='/explain/'] button[type=submit]")
         warning.refresh_from_db()
         assert warning.state == Warning.State.EXPLAINED
 
@@ -97,8 +96,7 @@ def test_upload_refused_fixed_warned_explained_decided(live_server, monkeypatch,
         office.goto(f"{base}/monitoring/warnings/{warning.pk}/")
         office.select_option("select[name=accept]", "1")
         office.fill("textarea[name=decision]", "说明合理，予以认可")
-        office.click("form[action$='/decide/'] button[type=submit]")
-        office.wait_for_load_state()
+        click_through(office, "form[action$='/decide/'] button[type=submit]")
         warning.refresh_from_db()
         assert (warning.state, warning.resolution) == (Warning.State.CLOSED, "accepted")
         screenshot(office, "warning-decided-zh")

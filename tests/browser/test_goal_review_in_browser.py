@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from kaohe.demo.goals import load_goals_demo
 from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.goals.models import GoalSet
-from kaohe.testing.browser import browser, screenshot, signed_in_page
+from kaohe.testing.browser import browser, click_through, screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,10 +28,9 @@ def state_of(page) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-
 def decide(chromium, base: str, username: str, url: str, decision: str, comment: str) -> None:  # type: ignore[no-untyped-def]
     page = sign_in(chromium, base, username)
     page.goto(f"{base}/goals/inbox/")
-    page.click(f"a[href='{url}']")
+    click_through(page, f"a[href='{url}']")
     page.fill("#decision-form textarea[name=comment]", comment)
-    page.click(f"#decision-form button[value={decision}]")
-    page.wait_for_load_state()
+    click_through(page, f"#decision-form button[value={decision}]")
     screenshot(page, f"goals-{username}-{decision}")
     page.close()
 
@@ -47,7 +46,7 @@ def test_a_portfolio_walks_the_four_levels_with_one_return(live_server, monkeypa
     with browser() as chromium:
         head = sign_in(chromium, base, "swj_head")
         head.goto(f"{base}/goals/")
-        head.click(f"a[href='{url}']")
+        click_through(head, f"a[href='{url}']")
         assert head.locator("table.goals tbody tr").count() == 9  # 7 key + 2 excellence
         assert state_of(head) == ("draft", "")
         # An excellence goal may not aim below its benchmark (lower is better: not above 32.5).
@@ -58,8 +57,7 @@ def test_a_portfolio_walks_the_four_levels_with_one_return(live_server, monkeypa
         assert "32.5" in errors and "35" in errors
         screenshot(head, "goals-refused-below-benchmark")
         head.goto(f"{base}{url}")
-        head.click("#submit-form button[type=submit]")
-        head.wait_for_load_state()
+        click_through(head, "#submit-form button[type=submit]")
         assert state_of(head) == ("in_review", "office")
         screenshot(head, "goals-submitted")
 
@@ -75,8 +73,7 @@ def test_a_portfolio_walks_the_four_levels_with_one_return(live_server, monkeypa
         head.click("#goal-form button[type=submit]")
         head.wait_for_url(f"{base}{url}")
         head.fill("#submit-form textarea", "已按意见提高出口目标")
-        head.click("#submit-form button[type=submit]")
-        head.wait_for_load_state()
+        click_through(head, "#submit-form button[type=submit]")
         assert state_of(head) == ("in_review", "comprehensive")
         head.click("#compare")
         head.wait_for_selector(".goal-diff[data-status=changed]")
@@ -91,8 +88,7 @@ def test_a_portfolio_walks_the_four_levels_with_one_return(live_server, monkeypa
         committee.goto(f"{base}/goals/inbox/")
         committee.check(f"#batch-form input[value='{goal_set.pk}']")
         committee.fill("#batch-comment", "考核委批准")
-        committee.click("#batch-form button[type=submit]")
-        committee.wait_for_load_state()
+        click_through(committee, "#batch-form button[type=submit]")
         screenshot(committee, "goals-committee-batch")
 
         head.goto(f"{base}{url}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kaohe.demo.load import DEMO_PASSWORD, load_demo
-from kaohe.testing.browser import browser, screenshot
+from kaohe.testing.browser import browser, click_through, screenshot
 from kaohe.testing.browser import sign_in as browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,8 +65,7 @@ def test_office_and_district_reporter_see_their_own_worlds(live_server, monkeypa
         screenshot(office, "office-explanation-zh")
         office.goto(f"{base}/units/D02/")
         assert office.locator("h1").inner_text() != ""
-        office.click("button[value=en]")
-        office.wait_for_load_state()
+        click_through(office, "button[value=en]")
         assert office.locator("html").get_attribute("lang") == "en"
         screenshot(office, "office-unit-en")
 

@@ -20,7 +20,7 @@ from kaohe.observations.excel import DATA_SHEET
 from kaohe.rectification.models import RectificationItem
 from kaohe.results.models import ScoringRun
 from kaohe.schemes.models import Cycle
-from kaohe.testing.browser import browser, screenshot, signed_in_page
+from kaohe.testing.browser import browser, click_through, screenshot, signed_in_page
 from kaohe.testing.jobs import run_queued_jobs
 from kaohe.testing.rectification import decide, report_progress, submit_plan
 from kaohe.testing.results import published_run
@@ -51,8 +51,7 @@ def fill(template: bytes, values: dict[str, dict[str, object]]) -> bytes:
 
 def advance(page, base: str, year: int) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{base}/schemes/cycles/")
-    page.click(f"form[action='/schemes/cycles/{year}/advance/'] button[type=submit]")
-    page.wait_for_load_state()
+    click_through(page, f"form[action='/schemes/cycles/{year}/advance/'] button[type=submit]")
 
 
 def state(year: int) -> str:
@@ -97,8 +96,7 @@ def test_the_office_runs_a_whole_year_through_the_pages(  # type: ignore[no-unty
 
         office.goto(f"{base}/schemes/cycles/")
         office.fill("#id_year", "2026")
-        office.click("form[action='/schemes/cycles/new/'] button[type=submit]")
-        office.wait_for_load_state()
+        click_through(office, "form[action='/schemes/cycles/new/'] button[type=submit]")
         assert state(2026) == "planning"
 
         office.goto(f"{base}/schemes/")
@@ -108,8 +106,7 @@ def test_the_office_runs_a_whole_year_through_the_pages(  # type: ignore[no-unty
         office.select_option("#id_cycle", cycle)
         office.click("form[action='/schemes/copy/'] button[type=submit]")
         office.wait_for_selector("form[action$='/publish/']")
-        office.click("form[action$='/publish/'] button[type=submit]")
-        office.wait_for_load_state()
+        click_through(office, "form[action$='/publish/'] button[type=submit]")
 
         advance(office, base, 2026)  # goal setting: a scheme is published
         advance(office, base, 2026)  # in progress
@@ -139,8 +136,7 @@ def test_the_office_runs_a_whole_year_through_the_pages(  # type: ignore[no-unty
         assert office.locator(".suggestions li").count() >= 1
         screenshot(office, "year-diagnosis")
         office.goto(f"{base}/results/runs/{run.pk}/")
-        office.click("form[action$='/publish/'] button[type=submit]")
-        office.wait_for_load_state()
+        click_through(office, "form[action$='/publish/'] button[type=submit]")
         advance(office, base, 2026)
         assert state(2026) == "published"
 
@@ -153,8 +149,7 @@ def test_the_office_runs_a_whole_year_through_the_pages(  # type: ignore[no-unty
         office.goto(f"{base}/results/runs/{run.pk}/")
         due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
         office.fill("#due-date", due)
-        office.click("form[action$='/open/'] button[type=submit]")
-        office.wait_for_load_state()
+        click_through(office, "form[action$='/open/'] button[type=submit]")
         item = RectificationItem.objects.get(run=run)
         assert item.unit.code == "D01"  # fell to the last place
 

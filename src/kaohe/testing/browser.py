@@ -65,3 +65,12 @@ def signed_in_page(chromium: Any, base: str, username: str, password: str) -> An
     """A new Chinese-locale desktop page in `chromium`, signed in as `username`."""
     page = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     return sign_in(page, base, username, password)
+
+
+def click_through(page: Any, selector: str) -> Any:
+    """Click `selector` (a link, a form's button) and wait until the page it leads to has
+    loaded, redirects included; `wait_for_load_state` right after a click can answer for the
+    page being left. Returns the page."""
+    with page.expect_navigation():
+        page.click(selector)
+    return page
