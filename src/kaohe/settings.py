@@ -111,6 +111,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kaohe.surveys.admission.AdmissionMiddleware",  # first: an overloaded answer page sheds here
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kaohe.core.middleware.RequestIdMiddleware",

@@ -184,3 +184,30 @@ def test_over_the_admission_limit_a_submission_is_answered_503_and_nothing_writt
     assert AccessCode.objects.filter(burned=True).count() == len(stored)
     settings.KAOHE_SURVEY_MAX_PER_SECOND = 0  # off: taken again
     assert c.post(f"/s/c/{AccessCode.objects.get(pk=pk).code}/", answers(world)).status_code == 302
+
+
+def test_the_admission_gate_refuses_before_the_rest_of_the_stack(world, settings):
+    """Over the limit the first middleware answers: no CSRF check ran (a post without a token
+    is refused 503, not 403), no session, the page in the reader's language with the headers
+    the skipped middleware would have set; under it the same post meets the CSRF check."""
+    settings.KAOHE_SURVEY_MAX_PER_SECOND = 1
+    ts = make_survey(world)
+    c = csrf_client()
+    refused = []
+    for code, language in zip(ts.codes[:4], ("zh-hans", "zh-hans", "en", "en"), strict=True):
+        sent = c.post(f"/s/c/{code.code}/", answers(world), HTTP_ACCEPT_LANGUAGE=language)
+        if sent.status_code == 503:
+            refused.append((language, sent))
+        else:
+            assert sent.status_code == 403  # the one admitted this second: no CSRF token
+    assert refused, "the limit of 1 a second admitted every post"
+    for language, sent in refused:
+        assert sent["Retry-After"] == "1" and sent["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in sent["Content-Security-Policy"]
+        assert sent["X-Content-Type-Options"] == "nosniff"
+        page = sent.content.decode()
+        assert 'data-reason="busy"' in page and "csrfmiddlewaretoken" not in page
+        wanted = "Many people are answering" if language == "en" else "当前作答人数较多"
+        assert wanted in page, page
+    assert not AccessCode.objects.filter(burned=True).exists()
+    assert not Response.objects.exists() and not Session.objects.exists()
