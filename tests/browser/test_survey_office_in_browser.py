@@ -80,8 +80,10 @@ def test_the_manager_builds_a_questionnaire_and_opens_a_survey(live_server, monk
         page.wait_for_selector("#open-survey")
         survey = Survey.objects.get(name_zh="2025年窗口服务评议")
         assert page.input_value("#open-link").endswith(f"/s/l/{survey.link_token}/")
-        assert page.evaluate("document.querySelector('.open-link img').naturalWidth > 100"), (
-            "the open link's QR code is drawn"
+        # the QR code is drawn once its image has loaded (the page's load can come first)
+        page.wait_for_function(
+            "(() => { const img = document.querySelector('.open-link img');"
+            " return img && img.complete && img.naturalWidth > 100; })()"
         )
         page.click("#open-survey")
         page.wait_for_selector("#close-survey")
