@@ -14,7 +14,7 @@ import pytest
 from kaohe.demo.load import DEMO_PASSWORD, load_demo
 from kaohe.rectification.models import RectificationItem
 from kaohe.results.models import ScoringRun
-from kaohe.testing.browser import browser, screenshot, signed_in_page
+from kaohe.testing.browser import browser, click_through, screenshot, signed_in_page
 from kaohe.testing.rectification import decide, report_progress, submit_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,7 @@ def test_public_bulletin_then_plan_return_accept_progress_close(live_server, mon
     with browser() as chromium:
         visitor = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         visitor.goto(f"{base}/public/results/")
-        visitor.click(f"a[href='/public/results/{run.pk}/']")
+        click_through(visitor, f"a[href='/public/results/{run.pk}/']")
         assert visitor.locator("ul.backward li", has_text=item.unit.name_zh).count() == 1
         assert visitor.locator("table.ranking tbody tr").count() == 10
         screenshot(visitor, "public-bulletin-zh")

@@ -142,7 +142,7 @@ def test_the_office_runs_a_whole_year_through_the_pages(  # type: ignore[no-unty
 
         visitor = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         visitor.goto(f"{base}/public/results/")
-        visitor.click(f"a[href='/public/results/{run.pk}/']")
+        click_through(visitor, f"a[href='/public/results/{run.pk}/']")
         assert visitor.locator("table.ranking tbody tr").count() == 2
         screenshot(visitor, "year-public-bulletin")
 
