@@ -80,11 +80,16 @@ def test_the_manager_builds_a_questionnaire_and_opens_a_survey(live_server, monk
         page.wait_for_selector("#open-survey")
         survey = Survey.objects.get(name_zh="2025年窗口服务评议")
         assert page.input_value("#open-link").endswith(f"/s/l/{survey.link_token}/")
-        # the QR code is drawn once its image has loaded (the page's load can come first)
-        page.wait_for_function(
-            "(() => { const img = document.querySelector('.open-link img');"
-            " return img && img.complete && img.naturalWidth > 100; })()"
-        )
+        # the QR code is drawn once its image has loaded (the page's load can come first);
+        # polled with evaluate: wait_for_function evaluates a string, which the CSP forbids
+        drawn = "(() => { const img = document.querySelector('.open-link img');"
+        drawn += " return !!img && img.complete && img.naturalWidth > 100; })()"
+        for _ in range(100):
+            if page.evaluate(drawn):
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError("the open link's QR code is not drawn after 10 s")
         page.click("#open-survey")
         page.wait_for_selector("#close-survey")
         screenshot(page, "survey-opened")
