@@ -20,6 +20,7 @@ agreement (Shrout & Fleiss case 2; McGraw & Wong's ICC(A,1) / ICC(A,k)):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -112,21 +113,27 @@ def icc_2(block: npt.ArrayLike) -> ICC:
     not vary at all (0 / 0)."""
     y = _check_block(block)
     n, k = y.shape
-    grand = float(np.mean(y))
-    row = np.mean(y, axis=1)
-    col = np.mean(y, axis=0)
-    ss_rows = k * float(np.sum((row - grand) ** 2))
-    ss_cols = n * float(np.sum((col - grand) ** 2))
-    ss_total = float(np.sum((y - grand) ** 2))
-    ss_err = max(ss_total - ss_rows - ss_cols, 0.0)
-    bms = ss_rows / (n - 1)
-    jms = ss_cols / (k - 1)
-    ems = ss_err / ((n - 1) * (k - 1))
-    d1 = bms + (k - 1) * ems + k * (jms - ems) / n
-    dk = bms + (jms - ems) / n
+    # Exact rational arithmetic (the block is small): the mean squares, and so the ICCs, are
+    # the same for any order of raters or items, and a block without residual gets EMS = 0
+    # exactly instead of rounding noise that a near-zero denominator would blow up.
+    cells = [[Fraction(float(v)) for v in line] for line in y.tolist()]
+    row_sums = [sum(line, Fraction(0)) for line in cells]
+    col_sums = [sum(column, Fraction(0)) for column in zip(*cells, strict=True)]
+    total = sum(row_sums, Fraction(0))
+    correction = total * total / (n * k)
+    ss_total_q = sum((v * v for line in cells for v in line), Fraction(0)) - correction
+    ss_rows_q = sum((s * s for s in row_sums), Fraction(0)) / k - correction
+    ss_cols_q = sum((s * s for s in col_sums), Fraction(0)) / n - correction
+    ss_err_q = max(ss_total_q - ss_rows_q - ss_cols_q, Fraction(0))
+    bms_q = ss_rows_q / (n - 1)
+    jms_q = ss_cols_q / (k - 1)
+    ems_q = ss_err_q / ((n - 1) * (k - 1))
+    d1 = bms_q + (k - 1) * ems_q + k * (jms_q - ems_q) / n
+    dk = bms_q + (jms_q - ems_q) / n
+    bms, jms, ems = float(bms_q), float(jms_q), float(ems_q)
     return ICC(
-        icc21=(bms - ems) / d1 if d1 != 0 else float("nan"),
-        icc2k=(bms - ems) / dk if dk != 0 else float("nan"),
+        icc21=float((bms_q - ems_q) / d1) if d1 != 0 else float("nan"),
+        icc2k=float((bms_q - ems_q) / dk) if dk != 0 else float("nan"),
         bms=bms,
         jms=jms,
         ems=ems,
