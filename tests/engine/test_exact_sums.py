@@ -107,3 +107,10 @@ def test_rows_beyond_the_exact_range_are_summed_in_ascending_order() -> None:
         perm = np.concatenate([rng.permutation(25), 25 + rng.permutation(15)])
         again = exact_segment_sums(rows[:, perm].copy(), sizes, np.empty_like(rows))
         assert again.tobytes() == got.tobytes()
+
+
+def test_a_group_of_signed_zeros_has_the_same_mean_in_any_order() -> None:
+    groups = np.zeros(2, dtype=np.intp)
+    forward, _ = group_mean_std(np.array([0.0, -0.0]), groups)
+    backward, _ = group_mean_std(np.array([-0.0, 0.0]), groups)
+    assert forward.tobytes() == backward.tobytes() == np.zeros(2).tobytes()

@@ -18,13 +18,14 @@ target_rank) goes through `score_leaf`.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from . import inplace
 from . import methods as m
 from .scheme import InputRef, Node
 
@@ -75,45 +76,81 @@ class GroupLayout:
         return len(self.starts)
 
 
-def group_extremes(x: FloatArray, layout: GroupLayout) -> tuple[FloatArray, FloatArray]:
-    """Per row of `x` (k, N) and category (k, G): the largest and the smallest non-missing
-    value — `methods.group_extreme` for a batch (NaN where a category has no value or its
-    extreme is infinite)."""
-    k = x.shape[0]
-    largest = np.empty((k, layout.n_groups))
-    smallest = np.empty((k, layout.n_groups))
-    for g, units, lo, hi in _segments(layout, k):
-        seg = np.take(x[lo:hi], units, axis=1)
-        largest[lo:hi, g] = np.fmax.reduce(seg, axis=1)
-        smallest[lo:hi, g] = np.fmin.reduce(seg, axis=1)
+class Scratch:
+    """Work arrays shared by the batches of one evaluation, by name: a fresh array of a few
+    hundred KiB is fresh pages every time (a fault per 4 KiB), dearer than the work in it."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+        self._memo: dict[Hashable, Any] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: Any = np.float64) -> npt.NDArray[Any]:
+        """An uninitialised array of `shape`, reusing the memory of the last one of `name`."""
+        size = math.prod(shape)
+        a = self._arrays.get(name)
+        if a is None or a.size < size or a.dtype != dtype:
+            a = self._arrays[name] = np.empty(size, dtype=dtype)
+        return a[:size].reshape(shape)
+
+    def memo(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """`make()`, computed once per key (for what depends on the units' layout alone)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+
+def group_extremes(
+    x: FloatArray | Sequence[FloatArray], layout: GroupLayout, scratch: Scratch | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Per row of `x` ((k, N), or k rows of N) and category (k, G): the largest and the
+    smallest non-missing value — `methods.group_extreme` for a batch (NaN where a category has
+    no value or its extreme is infinite). Each row is gathered category by category and
+    reduced over its segments in that order (`reduceat` runs the reduction of `reduce`)."""
+    k = len(x)
+    n = layout.groups.size
+    largest = np.full((k, layout.n_groups), np.nan)
+    smallest = np.full((k, layout.n_groups), np.nan)
+    used = layout.ends > layout.starts
+    starts = layout.starts[used]
+    step = max(1, STAT_VALUES // max(n, 1))
+    seg = (scratch or Scratch()).get("statistics0", (min(step, k), n))
+    for lo in range(0, k, step):
+        hi = min(k, lo + step)
+        block = seg[: hi - lo]
+        for r in range(lo, hi):
+            np.take(x[r], layout.order, out=block[r - lo], mode="clip")
+        if starts.size:
+            largest[lo:hi, used] = np.fmax.reduceat(block, starts, axis=1)
+            smallest[lo:hi, used] = np.fmin.reduceat(block, starts, axis=1)
     for ext in (largest, smallest):
         ext[np.isinf(ext)] = np.nan
     return largest, smallest
 
 
-def _segments(layout: GroupLayout, k: int) -> Iterator[tuple[int, IntArray, int, int]]:
-    """(category, its units, first row, end row): blocks of at most about BLOCK_VALUES values,
-    so that the temporaries of a category's statistics stay small."""
-    for g, (s, e) in enumerate(zip(layout.starts.tolist(), layout.ends.tolist(), strict=True)):
-        units = layout.order[s:e]
-        step = max(1, BLOCK_VALUES // max(e - s, 1))
-        for lo in range(0, k, step):
-            yield g, units, lo, min(k, lo + step)
-
-
-def group_mean_std(x: FloatArray, layout: GroupLayout) -> tuple[FloatArray, FloatArray]:
-    """Per row of `x` (k, N) and category (k, G): `methods.group_mean_std` — a few rows at a
-    time (`methods.group_mean_std_rows`, which computes every row on its own: the same bits)."""
-    k, n = x.shape
+def group_mean_std(
+    x: FloatArray | Sequence[FloatArray], layout: GroupLayout, scratch: Scratch | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Per row of `x` ((k, N), or k rows of N) and category (k, G): `methods.group_mean_std` —
+    a few rows at a time (`methods.group_mean_std_rows`, which computes every row on its own:
+    the same bits), each row gathered category by category straight from its column."""
+    k = len(x)
+    n = layout.groups.size
     mean = np.empty((k, layout.n_groups))
     std = np.empty((k, layout.n_groups))
     step = max(1, STAT_VALUES // max(n, 1))
     sizes = layout.ends - layout.starts
     # reused work arrays: fresh ones of this size would be fresh pages every time
-    scratch = (np.empty(step * n), np.empty(step * n), np.empty(step * n))
+    work = scratch or Scratch()
+    arrays = tuple(work.get(f"statistics{i}", (step * n,)) for i in range(3))
     for lo in range(0, k, step):
         hi = min(k, lo + step)
-        mean[lo:hi], std[lo:hi] = m.group_mean_std_rows(x[lo:hi], layout.order, sizes, scratch)
+        xs = arrays[0][: (hi - lo) * n].reshape(hi - lo, n)
+        for r in range(lo, hi):
+            np.take(x[r], layout.order, out=xs[r - lo], mode="clip")
+        mean[lo:hi], std[lo:hi] = m.group_mean_std_rows(
+            xs, layout.order, sizes, arrays,  # type: ignore[arg-type]
+            ordered=True, sorted_groups=layout.sorted_groups,
+        )  # fmt: skip
     return mean, std
 
 
@@ -138,15 +175,18 @@ def scored_places(step: float, floor: float, limit: int) -> int | None:
 
 
 def rank(
-    x: FloatArray,
+    x: FloatArray | Sequence[FloatArray],
     layout: GroupLayout,
     out: FloatArray,
     *,
     step: float,
     floor: float,
     higher: bool,
+    lacking: Sequence[BoolArray | None] | None = None,
+    scratch: Scratch | None = None,
 ) -> None:
-    """The fractions of `methods.rank` for a batch (k, N), bit for bit, into `out`.
+    """The fractions of `methods.rank` for a batch ((k, N), or k rows of N), bit for bit, into
+    `out`; `lacking`: per row the mask of its missing values, None for a row without any.
 
     Places below the m-th (see `scored_places`) all score the floor, so only a few units per
     category are ranked exactly. Cut the category into blocks (in layout order) and take τ,
@@ -156,22 +196,122 @@ def rank(
     counts only better units, all of them candidates too, so ranking the candidates alone
     gives exact places. The blocks decide how many candidates there are, never a fraction.
     No partition of the whole category, no full sort."""
-    k, n = x.shape
-    sizes = layout.ends - layout.starts
-    largest = int(sizes.max()) if n else 0
-    places = scored_places(step, floor, largest)
+    k, n = out.shape
+    places = scored_places(step, floor, int((layout.ends - layout.starts).max()) if n else 0)
     if places is None:
-        out[...] = m.rank(x, layout.groups, step=step, floor=floor, higher=higher)[0]
+        stacked = np.asarray(x).reshape(k, n)
+        out[...] = m.rank(stacked, layout.groups, step=step, floor=floor, higher=higher)[0]
         return
     out[...] = floor
-    missing = np.isnan(x)
-    if missing.any():
-        out[missing] = np.nan
+    for j in range(k):
+        missing = np.isnan(x[j]) if lacking is None else lacking[j]
+        if missing is not None and missing.any():
+            np.copyto(out[j : j + 1], np.nan, where=missing)
+    for rows, units, fractions in rank_candidates(
+        x, layout, step=step, floor=floor, higher=higher, places=places, scratch=scratch
+    ):
+        out[rows, units] = fractions
+
+
+def rank_candidates(
+    x: FloatArray | Sequence[FloatArray],
+    layout: GroupLayout,
+    *,
+    step: float,
+    floor: float,
+    higher: bool,
+    places: int,
+    scratch: Scratch | None = None,
+) -> Iterator[tuple[IntArray, IntArray, FloatArray]]:
+    """The units of `rank` that score above the floor, a few rows of `x` at a time: (rows,
+    units, fractions), rows ascending; every other unit scores the floor (NaN if missing)."""
+    k = len(x)
+    n = layout.groups.size
     if places == 0 or k == 0:
         return
+    sizes = layout.ends - layout.starts
+    largest = int(sizes.max())
     n_groups = len(sizes)
     width = max(1, largest // (4 * places))
     per_cat = -(-sizes // width)  # blocks per category
+    cat_of_block = np.repeat(np.arange(n_groups), per_cat)
+    first_block = np.cumsum(per_cat) - per_cat
+    pos_in_cat = np.arange(len(cat_of_block)) - first_block[cat_of_block]
+    most = int(per_cat.max())
+    n_blocks = len(cat_of_block)
+    if n_groups * width > n:  # many small categories beside a large one: the grid is mostly empty
+        yield from _rank_by_segments(x, layout, step, floor, higher, places, width, per_cat)
+        return
+    work = scratch or Scratch()
+    n_slots = width * n_blocks
+    unit_at, empty_slots = work.memo(("rank grid", width), lambda: _rank_grid(layout, width))
+    rows = max(1, (2 * STAT_VALUES) // max(n_slots, 1))
+    key = work.get("statistics0", (min(rows, k), width, n_blocks))
+    below = work.get("mask", (min(rows, k), width, n_blocks), bool)
+    hot = work.get("row", (n,))  # a row is copied (read in order) before it is gathered from
+    for lo in range(0, k, rows):
+        hi = min(k, lo + rows)
+        kb = key[: hi - lo]
+        flat = kb.reshape(hi - lo, n_slots)
+        for row in range(lo, hi):
+            np.copyto(hot, x[row])
+            np.take(hot, unit_at, out=flat[row - lo], mode="clip")
+        if empty_slots.size:
+            flat[:, empty_slots] = np.nan
+        if higher:
+            np.negative(kb, out=kb)  # ascending key, NaN last
+        candidate = below[: hi - lo]
+        if most >= places:
+            best = np.fmin.reduce(kb, axis=1)  # NaN only for all-NaN blocks
+            best[np.isnan(best)] = np.inf
+            grid = np.full((hi - lo, n_groups, most), np.inf)
+            grid[:, cat_of_block, pos_in_cat] = best
+            tau = np.partition(grid, places - 1, axis=2)[:, :, places - 1]  # inf: too few
+            np.less_equal(kb, np.take(tau, cat_of_block, axis=1)[:, None, :], out=candidate)
+        else:  # fewer blocks than places: every unit is a candidate
+            np.isnan(kb, out=candidate)
+            np.logical_not(candidate, out=candidate)
+        r, s = np.divmod(np.flatnonzero(candidate), n_slots)
+        units = unit_at[s]
+        place = m.group_rank(flat[r, s], r * n_groups + layout.groups[units], descending=False)
+        yield lo + r, units, np.maximum(1.0 - step * (place - 1.0), floor)
+
+
+def _rank_grid(layout: GroupLayout, width: int) -> tuple[IntArray, IntArray]:
+    """The (width, blocks) grid of `rank` (flat): the unit at each place, and the empty places.
+
+    Block b of a category holds its units b, b + B, b + 2B, … (B: its number of blocks): the
+    units of column b of the grid, so that the blocks' bests are one reduction over the grid's
+    first axis. Empty places hold NaN: never a block's best nor a candidate."""
+    sizes = layout.ends - layout.starts
+    per_cat = -(-sizes // width)
+    first_block = np.cumsum(per_cat) - per_cat
+    n_blocks = int(per_cat.sum())
+    g = layout.sorted_groups
+    i = np.arange(len(g)) - layout.starts[g]
+    slot = (i // per_cat[g]) * n_blocks + first_block[g] + i % per_cat[g]
+    unit_at = np.zeros(width * n_blocks, dtype=np.intp)
+    unit_at[slot] = layout.order
+    empty = np.ones(width * n_blocks, dtype=bool)
+    empty[slot] = False
+    return unit_at, np.flatnonzero(empty)
+
+
+def _rank_by_segments(
+    x: FloatArray | Sequence[FloatArray],
+    layout: GroupLayout,
+    step: float,
+    floor: float,
+    higher: bool,
+    places: int,
+    width: int,
+    per_cat: IntArray,
+) -> Iterator[tuple[IntArray, IntArray, FloatArray]]:
+    """The candidates of `rank` with blocks of `width` consecutive units of a category (in
+    layout order), for layouts whose (width, blocks) grid would be mostly empty."""
+    k = len(x)
+    n = layout.groups.size
+    n_groups = len(per_cat)
     cat_of_block = np.repeat(np.arange(n_groups), per_cat)
     pos_in_cat = np.arange(len(cat_of_block)) - (np.cumsum(per_cat) - per_cat)[cat_of_block]
     block_starts = layout.starts[cat_of_block] + pos_in_cat * width
@@ -181,7 +321,8 @@ def rank(
     for lo in range(0, k, rows):
         hi = min(k, lo + rows)
         kb = key[: hi - lo]
-        np.take(x[lo:hi], layout.order, axis=1, out=kb)  # category by category
+        for row in range(lo, hi):
+            np.take(x[row], layout.order, out=kb[row - lo], mode="clip")  # category by category
         if higher:
             np.negative(kb, out=kb)  # ascending key, NaN last
         if most >= places:
@@ -190,12 +331,12 @@ def rank(
             grid = np.full((hi - lo, n_groups, most), np.inf)
             grid[:, cat_of_block, pos_in_cat] = best
             tau = np.partition(grid, places - 1, axis=2)[:, :, places - 1]  # inf: too few
-            candidate = kb <= np.repeat(tau, sizes, axis=1)
+            candidate = kb <= np.repeat(tau, layout.ends - layout.starts, axis=1)
         else:  # fewer blocks than places: every unit is a candidate
             candidate = ~np.isnan(kb)
-        r, c = np.nonzero(candidate)
+        r, c = np.divmod(np.flatnonzero(candidate), n)
         place = m.group_rank(kb[r, c], r * n_groups + layout.sorted_groups[c], descending=False)
-        out[lo + r, layout.order[c]] = np.maximum(1.0 - step * (place - 1.0), floor)
+        yield lo + r, layout.order[c], np.maximum(1.0 - step * (place - 1.0), floor)
 
 
 # --- leaves -------------------------------------------------------------------------------------
@@ -236,23 +377,28 @@ def _rows(leaves: Sequence[Node], name: str) -> FloatArray:
 
 
 def score_batch(
-    leaves: Sequence[Node], columns: Sequence[FloatArray], layout: GroupLayout, out: FloatArray
+    leaves: Sequence[Node],
+    columns: Sequence[FloatArray],
+    layout: GroupLayout,
+    out: FloatArray,
+    scratch: Scratch | None = None,
 ) -> list[tuple[int, IntArray]]:
     """Fractions (k, N) of `leaves` (one batch) on their input columns, into `out`; returns
     (position in `leaves`, units) for every leaf with missing inputs.
 
-    Methods with statistics within the category stack their inputs into (k, N) blocks of a few
-    rows (`score_block`), and so do all methods when there are few units; otherwise element-wise
-    methods read every column in place, `BLOCK_VALUES` values at a time, and write into `out`
-    directly: no stacked copy of the inputs. Element-wise arithmetic gives the same bits over
-    either shape."""
+    With few units (a city) the inputs are stacked into (k, N) blocks of a few rows
+    (`score_block`): one kernel call per block costs less than one per leaf. Otherwise every
+    leaf is scored straight into its row of `out`, reading its column in place: element-wise
+    methods by their in-place twins (`inplace.py`), the statistics within the category row by
+    row, each row gathered category by category from its column. No stacked copy of the
+    inputs, no temporary of a row's size, one `isnan` per column for the reasons and the
+    kernels alike. Element-wise arithmetic gives the same bits over either shape."""
     method = leaves[0].method
     assert method is not None
     k = len(leaves)
     n = out.shape[1]
     gaps: list[tuple[int, IntArray]] = []
-    if method.type in ("rank", "zscore", "frontier") or n <= STACK_UNITS:
-        # few units (a city): one kernel call per block of leaves costs less than one per leaf
+    if n <= STACK_UNITS:
         step = max(1, CHUNK_VALUES // max(n, 1))
         block = np.empty((min(step, k), n))
         for lo in range(0, k, step):
@@ -261,21 +407,82 @@ def score_batch(
             for j in range(lo, hi):
                 x[j - lo] = columns[j]
             score_block(leaves[lo:hi], x, layout, out[lo:hi])
-            missing = np.isnan(x)
-            for j in np.flatnonzero(missing.any(axis=1)).tolist():
-                gaps.append((lo + j, np.flatnonzero(missing[j])))
+            absent = np.isnan(x)
+            for j in np.flatnonzero(absent.any(axis=1)).tolist():
+                gaps.append((lo + j, np.flatnonzero(absent[j])))
         return gaps
-    rows = _row_params(leaves)
-    for j, leaf in enumerate(leaves):
-        own = {name: v[j : j + 1] for name, v in rows.items()}
-        column = columns[j][None, :]
-        for lo in range(0, n, BLOCK_VALUES):
-            hi = min(n, lo + BLOCK_VALUES)
-            out[j : j + 1, lo:hi] = _elementwise([leaf], column[:, lo:hi], own, None)
-        lacking = np.isnan(columns[j])
-        if lacking.any():
-            gaps.append((j, np.flatnonzero(lacking)))
+    lacking: list[BoolArray | None] = []
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum may overflow: then it is checked
+        for j, column in enumerate(columns):
+            # a sum is NaN when a value is (one pass, no mask): the mask only where it is needed
+            mask = np.isnan(column) if np.isnan(np.add.reduce(column)) else None
+            units = None if mask is None else mask.nonzero()[0]
+            if mask is not None and units is not None and units.size:
+                gaps.append((j, units))
+                lacking.append(mask[None, :])
+            else:
+                lacking.append(None)
+    scratch = scratch or Scratch()
+    work = inplace.Work(scratch.get("work", (3, 1, n)), scratch.get("work masks", (2, 1, n), bool))
+    with np.errstate(divide="ignore", invalid="ignore"):  # as the kernels, where they divide
+        _score_columns(leaves, columns, layout, out, lacking, work, scratch)
     return gaps
+
+
+def _score_columns(
+    leaves: Sequence[Node],
+    columns: Sequence[FloatArray],
+    layout: GroupLayout,
+    out: FloatArray,
+    lacking: Sequence[BoolArray | None],
+    work: inplace.Work,
+    scratch: Scratch,
+) -> None:
+    """`score_batch` for many units: every leaf straight into its row of `out`."""
+    method = leaves[0].method
+    assert method is not None
+    mtype = method.type
+    higher = leaves[0].direction == "higher"
+    k, n = out.shape
+    if mtype == "rank":
+        rank(columns, layout, out, step=method.get("step"), floor=method.get("floor"),
+             higher=higher, lacking=lacking, scratch=scratch)  # fmt: skip
+    elif mtype in ("zscore", "frontier"):
+        # a few rows at a time, copied together: the statistics and the scores read them hot
+        step = max(1, STAT_VALUES // max(n, 1))
+        block = scratch.get("rows", (min(step, k), n))
+        present = layout.ends > layout.starts
+        for lo in range(0, k, step):
+            hi = min(k, lo + step)
+            xb = block[: hi - lo]
+            for j in range(lo, hi):
+                np.copyto(xb[j - lo], columns[j])
+            if mtype == "zscore":
+                mean, std = group_mean_std(xb, layout, scratch)
+                for j in range(lo, hi):
+                    inplace.zscore_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
+                                        mean[j - lo], std[j - lo], layout.groups, present,
+                                        clip_z=method.get("clip_z"), higher=higher)  # fmt: skip
+                continue
+            largest, smallest = group_extremes(xb, layout, scratch)
+            best, worst = (largest, smallest) if higher else (smallest, largest)
+            for j in range(lo, hi):
+                inplace.frontier_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
+                                      best[j - lo], worst[j - lo], layout.groups,
+                                      mode=method.get("mode"), higher=higher,
+                                      lacking=lacking[j])  # fmt: skip
+    else:
+        rows = _row_params(leaves)
+        twin = inplace.TWINS[mtype]
+        params = dict(method.params)
+        for j, leaf in enumerate(leaves):
+            own = {name: v[j : j + 1] for name, v in rows.items()}
+            column = columns[j][None, :]
+            if twin(column, out[j : j + 1], work, own, params, higher, lacking[j]):
+                continue
+            for lo in range(0, n, BLOCK_VALUES):  # a case the twin leaves to the kernel
+                hi = min(n, lo + BLOCK_VALUES)
+                out[j : j + 1, lo:hi] = _elementwise([leaf], column[:, lo:hi], own, None)
 
 
 def score_block(

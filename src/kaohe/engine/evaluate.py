@@ -6,19 +6,21 @@ Loops run over scheme nodes, periods, grades and distinct labels — never over 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import methods as m
 from .aggregate import aggregate_into
-from .batch import batch_key, score_batch
+from .batch import Scratch, batch_key, score_batch
 from .context import Context, LeafTrace, score_leaf
 from .errors import DataError
-from .ranking import assign_grades, rank_totals, result_flags, round_half_up, section_stars
+from .methods import GroupOrder
+from .ranking import assign_grades, result_flags, round_half_up, section_stars
 from .result import EvaluationResult, NodePoints
 from .robustness import assess_robustness
 from .scheme import Node, Scheme
@@ -50,7 +52,7 @@ def evaluate(
     n = ctx.n
     fraction, traces, first_missing, missing_codes = _score_tree(scheme, ctx)
     root_f = fraction[scheme.root.id]
-    points = NodePoints(fraction, {node.id: node.full_points for node in scheme.root.walk()})
+    points = NodePoints(fraction, {node.id: node.full_points for node in scheme.nodes})
     adjustment_points, vetoes, adj_total = _adjustments(scheme, ctx)
     total = root_f * scheme.points + adj_total
     scored = np.isfinite(total)
@@ -59,14 +61,18 @@ def evaluate(
         total = np.where(scored, total, np.nan)
         first_missing = _name_the_rest(scheme, fraction, ~scored, first_missing, missing_codes)
         reason[~scored] = np.array(missing_codes, dtype=object)[first_missing[~scored]]
-    status = np.where(scored, "scored", "not_scored").astype(object)
+    status = np.full(n, "scored", dtype=object)
+    status[~scored] = "not_scored"
     rounded = round_half_up(total, scheme.ranking.round)
     groups = ctx.groups
-    rank = rank_totals(rounded, groups)
+    order = GroupOrder(rounded, groups, descending=True)  # one sort for ranks and grades
+    rank = order.places()  # rank_totals
     vetoed = np.zeros(n, dtype=bool)
     for mask in vetoes.values():
         vetoed |= mask
-    grade_index = assign_grades(rounded, groups, vetoed, scheme.grades, scheme.veto_grade)
+    grade_index = assign_grades(
+        rounded, groups, vetoed, scheme.grades, scheme.veto_grade, order=order
+    )
     if previous_ranks is None:
         previous = np.full(n, np.nan)  # no loop over the units then
     else:
@@ -74,15 +80,17 @@ def evaluate(
             [previous_ranks.get(u, np.nan) for u in table.units], dtype=np.float64
         ).reshape(n)
     rank_change = previous - rank
-    flag_masks = result_flags(rank, rank_change, groups, vetoed, scheme.results)
+    flag_masks = result_flags(rank, rank_change, groups, vetoed, scheme.results, order=order)
     for adj_id, mask in vetoes.items():
         flag_masks[f"veto:{adj_id}"] = mask
-    for leaf_id, trace in traces.items():
+    for leaf in scheme.leaves:
+        if leaf.impute is None:
+            continue  # nothing imputed (every batched leaf)
         imputed = np.zeros(n, dtype=bool)
-        for mask in trace.imputed:
+        for mask in traces[leaf.id].imputed:
             imputed |= mask
         if imputed.any():
-            flag_masks[f"imputed:{leaf_id}"] = imputed
+            flag_masks[f"imputed:{leaf.id}"] = imputed
     stars: dict[str, FloatArray] = {}
     if scheme.results.stars is not None:
         for section in scheme.root.children:
@@ -107,7 +115,7 @@ def evaluate(
         previous_rank=frozen(previous),
         rank_change=frozen(rank_change),
         flag_masks=MappingProxyType({k: frozen(v) for k, v in flag_masks.items()}),
-        traces=MappingProxyType(traces),
+        traces=traces,
         stars=MappingProxyType(stars),
     )
     if robustness:
@@ -120,7 +128,7 @@ def evaluate(
 
 def _score_tree(
     scheme: Scheme, ctx: Context
-) -> tuple[dict[str, FloatArray], dict[str, LeafTrace], npt.NDArray[np.intp], list[str]]:
+) -> tuple[dict[str, FloatArray], Mapping[str, LeafTrace], npt.NDArray[np.intp], list[str]]:
     """Every node's fraction, the leaves' traces, and for each unit the index into the
     returned reasons of its first missing input (-1: none).
 
@@ -131,8 +139,8 @@ def _score_tree(
     """
     table = ctx.table
     n = ctx.n
-    nodes = list(scheme.root.walk())
-    leaves = [node for node in nodes if node.is_leaf]
+    nodes = scheme.nodes
+    leaves = scheme.leaves
     batches: dict[Hashable, list[int]] = {}
     for pos, leaf in enumerate(leaves):
         key = batch_key(leaf, table.columns)
@@ -160,11 +168,12 @@ def _score_tree(
         for item, (text, missing) in enumerate(_missing_reasons(leaf, trace, table)):
             if missing.any():
                 missing_at.append((pos, item, text, np.flatnonzero(missing)))
+    work = Scratch()  # work arrays shared by the batches
     for members in batches.values():
         part = [leaves[pos] for pos in members]
         columns = [table.columns[leaf.input or ""] for leaf in part]
         first = row[part[0].id]
-        gaps = score_batch(part, columns, ctx.layout, values[first : first + len(part)])
+        gaps = score_batch(part, columns, ctx.layout, values[first : first + len(part)], work)
         for j, units in gaps:
             leaf = part[j]
             missing_at.append((members[j], 0, f"missing input {leaf.input} ({leaf.id})", units))
@@ -176,17 +185,15 @@ def _score_tree(
             aggregate_into(node.aggregate or "sum", kids, weights, values[row[node.id]], scratch)
     values.flags.writeable = False
     fraction = {node.id: values[row[node.id]] for node in _post_order(scheme.root)}
-    unimputed = frozen(np.zeros(n, dtype=bool), copy=False)
-    traces: dict[str, LeafTrace] = {}
-    for leaf in leaves:
-        traces[leaf.id] = leaf_traces.get(leaf.id) or _plain_trace(
-            leaf, table.columns[leaf.input or ""], unimputed, fraction[leaf.id]
-        )
-    first_missing = np.full(n, -1, dtype=np.intp)
+    traces = _LeafTraces(leaves, leaf_traces, table.columns, fraction)
     missing_at.sort(key=lambda item: item[:2])
-    for index, (_, _, _, units) in enumerate(missing_at):
-        units = units[first_missing[units] < 0]
-        first_missing[units] = index
+    # each unit's first reason: the least index of the reasons that name it
+    first_missing = np.full(n, len(missing_at), dtype=np.intp)
+    if missing_at:
+        units = np.concatenate([units for _, _, _, units in missing_at])
+        index = np.repeat(np.arange(len(missing_at)), [u.size for _, _, _, u in missing_at])
+        np.minimum.at(first_missing, units, index)
+    first_missing[first_missing == len(missing_at)] = -1
     return fraction, traces, first_missing, [text for _, _, text, _ in missing_at]
 
 
@@ -196,11 +203,41 @@ def _post_order(node: Node) -> Iterator[Node]:
     yield node
 
 
-def _plain_trace(
-    leaf: Node, column: FloatArray, unimputed: BoolArray, frac: FloatArray
-) -> LeafTrace:
-    """The trace `score_leaf` gives a batched leaf (one input, one period, no imputation)."""
-    return LeafTrace((leaf.input or "",), (column,), (column,), (unimputed,), (frac,), ({},), ({},))
+class _LeafTraces(Mapping[str, LeafTrace]):
+    """The leaves' traces by leaf id, in scheme order; a batched leaf's is made when first read:
+    the trace `score_leaf` gives it (one input, one period, nothing imputed)."""
+
+    def __init__(
+        self,
+        leaves: Sequence[Node],
+        scored: Mapping[str, LeafTrace],
+        columns: Mapping[str, npt.NDArray[Any]],
+        fraction: Mapping[str, FloatArray],
+    ) -> None:
+        self._leaves = {leaf.id: leaf for leaf in leaves}
+        self._traces = dict(scored)
+        self._columns = columns
+        self._fraction = fraction
+        self._unimputed: BoolArray | None = None
+
+    def __getitem__(self, key: str) -> LeafTrace:
+        trace = self._traces.get(key)
+        if trace is None:
+            leaf = self._leaves[key]  # KeyError for an unknown id
+            column = self._columns[leaf.input or ""]
+            if self._unimputed is None:
+                self._unimputed = frozen(np.zeros(column.shape, dtype=bool), copy=False)
+            trace = self._traces[key] = LeafTrace(
+                (leaf.input or "",), (column,), (column,), (self._unimputed,),
+                (self._fraction[key],), ({},), ({},),
+            )  # fmt: skip
+        return trace
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._leaves)
+
+    def __len__(self) -> int:
+        return len(self._leaves)
 
 
 def _missing_reasons(

@@ -31,46 +31,101 @@ def group_rank(values: FloatArray, groups: IntArray, *, descending: bool = True)
     `values` may be (N,) or a batch (B, N); `groups` is (N,) with codes 0..G-1. One sort
     serves all (batch, group) pairs at once: no loop over draws or categories.
     """
-    v = np.asarray(values, dtype=np.float64)
-    shape = v.shape
-    n = shape[-1]
-    if v.size == 0:
-        return np.full(shape, np.nan)
-    flat = v.reshape(-1, n)
-    n_groups = int(groups.max()) + 1
-    n_total = flat.shape[0] * n_groups
-    if flat.shape[0] == 1:
-        g = groups
-    else:
-        g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
-    key = -flat.ravel() if descending else flat.ravel()
-    order = np.argsort(key)  # NaN last; unstable is fine, equal keys are compared below
-    sg = g[order]
-    if n_total > 1:
-        # a stable sort of small integer codes is a radix sort: much cheaper than a lexsort
-        by_group = np.argsort(sg.astype(np.int16 if n_total < 2**15 else np.int64), kind="stable")
-        order = order[by_group]
-        sg = sg[by_group]
-    sk = key[order]
-    counts = np.bincount(g, minlength=n_total)
-    starts = np.zeros(n_total, dtype=np.intp)
-    np.cumsum(counts[:-1], out=starts[1:])
-    # a run of equal values starts where the value changes or a group begins
-    new_value = np.empty(sk.size, dtype=bool)
-    new_value[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=new_value[1:])
-    new_value[starts[counts > 0]] = True
-    run_starts = np.flatnonzero(new_value)
-    run_id = np.cumsum(new_value)
-    run_id -= 1
-    place = run_starts[run_id]
-    place -= starts[sg]
-    ranks = np.empty(sk.size, dtype=np.float64)
-    ranks[order] = place
-    ranks += 1.0
-    out: FloatArray = ranks.reshape(shape)
-    out[np.isnan(v)] = np.nan
-    return out
+    return GroupOrder(values, groups, descending=descending).places()
+
+
+class GroupOrder:
+    """The units of every group sorted by value (best first, NaN last), for `group_rank` and
+    for the ranks among a subset of the units or counted from the bottom, from one sort.
+
+    `values` may be (N,) or a batch (B, N); `groups` is (N,) with codes 0..G-1."""
+
+    def __init__(self, values: FloatArray, groups: IntArray, *, descending: bool = True) -> None:
+        v = np.asarray(values, dtype=np.float64)
+        self.values = v
+        self.shape = v.shape
+        if v.size == 0:
+            return
+        n = self.shape[-1]
+        flat = v.reshape(-1, n)
+        n_groups = int(groups.max()) + 1
+        n_total = flat.shape[0] * n_groups
+        if flat.shape[0] == 1:
+            g = groups
+        else:
+            g = (np.arange(flat.shape[0])[:, None] * n_groups + groups[None, :]).ravel()
+        key = -flat.ravel() if descending else flat.ravel()
+        order = np.argsort(key)  # NaN last; unstable is fine, equal keys are compared below
+        sg = g[order]
+        if n_total > 1:
+            # a stable sort of small integer codes is a radix sort: much cheaper than a lexsort
+            by_group = np.argsort(
+                sg.astype(np.int16 if n_total < 2**15 else np.int64), kind="stable"
+            )
+            order = order[by_group]
+            sg = sg[by_group]
+        sk = key[order]
+        counts = np.bincount(g, minlength=n_total)
+        starts = np.zeros(n_total, dtype=np.intp)
+        np.cumsum(counts[:-1], out=starts[1:])
+        # a run of equal values starts where the value changes or a group begins
+        new_value = np.empty(sk.size, dtype=bool)
+        new_value[0] = True
+        np.not_equal(sk[1:], sk[:-1], out=new_value[1:])
+        new_value[starts[counts > 0]] = True
+        run_starts = np.flatnonzero(new_value)
+        run_id = np.cumsum(new_value)
+        run_id -= 1
+        self.order = order  # positions in the sort → units (flat)
+        self.group_start = starts[sg]  # per position: where its group begins
+        self.run_start = run_starts[run_id]  # per position: where its run of equal values begins
+        self._run_starts = run_starts
+        self._run_id = run_id
+        self._g = g
+        self._n_total = n_total
+
+    def _spread(self, per_position: npt.NDArray[np.intp]) -> FloatArray:
+        """Places (counted from 0) per position in the sort, as ranks per unit (NaN: NaN)."""
+        ranks = np.empty(per_position.size, dtype=np.float64)
+        ranks[self.order] = per_position
+        ranks += 1.0
+        out: FloatArray = ranks.reshape(self.shape)
+        return out
+
+    def places(self) -> FloatArray:
+        """`group_rank`: 1 + the units of the group with a better value."""
+        if self.values.size == 0:
+            return np.full(self.shape, np.nan)
+        place = self.run_start - self.group_start
+        out = self._spread(place)
+        out[np.isnan(self.values)] = np.nan
+        return out
+
+    def places_among(self, mask: npt.NDArray[np.bool_]) -> FloatArray:
+        """`group_rank(np.where(mask, values, nan))`: 1 + the units of `mask` in the group with a
+        better value, for the units of `mask` (NaN for the others)."""
+        if self.values.size == 0:
+            return np.full(self.shape, np.nan)
+        inside = np.asarray(mask, dtype=bool).reshape(-1)[self.order]
+        before = np.zeros(inside.size + 1, dtype=np.intp)
+        np.cumsum(inside, out=before[1:])
+        out = self._spread(before[self.run_start] - before[self.group_start])
+        out[~np.asarray(mask, dtype=bool) | np.isnan(self.values)] = np.nan
+        return out
+
+    def places_from_bottom(self) -> FloatArray:
+        """`group_rank(places(), groups)`: 1 + the units of the group with a worse value (not
+        NaN), ties sharing the better place; NaN for NaN values."""
+        if self.values.size == 0:
+            return np.full(self.shape, np.nan)
+        valued = np.bincount(self._g, weights=~np.isnan(self.values).reshape(-1),
+                             minlength=self._n_total).astype(np.intp)  # fmt: skip
+        run_end = np.append(self._run_starts[1:], self.order.size)[self._run_id]
+        group_of = self._g[self.order]
+        place = self.group_start + valued[group_of] - run_end
+        out = self._spread(place)
+        out[np.isnan(self.values)] = np.nan
+        return out
 
 
 def group_count(mask: npt.NDArray[np.bool_], groups: IntArray) -> FloatArray:
@@ -97,46 +152,83 @@ def group_mean_std_rows(
     order: IntArray,
     sizes: IntArray,
     scratch: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+    *,
+    ordered: bool = False,
+    sorted_groups: IntArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Per row of `x` (R, N) and group (R, G): the mean and population standard deviation of
     the non-missing values; `order` lists the units group by group, `sizes` (G,) the size of
     each group. Every row is computed on its own, so it gets the same bits in any batch.
     Both sums are correctly rounded (`exact_segment_sums`); a group whose values are all equal
     has that value as its mean and deviation 0, exactly. `scratch`: three arrays of at least
-    x's size to work in (fresh ones otherwise)."""
+    x's size to work in (fresh ones otherwise); `ordered`: `x` already lists the units group
+    by group (x[:, order]), and may be overwritten; `sorted_groups`: the group of each unit
+    in that order, if the caller has it (the means are then spread over the units in
+    `scratch` instead of a fresh array)."""
     shape = x.shape
     xs, rest, q = scratch or (np.empty(shape), np.empty(shape), np.empty(shape))
     xs, rest, q = (a.ravel()[: x.size].reshape(shape) for a in (xs, rest, q))
-    np.take(x, order, axis=1, out=xs)  # group by group
+    if ordered:
+        xs = x
+    else:
+        np.take(x, order, axis=1, out=xs, mode="clip")  # group by group
     used = sizes > 0
     starts = (np.cumsum(sizes) - sizes)[used]
     # a group whose values are all equal has no spread and that value as its mean, exactly:
     # the rounded quotient (exact sum)/count can miss the value by an ulp, and z = ±1 would follow
     top = np.fmax.reduceat(xs, starts, axis=1)
-    flat = top == np.fmin.reduceat(xs, starts, axis=1)  # False for a group without values
+    bottom = np.fmin.reduceat(xs, starts, axis=1)
+    flat = top == bottom  # False for a group without values
     missing = np.isnan(xs)
+    any_missing = bool(missing.any())
     count = np.broadcast_to(sizes.astype(np.float64), (shape[0], len(sizes)))
-    if missing.any():
+    if any_missing:
+        # a sum of zeros and ones below 2^53 is exact in any order: no exact sum needed
         np.copyto(rest, missing)
-        count = count - exact_segment_sums(rest, sizes, q)
+        count = count.copy()
+        count[:, used] -= np.add.reduceat(rest, starts, axis=1)
         xs[missing] = 0.0
+    # every row's largest magnitude from its groups' extremes (a missing value counts as 0),
+    # instead of a pass over the values; only for finite values of moderate size
+    with np.errstate(invalid="ignore"):
+        amax = np.fmax(np.fmax.reduce(top, axis=1), -np.fmin.reduce(bottom, axis=1))
+    amax[np.isnan(amax)] = 0.0  # no value at all: zeros
+    known = bool(np.all(amax < 2.0**900))  # False for an infinite value
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.copyto(rest, xs)
-        mean = exact_segment_sums(rest, sizes, q) / count
-        dev = np.subtract(xs, np.repeat(mean, sizes, axis=1), out=xs)
-        if missing.any():
+        mean_of_groups = exact_segment_sums(xs, sizes, q, amax=amax if known else None, rest=rest)
+        mean = mean_of_groups / count
+        if sorted_groups is None:
+            spread = np.repeat(mean, sizes, axis=1)
+        else:  # the remainders of the sums are no longer needed
+            spread = np.take(mean, sorted_groups, axis=1, out=rest, mode="clip")
+        dev = np.subtract(xs, spread, out=xs)
+        if any_missing:
             dev[missing] = 0.0
         np.multiply(dev, dev, out=dev)
-        var = exact_segment_sums(dev, sizes, q, nonnegative=True) / count
+        dev_max = None
+        if known:
+            # fl(x − mean)² grows with |x − mean|: its largest value is at an extreme
+            high = np.subtract(top, mean[:, used])
+            low = np.subtract(bottom, mean[:, used])
+            dev_max = np.fmax.reduce(np.fmax(high * high, low * low), axis=1)
+            dev_max[np.isnan(dev_max)] = 0.0
+        var = exact_segment_sums(dev, sizes, q, nonnegative=True, amax=dev_max) / count
     std = np.sqrt(var)
     if flat.any():
-        mean[:, used] = np.where(flat, top, mean[:, used])
+        # + 0.0: a group of 0.0 and −0.0 has mean +0.0 whichever its fmax met first
+        mean[:, used] = np.where(flat, top + 0.0, mean[:, used])
         std[:, used] = np.where(flat, 0.0, std[:, used])
     return mean, std
 
 
 def exact_segment_sums(
-    values: FloatArray, sizes: IntArray, scratch: FloatArray, *, nonnegative: bool = False
+    values: FloatArray,
+    sizes: IntArray,
+    scratch: FloatArray,
+    *,
+    nonnegative: bool = False,
+    amax: FloatArray | None = None,
+    rest: FloatArray | None = None,
 ) -> FloatArray:
     """The correctly rounded sum of each row's consecutive segments: (R, N) → (R, G), segment
     g holding `sizes[g]` values (the units of one group).
@@ -152,7 +244,9 @@ def exact_segment_sums(
     once (math.fsum when there are more than two). Rows holding an infinite value or
     magnitudes near the float64 limit are summed in ascending order instead
     (order-independent, but not correctly rounded). `values` must hold no NaN and is
-    overwritten (with the last remainders); `scratch` is a work array of its shape.
+    overwritten (with the last remainders) unless `rest`, an array of its shape, is given to
+    hold them; `scratch` is a work array of its shape. `amax`: each row's largest magnitude
+    (max |v|), when the caller knows it already.
     """
     n_rows, n = values.shape
     n_groups = len(sizes)
@@ -162,10 +256,19 @@ def exact_segment_sums(
         return out
     starts = (np.cumsum(sizes) - sizes)[used]
     bits = math.ceil(math.log2(int(sizes.max()) + 2)) + 1
-    rest = values
-    amax = rest.max(axis=1) if nonnegative else np.maximum(rest.max(axis=1), -rest.min(axis=1))
+    if amax is None:
+        amax = (
+            values.max(axis=1)
+            if nonnegative
+            else np.maximum(values.max(axis=1), -values.min(axis=1))
+        )
     exponent = np.frexp(amax)[1] + bits
     odd = ~np.isfinite(amax) | (exponent > 1020)
+    if rest is None:
+        rest = values
+    elif odd.any():
+        np.copyto(rest, values)
+        values = rest
     if odd.any():
         bounds = np.cumsum(sizes).tolist()
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an infinite sum
@@ -174,26 +277,60 @@ def exact_segment_sums(
                     out[i, g] = np.add.reduce(np.sort(rest[i, lo:hi]))
         rest[odd] = 0.0
         exponent[odd] = bits
-    slices: list[FloatArray] = []
     q = scratch
-    while True:
-        sigma = np.ldexp(1.0, exponent)[:, None]
-        np.add(rest, sigma, out=q)
-        q -= sigma  # exact: σ + v lies within [σ/2, 2σ]
-        rest -= q  # exact: the rounding error of σ + v, at most ulp(σ)/2 = σ·2^-53
-        slices.append(np.add.reduceat(q, starts, axis=1))
-        if not rest.any():
-            break
-        exponent -= 53 - bits  # the next grid: every remainder is below 2^(exponent − bits)
-    if len(slices) == 1:
-        total = slices[0]
-    elif len(slices) == 2:
-        total = slices[0] + slices[1]  # one rounding of the exact sum
-    else:
-        parts = zip(*(s.ravel().tolist() for s in slices), strict=True)
-        total = np.array([math.fsum(p) for p in parts]).reshape(slices[0].shape)
+    sigma = np.ldexp(1.0, exponent)[:, None]
+    np.add(values, sigma, out=q)
+    q -= sigma  # exact: σ + v lies within [σ/2, 2σ]
+    np.subtract(values, q, out=rest)  # exact: the rounding error of σ + v, ≤ ulp(σ)/2
+    first = np.add.reduceat(q, starts, axis=1)  # exact
+    total = _rounded_with_tail(first, np.add.reduceat(rest, starts, axis=1), sizes[used], sigma)
+    unsure = np.flatnonzero(np.isnan(total).any(axis=1))
+    if unsure.size:  # the exact slices of the remainders, for the rows that need them
+        slices = [first[unsure]]
+        rest_u = rest[unsure]
+        q_u = np.empty_like(rest_u)
+        exponent_u = exponent[unsure]
+        while rest_u.any():
+            exponent_u -= 53 - bits  # the next grid: every remainder is below 2^(exponent − bits)
+            sigma_u = np.ldexp(1.0, exponent_u)[:, None]
+            np.add(rest_u, sigma_u, out=q_u)
+            q_u -= sigma_u
+            rest_u -= q_u
+            slices.append(np.add.reduceat(q_u, starts, axis=1))
+        if len(slices) == 1:
+            exact = slices[0]
+        elif len(slices) == 2:
+            exact = slices[0] + slices[1]  # one rounding of the exact sum
+        else:
+            parts = zip(*(s.ravel().tolist() for s in slices), strict=True)
+            exact = np.array([math.fsum(p) for p in parts]).reshape(slices[0].shape)
+        total[unsure] = exact
     out[:, used] += total
     return out
+
+
+def _rounded_with_tail(
+    first: FloatArray, tail: FloatArray, sizes: IntArray, sigma: FloatArray
+) -> FloatArray:
+    """The correctly rounded value of first + t, where `first` is exact and `tail` is t summed
+    in float64 from m remainders of magnitude ≤ σ·2^-53 (m: the segment's size), wherever the
+    rounding is sure; NaN where it is not (then the remainders are summed exactly).
+
+    h + l = first + tail exactly (TwoSum), and |t − tail| ≤ E = γ(m−1)·m·σ·2^-52 + m·2^-1074
+    (the error of a recursive sum, with room to spare, plus underflow). first + t lies within
+    |l| + E of h, so it rounds to h when |l| + E is below half the gap from h to either
+    neighbour. That fails only when the sum nearly cancels or lies within E of a midpoint."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        h = first + tail
+        back = h - first
+        low = (first - (h - back)) + (tail - back)
+        m = sizes.astype(np.float64)
+        u = 2.0**-53
+        bound = (m - 1.0) * u / (1.0 - (m - 1.0) * u) * m * sigma * 2.0**-52 + m * 2.0**-1074
+        size = np.abs(h)
+        gap = np.minimum(np.spacing(size), size - np.nextafter(size, 0.0))
+        sure = (np.abs(low) + bound) * (1.0 + 2.0**-40) < 0.5 * gap
+    return np.where(sure, h, np.nan)
 
 
 def group_extreme(x: FloatArray, groups: IntArray, *, largest: bool) -> FloatArray:

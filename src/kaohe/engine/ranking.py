@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .methods import group_count, group_rank
+from .methods import GroupOrder, group_count, group_rank
 from .scheme import Grade, Results
 
 FloatArray = npt.NDArray[np.float64]
@@ -39,12 +39,14 @@ def assign_grades(
     vetoed: BoolArray,
     grades: Sequence[Grade],
     veto_grade: str | None,
+    order: GroupOrder | None = None,
 ) -> IntArray:
     """Index into `grades` for every unit (−1 = no grade: not scored, or no grades defined).
 
     In rank order a unit takes the best grade whose `min` it reaches and whose quota
     (floor(quota × scored units in the category)) is not yet filled; units tied at the quota's
-    last place share it. A vetoed unit takes `veto_grade`. Accepts (N,) or (B, N) totals.
+    last place share it. A vetoed unit takes `veto_grade`. Accepts (N,) or (B, N) totals;
+    `order`: their `GroupOrder` (descending), if the caller has it (one sort serves all).
     """
     shape = rounded.shape
     assigned = np.full(shape, -1, dtype=np.intp)
@@ -60,7 +62,9 @@ def assign_grades(
             cand &= rounded >= grade.min - 1e-9
         if grade.quota is not None:
             quota = np.floor(grade.quota * n_scored + 1e-9)
-            place = group_rank(np.where(cand, rounded, np.nan), groups, descending=True)
+            if order is None:
+                order = GroupOrder(rounded, groups, descending=True)
+            place = order.places_among(cand)  # group_rank(where(cand, rounded, nan))
             cand &= place <= quota
         assigned[cand] = gi
     if veto_grade is not None:
@@ -75,8 +79,10 @@ def result_flags(
     groups: IntArray,
     vetoed: BoolArray,
     rules: Results,
+    order: GroupOrder | None = None,
 ) -> dict[str, BoolArray]:
-    """Masks for the configured uses of results: top-N, progress award, interview list."""
+    """Masks for the configured uses of results: top-N, progress award, interview list.
+    `order`: the `GroupOrder` that `rank` came from, if the caller has it."""
     flags: dict[str, BoolArray] = {}
     ranked = ~np.isnan(rank)
     if rules.top_flags is not None:
@@ -90,7 +96,10 @@ def result_flags(
             # Places counted from the bottom, ties sharing the worse end: the last four tied
             # are all "last". A unit tied for first is never in the backward group (all equal:
             # nobody is).
-            from_bottom = group_rank(rank, groups, descending=True)
+            if order is None:
+                from_bottom = group_rank(rank, groups, descending=True)
+            else:
+                from_bottom = order.places_from_bottom()  # the same, from the same sort
             interview |= ranked & (from_bottom <= rules.interview_bottom) & (rank > 1)
         if rules.interview_min_fall is not None:
             with np.errstate(invalid="ignore"):

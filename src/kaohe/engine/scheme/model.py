@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..expr import Expression
@@ -271,15 +272,15 @@ class Scheme:
     robustness: Robustness | None = None
     version: int = FORMAT_VERSION
 
-    @property
+    @cached_property
     def nodes(self) -> tuple[Node, ...]:
         """All nodes, depth first in document order (the root first)."""
         return tuple(self.root.walk())
 
-    @property
+    @cached_property
     def leaves(self) -> tuple[Node, ...]:
         """The leaf nodes in document order."""
-        return tuple(n for n in self.root.walk() if n.is_leaf)
+        return tuple(n for n in self.nodes if n.is_leaf)
 
     def node(self, node_id: str) -> Node:
         """The node with this id (KeyError if none)."""

@@ -1,0 +1,338 @@
+"""In-place twins of the element-wise kernels of `methods.py`, for the batched leaves of a
+province-scale evaluation (`batch.score_batch`).
+
+Each twin writes one leaf's fractions straight into its row of the fraction array, with the
+same floating-point operations on the same operands in the same order as its kernel — so the
+same bits, NaN payloads included — but without the kernel's temporaries, its intermediate
+arrays for the explanation (dropped by `evaluate` anyway) or the copy of the result into the
+row. Work arrays come from `Work`, allocated once per batch. A twin returns False where it
+does not cover the case (the kernel is then run instead); `lacking` is the mask of missing
+inputs, None when the column has none; `p` the method's parameters. The caller ignores
+division by zero and invalid operations (`np.errstate`), as the kernels do where they divide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class Work:
+    """Work rows (1, N) for the twins, reused leaf by leaf: `f` (3, 1, N) of float64, `b`
+    (2, 1, N) of bool, and rows of one constant each (`const`)."""
+
+    def __init__(self, f: FloatArray, b: BoolArray) -> None:
+        self.f = f
+        self.b = b
+        self._constants: dict[str, FloatArray] = {}
+
+    def const(self, value: float) -> FloatArray:
+        """A row holding `value` everywhere. np.maximum and np.minimum give the same bits with
+        it as with the number itself (both return the second operand of equal ones, and NaN
+        from either), at half the cost: their loop with a repeated number is not vectorised."""
+        key = float(value).hex()  # -0.0 apart from 0.0
+        row = self._constants.get(key)
+        if row is None:
+            row = self._constants[key] = np.full(self.f.shape[1:], value, dtype=np.float64)
+        return row
+
+
+Twin = Callable[
+    [FloatArray, FloatArray, Work, Mapping[str, FloatArray], Mapping[str, Any], bool,
+     BoolArray | None],
+    bool,
+]  # fmt: skip
+
+
+def _mark_missing(o: FloatArray, lacking: BoolArray | None) -> None:
+    """`methods._keep_missing`: NaN (np.nan itself) where the input is missing."""
+    if lacking is not None:
+        np.copyto(o, np.nan, where=lacking)
+
+
+def target_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.target`."""
+    t = rows["target"]
+    if p.get("mode") == "all_or_nothing":
+        (np.greater_equal if higher else np.less_equal)(x, t, out=o)  # True → 1.0
+        _mark_missing(o, lacking)
+        return True
+    np.divide(x, t, out=o) if higher else np.divide(t, x, out=o)
+    np.clip(o, 0.0, p.get("cap"), out=o)
+    return True
+
+
+def band_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.band`. The deviation and then the steps are formed in `o` itself, so that the
+    work stays in cache."""
+    t, base, full = rows["target"], rows["base"], rows["full_points"]
+    floor = p.get("floor")
+    bonus, penalty = p.get("bonus_per_step"), p.get("penalty_per_step")
+    met = w.b[0]
+    np.subtract(x, t, out=o) if higher else np.subtract(t, x, out=o)  # the deviation
+    if p.get("relative"):
+        np.divide(o, np.abs(t), out=o)
+        o *= 100.0
+    np.greater_equal(o, 0, out=met)
+    o /= p.get("step")  # the steps
+    if p.get("whole_steps"):
+        np.floor(o, out=o)
+    won: FloatArray = base
+    if bonus:
+        won = np.multiply(o, bonus, out=w.f[0])
+        np.minimum(won, w.const(p.get("bonus_cap")), out=won)
+        won += base
+    if penalty is None:
+        missed: FloatArray | float = floor
+    else:
+        missed = o  # the steps are no longer needed
+        missed *= penalty
+        missed += base
+    # np.where, not a masked copy: met is as often true as not, and a masked copy branches
+    points = np.where(met, won, missed)
+    np.maximum(points, w.const(floor), out=points)
+    if penalty is None:
+        _mark_missing(points, lacking)
+    np.divide(points, full, out=o)
+    return True
+
+
+def efficacy_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.efficacy`."""
+    low, satisfactory = rows["low"], rows["satisfactory"]
+    clip = p.get("clip")
+    np.subtract(x, low, out=o)
+    o *= 40.0 / (np.asarray(satisfactory, dtype=np.float64) - low)
+    o += 60.0
+    np.clip(o, clip[0], clip[1], out=o)
+    o /= 100.0
+    return True
+
+
+def interpolate_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods._interpolate_towards` (the benchmark beyond the baseline, floor below 1); the
+    other cases are left to `methods.interpolate`."""
+    b, m = rows["baseline"], rows["benchmark"]
+    floor = p.get("floor")
+    span = m - b
+    if not (floor < 1.0 and ((span > 0).all() if higher else (span < 0).all())):
+        return False
+    zero = p.get("below") == "zero"
+    progress = w.f[0] if zero else o  # without `below: zero` progress is not read again
+    np.subtract(x, b, out=progress)
+    progress /= span
+    np.minimum(progress, w.const(1.0), out=progress)
+    np.multiply(progress, 1.0 - floor, out=o)
+    o += floor
+    np.minimum(o, w.const(1.0), out=o)
+    if zero:
+        np.maximum(o, w.const(0.0), out=o)
+        np.greater_equal(progress, 0.0, out=w.b[0])
+        np.multiply(o, w.b[0], out=o)
+    else:
+        np.maximum(o, w.const(floor), out=o)
+    return True
+
+
+def goalpost_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.goalpost`."""
+    low, high, log = p.get("min"), p.get("max"), p.get("log")
+    mask = w.b[0]
+    if log:
+        np.log(x, out=o)
+        np.less(x, 0, out=mask)
+        np.copyto(o, -np.inf, where=mask)
+        lo, hi = np.log(low), np.log(high)
+        v = o
+    else:
+        lo, hi = low, high
+        v = x
+    np.subtract(v, lo, out=o) if higher else np.subtract(hi, v, out=o)
+    o /= hi - lo
+    if p.get("cap"):
+        np.clip(o, 0.0, 1.0, out=o)
+    elif log:
+        np.greater(x, 0, out=mask)
+        np.logical_not(mask, out=mask)
+        np.copyto(o, np.nan, where=mask)
+    _mark_missing(o, lacking)
+    return True
+
+
+def events_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.events` (with `methods.events_deduction`)."""
+    full = rows["full_points"]
+    np.maximum(x, w.const(0.0), out=o)
+    np.multiply(p.get("per_event"), o, out=o)
+    np.minimum(rows["cap"], o, out=o)
+    np.subtract(full, o, out=o)
+    np.divide(o, full, out=o)
+    _mark_missing(o, lacking)
+    return True
+
+
+def ratio_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.ratio`."""
+    full = rows["full"]
+    np.divide(x, full, out=o) if higher else np.divide(np.asarray(full), x, out=o)
+    np.clip(o, 0.0, p.get("cap"), out=o)
+    _mark_missing(o, lacking)
+    return True
+
+
+def identity_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    rows: Mapping[str, FloatArray],
+    p: Any,  # the method's parameters: a mapping, read with .get
+    higher: bool,
+    lacking: BoolArray | None,
+) -> bool:
+    """`methods.identity`."""
+    np.copyto(o, x)
+    return True
+
+
+TWINS: dict[str, Twin] = {
+    "target": target_into,
+    "band": band_into,
+    "efficacy": efficacy_into,
+    "interpolate": interpolate_into,
+    "goalpost": goalpost_into,
+    "events": events_into,
+    "ratio": ratio_into,
+    "identity": identity_into,
+}
+
+
+def zscore_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    mean: FloatArray,
+    std: FloatArray,
+    groups: npt.NDArray[np.intp],
+    present: BoolArray,
+    *,
+    clip_z: float,
+    higher: bool,
+) -> None:
+    """`methods.zscore_from` on one row, from the category statistics (G,) of that row;
+    `present` marks the categories that have units."""
+    buf = w.f[0]
+    np.take(mean, groups, out=buf[0], mode="clip")
+    np.subtract(x, buf, out=o)
+    np.take(std, groups, out=buf[0], mode="clip")
+    spread = std > 0
+    if spread[present].all():
+        np.divide(o, buf, out=o)
+    else:
+        mask, other = w.b[0], w.b[1]
+        np.take(spread, groups, out=mask[0], mode="clip")
+        np.divide(o, buf, out=o, where=mask)
+        np.isnan(x, out=other)
+        np.logical_or(mask, other, out=mask)
+        np.logical_not(mask, out=mask)  # ~spread & ~isnan(x)
+        np.copyto(o, 0.0, where=mask)
+    if not higher:
+        np.negative(o, out=o)
+    o /= 2.0 * clip_z
+    o += 0.5
+    np.clip(o, 0.0, 1.0, out=o)
+
+
+def frontier_into(
+    x: FloatArray,
+    o: FloatArray,
+    w: Work,
+    best: FloatArray,
+    worst: FloatArray,
+    groups: npt.NDArray[np.intp],
+    *,
+    mode: str,
+    higher: bool,
+    lacking: BoolArray | None,
+) -> None:
+    """`methods.frontier_from` on one row, from the category's best and worst values (G,)."""
+    buf = w.f[0]
+    mask = w.b[0]
+    if mode == "ratio":
+        np.take(best, groups, out=buf[0], mode="clip")
+        np.divide(x, buf, out=o) if higher else np.divide(buf, x, out=o)
+        np.equal(x, buf, out=mask)
+        np.copyto(o, 1.0, where=mask)
+        np.clip(o, 0.0, 1.0, out=o)
+        return
+    span = best - worst
+    flat = span == 0
+    np.take(worst, groups, out=buf[0], mode="clip")
+    np.subtract(x, buf, out=o)
+    np.take(np.where(flat, 1.0, span), groups, out=buf[0], mode="clip")
+    np.divide(o, buf, out=o)
+    np.take(flat, groups, out=mask[0], mode="clip")
+    np.copyto(o, 1.0, where=mask)  # np.where(span != 0, ·, 1.0)
+    np.clip(o, 0.0, 1.0, out=o)
+    _mark_missing(o, lacking)
