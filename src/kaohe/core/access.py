@@ -8,13 +8,14 @@ computed once per user object and action, then reused by every `.restrict()` in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 # The module, not its names: core.models (a Job's scoped manager) imports this module back.
 from kaohe.core import models as core_models
+from kaohe.core import sql
 from kaohe.core.roles import RESPONSIBLE_DEPARTMENT_ROLES, Role, role_allows
 
 
@@ -44,14 +45,50 @@ NOTHING = UnitScope(False, frozenset())
 EVERYTHING = UnitScope(True, frozenset())
 
 
-def _grants(user: Any) -> list[Any]:
+class GrantRow(NamedTuple):
+    """What scope is worked out from, of one grant of the user or of one of their groups."""
+
+    role: str
+    unit_id: int | None  # None: the whole city
+    include_descendants: bool
+    subtree: frozenset[int]  # with descendants: the unit and every unit below it
+
+
+def _grants(user: Any) -> list[GrantRow]:
+    """The user's grants and their groups' grants, in the order they were given, each with
+    its subtree when it includes the sub-units — one hand-written query, read once per user
+    object (every request reads it)."""
     cache = user.__dict__.setdefault("_kaohe_access", {})
     if "grants" not in cache:
-        cache["grants"] = list(
-            core_models.Grant.objects.filter(Q(user=user) | Q(group__in=user.groups.all()))
-            .select_related("unit")
-            .order_by("id")
+        grant, unit = core_models.Grant, _unit_model()
+        groups = user._meta.get_field("groups")
+        member = groups.remote_field.through
+        g, u, d, m = "g", "u", "d", "m"
+        top, below = sql.column(unit, "path", u), sql.column(unit, "path", d)
+        descendants = sql.column(grant, "include_descendants", g)
+        rows = sql.fetch(
+            f"SELECT {sql.column(grant, 'id', g)}, {sql.column(grant, 'role', g)}, "
+            f"{sql.column(grant, 'unit', g)}, {descendants}, {sql.column(unit, 'id', d)} "
+            f"FROM {sql.table(grant)} {g} LEFT JOIN {sql.table(unit)} {u} "
+            f"ON {sql.column(unit, 'id', u)} = {sql.column(grant, 'unit', g)} "
+            # the subtree: the units whose place in the tree starts with the unit's
+            f"LEFT JOIN {sql.table(unit)} {d} ON {descendants} = %s "
+            f"AND substr({below}, 1, length({top})) = {top} "
+            f"WHERE {sql.column(grant, 'user', g)} = %s OR {sql.column(grant, 'group', g)} IN "
+            f"(SELECT {m}.{sql.quote(groups.m2m_reverse_name())} FROM {sql.table(member)} {m} "
+            f"WHERE {m}.{sql.quote(groups.m2m_column_name())} = %s) "
+            f"ORDER BY {sql.column(grant, 'id', g)}",
+            [True, user.pk, user.pk],
         )
+        found: dict[int, tuple[str, int | None, bool, set[int]]] = {}
+        for pk, role, unit_id, with_descendants, below_id in rows:
+            entry = found.setdefault(pk, (role, unit_id, bool(with_descendants), set()))
+            if below_id is not None:
+                entry[3].add(below_id)
+        cache["grants"] = [
+            GrantRow(role, unit_id, with_descendants, frozenset(subtree))
+            for role, unit_id, with_descendants, subtree in found.values()
+        ]
     return cache["grants"]
 
 
@@ -76,24 +113,18 @@ def unit_scope(user: Any, action: str) -> UnitScope:
     if key in cache:
         return cache[key]
     ids: set[int] = set()
-    paths: list[str] = []
     scope: UnitScope | None = None
     for grant in _grants(user):
         if not role_allows(grant.role, action):
             continue
-        if grant.unit is None:
+        if grant.unit_id is None:
             scope = EVERYTHING
             break
         if grant.include_descendants:
-            paths.append(grant.unit.path)
+            ids.update(grant.subtree)
         else:
             ids.add(grant.unit_id)
     if scope is None:
-        if paths:
-            subtree = Q()
-            for path in paths:
-                subtree |= Q(path__startswith=path)
-            ids.update(_unit_model().objects.filter(subtree).values_list("id", flat=True))
         scope = UnitScope(False, frozenset(ids))
     cache[key] = scope
     return scope

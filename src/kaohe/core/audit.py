@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from kaohe.core import fragments
+from kaohe.core import fragments, sql
 from kaohe.core.context import current_request_id
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent, ObjectChange
@@ -86,7 +86,7 @@ def _event(
     event = AuditEvent(
         event_type=int(event_type),
         acting_user=user,
-        unit=unit,
+        unit_id=None if unit is None else unit.pk,  # a unit, or a row naming one (its pk)
         extra_data=_jsonable(extra or {}),
         request_id=current_request_id(),
         reason=reason,
@@ -131,7 +131,7 @@ def record(
     _check_atomic("record")
     fragments.changed()
     event = _event(event_type, _user(acting_user), obj, unit, extra, reason)
-    event.save()
+    sql.insert([event])
     if changes:
         ObjectChange.objects.bulk_create(_object_changes(event, changes))
     return event
@@ -166,7 +166,7 @@ def record_many(entries: Sequence[Entry], *, acting_user: Any) -> list[AuditEven
             if entry.changes:
                 ObjectChange.objects.bulk_create(_object_changes(event, entry.changes))
         return events
-    AuditEvent.objects.bulk_create(events)
+    sql.insert(events)
     changes = [
         change
         for event, entry in zip(events, entries, strict=True)

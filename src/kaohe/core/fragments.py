@@ -26,7 +26,6 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -48,7 +47,19 @@ def data_version() -> str:
 
 
 def _raise_version() -> None:
-    if not DataVersion.objects.filter(pk=1).update(number=F("number") + 1):
+    # hand-written (`kaohe.core.sql`): every batch of the ingestion pipeline runs it
+    quote = connection.ops.quote_name
+    number = quote(DataVersion._meta.get_field("number").column)
+    pk = DataVersion._meta.pk
+    assert pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(DataVersion._meta.db_table)} SET {number} = {number} + 1 "
+            f"WHERE {quote(pk.column)} = %s",
+            [1],
+        )
+        raised = cursor.rowcount
+    if not raised:
         DataVersion.objects.get_or_create(pk=1, defaults={"number": 1})
 
 

@@ -202,6 +202,15 @@ class NotificationManager(models.Manager["Notification"]):
             rows.append(Notification(user=user, text=str(text)[:500], link=link))
         return rows
 
+    def build_for_ids(self, user_ids: Any, text: str, link: str = "") -> list[Notification]:
+        """`build` for users known by their ids (once per user, in their order), for a caller
+        that has read the ids alone."""
+        text = str(text)[:500]
+        return [
+            Notification(user_id=user_id, text=text, link=link)
+            for user_id in dict.fromkeys(user_ids)
+        ]
+
     def unread_for(self, user: Any) -> models.QuerySet[Notification]:
         return self.filter(user=user, read_at__isnull=True)
 

@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from kaohe.core import sql
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.monitoring.services import evaluate_after_ingest
 from kaohe.observations.derived import recompute_derived
@@ -27,6 +28,8 @@ from kaohe.units.models import Unit
 
 log = logging.getLogger(__name__)
 EVENTS_STREAM = "kaohe:events"
+# what the steps after the batch's insert count in it
+_COUNTS = ("created", "corrected", "unchanged", "derived", "warnings_raised", "warnings_resolved")
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def _ingest(
     if errors and (not allow_partial or not checked):
         raise BatchRejected(errors)
     sender = acting_user if getattr(acting_user, "is_authenticated", False) else None
-    batch = IngestionBatch.objects.create(
+    batch = IngestionBatch(
         client_key=client_key,
         source=source,
         sender=sender,
@@ -110,6 +113,7 @@ def _ingest(
             {"row": e.row, "field": e.field, "rule": e.rule, "value": e.value} for e in errors
         ],
     )
+    sql.insert([batch])  # the batch's statements are hand-written (`kaohe.core.sql`)
     stored = store_rows(
         checked, acting_user=acting_user, source=source, source_unit=source_unit, batch=batch
     )
@@ -127,7 +131,7 @@ def _ingest(
     raised, resolved = _monitor(changed, acting_user=acting_user, batch=batch, catalogue=catalogue)
     batch.warnings_raised, batch.warnings_resolved = raised, resolved
     _refresh_provisional(changed, batch=batch, catalogue=catalogue)
-    batch.save()
+    sql.update(batch, _COUNTS)
     return IngestResult(batch, duplicate=False, errors=tuple(errors))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,19 +14,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.core import access, audit
+from kaohe.core import access, audit, sql
 from kaohe.core.events import EventType
 from kaohe.core.models import Grant, Notification
 from kaohe.core.roles import Action, Role
 from kaohe.engine.errors import EngineError
 from kaohe.engine.monitoring import MonitoringFrame, Rule, evaluate_rules, parse_rule
 from kaohe.indicators.models import Indicator
+from kaohe.indicators.selectors import IndicatorRow
 from kaohe.monitoring.models import MonitoringRule, Warning
 from kaohe.observations.models import Observation
-from kaohe.schemes.models import Cycle, TimeNode
-from kaohe.schemes.selectors import neighbour_nodes
+from kaohe.schemes.models import Cycle
+from kaohe.schemes.selectors import Node, neighbour_nodes, node_rows
 from kaohe.schemes.services import ensure_open
-from kaohe.units.models import Unit
+from kaohe.units.selectors import UnitRow, unit_rows
 
 TARGET_SUFFIX = "_target"
 S = Warning.State
@@ -88,30 +89,69 @@ def _parsed(model: MonitoringRule) -> Rule:
 
 
 def _active_rules() -> list[tuple[MonitoringRule, Rule]]:
-    """The active rules (one query), each with its parsed form, in code order."""
-    return [(m, _parsed(m)) for m in MonitoringRule.objects.filter(active=True)]
-
-
-def _assessed_units() -> list[Unit]:
-    return list(
-        Unit.objects.filter(is_assessed=True, active=True)
-        .select_related("category")
-        .order_by("code")
+    """The active rules (one hand-written query: every batch reads them), each with its parsed
+    form, in code order."""
+    rules = sql.instances(
+        MonitoringRule,
+        f"{sql.column(MonitoringRule, 'active')} = %s",
+        [True],
+        order=sql.column(MonitoringRule, "code"),
     )
+    return [(m, _parsed(m)) for m in rules]
+
+
+def _assessed_units() -> list[UnitRow]:
+    return unit_rows(assessed=True)
+
+
+def _values(
+    codes: set[str], node_ids: set[int], indicator_ids: Mapping[str, int] | None
+) -> list[tuple[int, str, int, float]]:
+    """(unit id, code, node id, value) of every value of the indicators with these codes at
+    these nodes, whatever the unit (one query; `indicator_ids`: every indicator's id by code,
+    when the caller has them — else the indicators are joined)."""
+    o, i = "o", "i"
+    nodes, params = sql.among(sql.column(Observation, "time_node", o), node_ids)
+    indicator = sql.column(Observation, "indicator", o)
+    by_id: dict[Any, str] | None = None  # the code of each indicator id read, when not joined
+    if indicator_ids is not None:
+        by_id = {indicator_ids[c]: c for c in codes if c in indicator_ids}
+        wanted, more = sql.among(indicator, by_id)
+        source, code = f"{sql.table(Observation)} {o}", indicator
+    else:
+        wanted, more = sql.among(sql.column(Indicator, "code", i), codes)
+        source = (
+            f"{sql.table(Observation)} {o} JOIN {sql.table(Indicator)} {i} "
+            f"ON {sql.column(Indicator, 'id', i)} = {indicator}"
+        )
+        code = sql.column(Indicator, "code", i)
+    rows = sql.fetch(
+        f"SELECT {sql.column(Observation, 'unit', o)}, {code}, "
+        f"{sql.column(Observation, 'time_node', o)}, {sql.column(Observation, 'value', o)} "
+        f"FROM {source} WHERE {nodes} AND {wanted}",
+        params + more,
+    )
+    # floats straight from the driver (see `sql.converter`)
+    return [
+        (u, c if by_id is None else by_id[c], n, float(v)) for u, c, n, v in rows if v is not None
+    ]
 
 
 def frames(
-    codes_by_node: Mapping[TimeNode, set[str]],
+    codes_by_node: Mapping[Node, set[str]],
     *,
-    units: Sequence[Unit] | None = None,
-    among: Sequence[TimeNode] | None = None,
-) -> tuple[dict[int, MonitoringFrame], list[Unit]]:
+    units: Sequence[UnitRow] | None = None,
+    among: Sequence[Node] | None = None,
+    indicator_ids: Mapping[str, int] | None = None,
+) -> tuple[dict[int, MonitoringFrame], list[UnitRow]]:
     """Every assessed unit's values at each node, the previous node of its cycle, the same node
     last year and the year's targets (`<code>_target` at the full-year node), for all the nodes
     at once: the units, the neighbouring nodes and the observations are one query each. The
-    nodes' cycles must be loaded. Frames are keyed by node id. `units`: the active assessed
-    units in code order (their categories loaded), when the caller has them; `among`: the nodes
-    the neighbours are found among (see `neighbour_nodes`), when the caller has them."""
+    nodes' cycles must be loaded (time nodes or `NodeRow`s). Frames are keyed by node id.
+    `units`: the active assessed units in code order (their categories with them), when the
+    caller has them; `among`: the nodes the neighbours are found among (see
+    `neighbour_nodes`), and `indicator_ids` (every indicator's id by code), when the caller
+    has them."""
     units = _assessed_units() if units is None else list(units)
     nodes = list(codes_by_node)
     neighbours = neighbour_nodes(nodes, among=among)
@@ -123,19 +163,13 @@ def frames(
         for pk in (near.previous, near.last_year, near.year_end)
         if pk is not None
     }
-    rows = Observation.objects.filter(
-        indicator__code__in=wanted,
-        time_node_id__in=node_ids,
-        unit__is_assessed=True,
-        unit__active=True,
-    ).values_list("unit_id", "indicator__code", "time_node_id", "value")
-    index = {u.pk: i for i, u in enumerate(units)}
+    index = {u.pk: i for i, u in enumerate(units)}  # the active assessed units only
     columns: dict[tuple[str, int], np.ndarray] = {}
-    for unit_id, code, node_id, value in rows:
+    for unit_id, code, node_id, value in _values(wanted, node_ids, indicator_ids):
         i = index.get(unit_id)
-        if value is not None and i is not None:
+        if i is not None:
             array = columns.setdefault((code, node_id), np.full(len(units), np.nan))
-            array[i] = float(value)
+            array[i] = value
     missing = np.full(len(units), np.nan)
 
     def column(code: str, at: int | None) -> np.ndarray:
@@ -160,24 +194,27 @@ def frames(
     return out, units
 
 
-def _frame(node: TimeNode, codes: set[str]) -> tuple[MonitoringFrame, list[Unit]]:
+def _frame(node: Node, codes: set[str]) -> tuple[MonitoringFrame, list[UnitRow]]:
     """The frame of one node (see `frames`)."""
     built, units = frames({node: codes})
     return built[node.pk], units
 
 
-def _responsible_users(units: Iterable[Unit]) -> dict[int | None, list[Any]]:
-    """The reporters and heads of each unit (one query), by unit id."""
-    grants = (
-        Grant.objects.filter(
-            unit__in=list(units), role__in=[Role.REPORTER, Role.UNIT_HEAD], user__isnull=False
-        )
-        .select_related("user")
-        .order_by("pk")
+def _responsible_users(unit_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The ids of the reporters and heads of each unit, in the order of their grants (one
+    query), by unit id."""
+    g = "g"
+    units, params = sql.among(sql.column(Grant, "unit", g), set(unit_ids))
+    roles, more = sql.among(sql.column(Grant, "role", g), [Role.REPORTER, Role.UNIT_HEAD])
+    user = sql.column(Grant, "user", g)
+    rows = sql.fetch(
+        f"SELECT {sql.column(Grant, 'unit', g)}, {user} FROM {sql.table(Grant)} {g} "
+        f"WHERE {units} AND {roles} AND {user} IS NOT NULL ORDER BY {sql.column(Grant, 'id', g)}",
+        params + more,
     )
-    out: dict[int | None, list[Any]] = {}
-    for g in grants:
-        out.setdefault(g.unit_id, []).append(g.user)
+    out: dict[int, list[int]] = {}
+    for unit_id, user_id in rows:
+        out.setdefault(unit_id, []).append(user_id)
     return out
 
 
@@ -191,32 +228,51 @@ def _labels(codes: Iterable[str]) -> dict[str, dict[str, str]]:
 
 def _insert_warnings(warnings: list[Warning]) -> None:
     if connection.features.can_return_rows_from_bulk_insert:
-        Warning.objects.bulk_create(warnings)
+        sql.insert(warnings)
     else:  # the links and audit events need the ids
         for warning in warnings:
             warning.save()
 
 
+def _active_warnings(
+    node_ids: Collection[int], rule_ids: Collection[int]
+) -> dict[tuple[int, int, int], tuple[int, str]]:
+    """(id, state) of the warnings not closed of these rules at these nodes, by (rule id, unit
+    id, node id) (one query)."""
+    w = "w"
+    nodes, params = sql.among(sql.column(Warning, "time_node", w), node_ids)
+    rules, more = sql.among(sql.column(Warning, "rule", w), rule_ids)
+    state = sql.column(Warning, "state", w)
+    rows = sql.fetch(
+        f"SELECT {sql.column(Warning, 'rule', w)}, {sql.column(Warning, 'unit', w)}, "
+        f"{sql.column(Warning, 'time_node', w)}, {sql.column(Warning, 'id', w)}, {state} "
+        f"FROM {sql.table(Warning)} {w} WHERE {nodes} AND {rules} AND {state} <> %s",
+        [*params, *more, S.CLOSED],
+    )
+    return {(r, u, n): (pk, st) for r, u, n, pk, st in rows}
+
+
 def evaluate_nodes(
-    changes: Mapping[TimeNode, set[str] | None],
+    changes: Mapping[Node, set[str] | None],
     *,
     acting_user: Any,
     batch: Any = None,
     rules: Sequence[tuple[MonitoringRule, Rule]] | None = None,
     labels: Mapping[str, Mapping[str, str]] | None = None,
-    units: Sequence[Unit] | None = None,
-    among: Sequence[TimeNode] | None = None,
+    units: Sequence[UnitRow] | None = None,
+    among: Sequence[Node] | None = None,
+    indicator_ids: Mapping[str, int] | None = None,
 ) -> tuple[int, int]:
     """Run the active rules on several time nodes (their cycles loaded) at once — for each node
     those reading one of its changed indicator codes, or all when its codes are None: raise a
     warning where a rule fires, clear open ones where it no longer does. The same warnings,
     audit events and notifications as evaluating the nodes one by one, in the same order, but
     read and written in bulk. `rules` (from `_active_rules`) and `labels` (the indicators'
-    names, zh and en, by code), `units` and `among` (see `frames`) may be passed when the
-    caller has them."""
+    names, zh and en, by code), `units`, `among` and `indicator_ids` (see `frames`) may be
+    passed when the caller has them."""
     if rules is None:
         rules = _active_rules()
-    chosen: dict[TimeNode, list[tuple[MonitoringRule, Rule]]] = {}
+    chosen: dict[Node, list[tuple[MonitoringRule, Rule]]] = {}
     for node, changed in changes.items():
         picked = [(m, r) for m, r in rules if changed is None or rule_codes(r) & changed]
         if picked:
@@ -226,19 +282,17 @@ def evaluate_nodes(
     codes_by_node = {
         node: set().union(*(rule_codes(r) for _, r in picked)) for node, picked in chosen.items()
     }
-    built, units = frames(codes_by_node, units=units, among=among)
+    built, units = frames(codes_by_node, units=units, among=among, indicator_ids=indicator_ids)
     if labels is None:
         labels = _labels(set().union(*codes_by_node.values()))
-    active = {
-        (w.rule_id, w.unit_id, w.time_node_id): w
-        for w in Warning.board.active().filter(
-            time_node__in=list(chosen),
-            rule__in={m.pk for picked in chosen.values() for m, _ in picked},
-        )
-    }
+    active = _active_warnings(
+        {n.pk for n in chosen}, {m.pk for picked in chosen.values() for m, _ in picked}
+    )
     raised: list[Warning] = []
     closed: list[Warning] = []
-    entries: list[tuple[Warning, audit.Entry | None]] = []  # in the order of the events
+    # in the order of the events: a warning raised, or the id of one cleared (its unit, node
+    # and rule beside it)
+    entries: list[tuple[Warning | int, UnitRow, Node, MonitoringRule]] = []
     now = timezone.now()
     for node, picked in chosen.items():
         codes = codes_by_node[node]
@@ -253,8 +307,8 @@ def evaluate_nodes(
                     continue
                 warning = Warning(
                     rule=model,
-                    unit=unit,
-                    time_node=node,
+                    unit_id=unit.pk,
+                    time_node_id=node.pk,
                     severity=model.severity,
                     details=verdict.details(int(i)),
                     message_zh=verdict.message(int(i), "zh", zh),
@@ -262,61 +316,63 @@ def evaluate_nodes(
                     raised_by_batch=batch,
                 )
                 raised.append(warning)
-                entries.append((warning, None))  # the event needs the warning's id
+                entries.append((warning, unit, node, model))  # its event needs its id
             cleared = ~verdict.flagged & ~verdict.insufficient
             for i in np.flatnonzero(cleared):
                 unit = units[int(i)]
                 current = active.get((model.pk, unit.pk, node.pk))
-                if current is None or current.state not in (S.OPEN, S.ACKNOWLEDGED):
+                if current is None or current[1] not in (S.OPEN, S.ACKNOWLEDGED):
                     continue
-                current.rule, current.unit = model, unit  # already loaded
-                current.state, current.resolution, current.closed_at = (
-                    S.CLOSED,
-                    Warning.Resolution.CLEARED,
-                    now,
-                )
-                closed.append(current)
-                entries.append(
-                    (
-                        current,
-                        audit.Entry(
-                            EventType.WARNING_CLOSED,
-                            obj=current,
-                            unit=unit,
-                            extra={"resolution": "cleared"},
-                        ),
-                    )
-                )
+                entries.append((current[0], unit, node, model))
+    clearing = [(pk, model) for pk, _unit, _node, model in entries if isinstance(pk, int)]
+    if clearing:  # read whole: an audit event names its object
+        found = Warning.objects.in_bulk([pk for pk, _model in clearing])
+        for pk, model in clearing:
+            warning = found[pk]
+            warning.rule = model  # already loaded
+            warning.state, warning.resolution, warning.closed_at = (
+                S.CLOSED,
+                Warning.Resolution.CLEARED,
+                now,
+            )
+            closed.append(warning)
     if raised:
         _insert_warnings(raised)
     if closed:
         Warning.objects.filter(pk__in=[w.pk for w in closed]).update(
             state=S.CLOSED, resolution=Warning.Resolution.CLEARED, closed_at=now, updated_at=now
         )
+    closed_by_pk = {w.pk: w for w in closed}
     audit.record_many(
         [
-            entry
-            or audit.Entry(
+            audit.Entry(
+                EventType.WARNING_CLOSED,
+                obj=closed_by_pk[warning],
+                unit=unit,
+                extra={"resolution": "cleared"},
+            )
+            if isinstance(warning, int)
+            else audit.Entry(
                 EventType.WARNING_RAISED,
                 obj=warning,
-                unit=warning.unit,
+                unit=unit,
                 extra={
                     "rule": warning.rule.code,
-                    "period": warning.time_node.period,
+                    "period": node.period,
                     "details": warning.details,
                 },
             )
-            for warning, entry in entries
+            for warning, unit, node, _model in entries
         ],
         acting_user=acting_user,
     )
     if raised:
-        users = _responsible_users({w.unit_id: w.unit for w in raised}.values())
-        Notification.objects.bulk_create(
+        users = _responsible_users({w.unit_id for w in raised})
+        sql.insert(
             [
                 row
                 for w in raised
-                for row in Notification.objects.build(
+                for row in Notification.objects.build_for_ids(
                     users.get(w.unit_id, []),
                     w.message_zh,
                     reverse("monitoring:warning", args=[w.pk]),
@@ -327,7 +383,7 @@ def evaluate_nodes(
 
 
 def evaluate_node(
-    node: TimeNode, *, acting_user: Any, changed_codes: set[str] | None = None, batch: Any = None
+    node: Node, *, acting_user: Any, changed_codes: set[str] | None = None, batch: Any = None
 ) -> tuple[int, int]:
     """Run the active rules (those reading a changed indicator, or all) on one time node:
     raise a warning where a rule fires, clear open ones where it no longer does."""
@@ -339,21 +395,23 @@ def evaluate_after_ingest(
     *,
     acting_user: Any,
     batch: Any = None,
-    indicators: Mapping[int, Indicator] | None = None,
-    nodes: Mapping[int, TimeNode] | None = None,
-    units: Sequence[Unit] | None = None,
+    indicators: Mapping[int, IndicatorRow] | None = None,
+    nodes: Mapping[int, Node] | None = None,
+    units: Sequence[UnitRow] | None = None,
 ) -> tuple[int, int]:
     """The pipeline's monitoring step: every time node touched (of a cycle not yet closed), all
     in one pass (`evaluate_nodes`). The pipeline passes what it has read for the batch: every
-    indicator by id, the time nodes by id (their cycles loaded: the touched ones and every node
-    of their cycles and of the cycles a year before, see `observations.services.Catalogue`) and
-    the active assessed units in code order."""
+    indicator by id, the time nodes by id (their cycles with them: the touched ones and every
+    node of their cycles and of the cycles a year before, see
+    `observations.services.Catalogue`) and the active assessed units in code order."""
     rules = _active_rules()
     if not rules:
         return 0, 0
     read = set().union(*(rule_codes(r) for _, r in rules))
+    indicator_ids = None
     if indicators is not None:
         rows = [(i.pk, i.code, i.name_zh, i.name_en) for i in indicators.values()]
+        indicator_ids = {i.code: i.pk for i in indicators.values()}
     else:
         rows = list(
             Indicator.objects.filter(
@@ -368,19 +426,13 @@ def evaluate_after_ingest(
     by_node: dict[int, set[str]] = {}
     for obs in observations:
         by_node.setdefault(obs.time_node_id, set()).add(codes[obs.indicator_id])
-    among = None
-    if nodes is not None and by_node.keys() <= nodes.keys():
-        among = list(nodes.values())
-        touched = sorted(
-            (nodes[pk] for pk in by_node if nodes[pk].cycle.state != Cycle.State.CLOSED),
-            key=lambda n: (n.cycle.year, n.order),  # TimeNode's ordering
-        )
-    else:
-        touched = list(
-            TimeNode.objects.filter(pk__in=by_node)
-            .exclude(cycle__state=Cycle.State.CLOSED)
-            .select_related("cycle")
-        )
+    if nodes is None or not by_node.keys() <= nodes.keys():
+        # the touched nodes with every node of their cycles and of the cycles a year before
+        nodes = {n.pk: n for n in node_rows(ids=by_node)}
+    touched = sorted(
+        (nodes[pk] for pk in by_node if nodes[pk].cycle.state != Cycle.State.CLOSED),
+        key=lambda n: (n.cycle.year, n.order),  # TimeNode's ordering
+    )
     return evaluate_nodes(
         {node: by_node[node.pk] for node in touched},
         acting_user=acting_user,
@@ -388,7 +440,8 @@ def evaluate_after_ingest(
         rules=rules,
         labels=labels,
         units=units,
-        among=among,
+        among=list(nodes.values()),
+        indicator_ids=indicator_ids,
     )
 
 

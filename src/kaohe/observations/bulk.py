@@ -82,12 +82,8 @@ class BatchWriter:
         stamp = self._stamp(now)
         self._insert(self.versions, self.version_columns, [(*row, stamp) for row in rows])
 
-    def slot_ids(self, keys: Sequence[tuple[int, int, int]]) -> dict[tuple[int, int, int], int]:
-        """The ids of the slots among `keys` (unit, indicator, time node ids), in one query
-        (every slot of the keys' units × indicators × nodes is read; those not asked for are
-        left out)."""
-        if not keys:
-            return {}
+    def _where(self, keys: Sequence[tuple[int, int, int]]) -> tuple[str, list[Any]]:
+        """The slots of the keys' units × indicators × nodes."""
         unit, indicator, node = self.slot_columns[:3]
         sets = [sorted({k[i] for k in keys}) for i in range(3)]
         if self.copy:
@@ -99,6 +95,16 @@ class BatchWriter:
                 for c, ids in zip((unit, indicator, node), sets, strict=True)
             )
             params = [i for ids in sets for i in ids]
+        return where, params
+
+    def slot_ids(self, keys: Sequence[tuple[int, int, int]]) -> dict[tuple[int, int, int], int]:
+        """The ids of the slots among `keys` (unit, indicator, time node ids), in one query
+        (every slot of the keys' units × indicators × nodes is read; those not asked for are
+        left out)."""
+        if not keys:
+            return {}
+        unit, indicator, node = self.slot_columns[:3]
+        where, params = self._where(keys)
         wanted = set(keys)
         with self.connection.cursor() as cursor:
             cursor.execute(
@@ -106,6 +112,37 @@ class BatchWriter:
                 params,
             )
             return {(u, i, n): pk for u, i, n, pk in cursor.fetchall() if (u, i, n) in wanted}
+
+    def current_slots(
+        self, keys: Sequence[tuple[int, int, int]]
+    ) -> dict[tuple[int, int, int], tuple[int, Decimal | None, str, int]]:
+        """(id, value, text, version count) of every existing slot of the keys' units ×
+        indicators × nodes, in one query, locked for the transaction on PostgreSQL (`FOR
+        UPDATE`; SQLite's writing transaction holds the database already). Values come as the
+        ORM gives them (decimals)."""
+        if not keys:
+            return {}
+        unit, indicator, node, value, text, count, _updated = self.slot_columns
+        where, params = self._where(keys)
+        lock = " FOR UPDATE" if self.connection.features.has_select_for_update else ""
+        field = Observation._meta.get_field("value")
+        assert isinstance(field, models.Field)
+        col = field.get_col(Observation._meta.db_table)
+        ops = self.connection.ops
+        steps = ops.get_db_converters(col) + col.get_db_converters(self.connection)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {unit}, {indicator}, {node}, {self.pk}, {value}, {text}, {count} "
+                f"FROM {self.slots} WHERE {where}{lock}",
+                params,
+            )
+            rows = cursor.fetchall()
+        out = {}
+        for u, i, n, pk, number, txt, versions in rows:
+            for step in steps:
+                number = step(number, col, self.connection)
+            out[(u, i, n)] = (pk, number, txt, versions)
+        return out
 
     def update_slots(self, rows: Sequence[SlotUpdate], now: dt.datetime) -> None:
         """Existing observations take their new value and version count, in one statement."""

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from kaohe.core import sql
 from kaohe.engine.expr import Expression, compile_expr
 from kaohe.indicators.models import Indicator
+from kaohe.indicators.selectors import IndicatorRow
 from kaohe.observations.models import Observation, Source
 from kaohe.observations.services import (
     Catalogue,
@@ -25,8 +27,6 @@ from kaohe.observations.services import (
     StoredObservation,
     store_rows,
 )
-from kaohe.schemes.models import TimeNode
-from kaohe.units.models import Unit
 
 _SIX_PLACES = 1_000_000
 
@@ -37,11 +37,11 @@ def formula_of(source: str) -> Expression:
     return compile_expr(source, want="num")
 
 
-def _ordered(derived: list[Indicator]) -> list[Indicator]:
+def _ordered(derived: list[IndicatorRow]) -> list[IndicatorRow]:
     """Derived indicators in dependency order (one reading another comes after it)."""
     codes = {d.code for d in derived}
     names = {d.code: formula_of(d.formula).names for d in derived}
-    ordered: list[Indicator] = []
+    ordered: list[IndicatorRow] = []
     placed: set[str] = set()
     pending = sorted(derived, key=lambda d: d.code)
     while pending:
@@ -69,46 +69,31 @@ def recompute_derived(
     if not changed:
         return []
     slots = sorted({(o.unit_id, o.time_node_id) for o in changed})
-    if catalogue is not None:
-        by_id = catalogue.indicators_by_id
-        changed_codes = {by_id[o.indicator_id].code for o in changed}
-        active = [
-            i
-            for i in catalogue.indicators.values()
-            if i.formula and i.status == Indicator.Status.ACTIVE
-        ]
-    else:
-        changed_codes = set(
-            Indicator.objects.filter(pk__in={o.indicator_id for o in changed}).values_list(
-                "code", flat=True
-            )
-        )
-        active = list(Indicator.objects.active().exclude(formula=""))
+    unit_ids, node_ids = {u for u, _ in slots}, {n for _, n in slots}
+    if (
+        catalogue is None
+        or not unit_ids <= catalogue.units_by_id.keys()
+        or not node_ids <= catalogue.nodes_by_id.keys()
+    ):
+        catalogue = Catalogue.around(unit_ids, node_ids)
+    by_id = catalogue.indicators_by_id
+    changed_codes = {by_id[o.indicator_id].code for o in changed}
+    active = [
+        i
+        for i in catalogue.indicators.values()
+        if i.formula and i.status == Indicator.Status.ACTIVE
+    ]
     derived = _ordered(active)
     expressions = {d.code: formula_of(d.formula) for d in derived}
     if not any(e.names & changed_codes for e in expressions.values()):
         return []  # no formula reads a changed indicator
     names = set().union(*(e.names for e in expressions.values()))
-    unit_ids, node_ids = {u for u, _ in slots}, {n for _, n in slots}
-    if catalogue is not None and unit_ids <= catalogue.units_by_id.keys():
-        units = catalogue.units_by_id
-    else:
-        units = Unit.objects.in_bulk(unit_ids)
-    if catalogue is not None and node_ids <= catalogue.nodes_by_id.keys():
-        nodes = catalogue.nodes_by_id
-    else:
-        nodes = TimeNode.objects.in_bulk(node_ids)
-    # one read of every formula input at the touched slots; derived results are written into
-    # the same grid so that a formula reading another derived indicator sees its new value
-    grid: dict[tuple[int, int, str], float] = {
-        (u, n, code): float(value)
-        for u, n, code, value in Observation.objects.filter(
-            indicator__code__in=names,
-            unit__in={u for u, _ in slots},
-            time_node__in={n for _, n in slots},
-        ).values_list("unit_id", "time_node_id", "indicator__code", "value")
-        if value is not None
-    }
+    units, nodes = catalogue.units_by_id, catalogue.nodes_by_id
+    grid = _inputs(
+        {catalogue.indicators[n].pk: n for n in names if n in catalogue.indicators},
+        unit_ids,
+        node_ids,
+    )
     rows: list[CheckedRow] = []
     for indicator in derived:
         expression = expressions[indicator.code]
@@ -151,6 +136,27 @@ def recompute_derived(
         automatic_reason="recomputed",
     )
     return list(result.observations)
+
+
+def _inputs(
+    codes: dict[int, str], unit_ids: set[int], node_ids: set[int]
+) -> dict[tuple[int, int, str], float]:
+    """One read of every formula input (indicator id → code) at the touched units × nodes, by
+    (unit id, node id, code); derived results are written into the same grid so that a
+    formula reading another derived indicator sees its new value."""
+    o = "o"
+    where = [
+        sql.among(sql.column(Observation, name, o), ids)
+        for name, ids in (("indicator", codes), ("unit", unit_ids), ("time_node", node_ids))
+    ]
+    rows = sql.fetch(
+        f"SELECT {sql.column(Observation, 'unit', o)}, {sql.column(Observation, 'time_node', o)}, "
+        f"{sql.column(Observation, 'indicator', o)}, {sql.column(Observation, 'value', o)} "
+        f"FROM {sql.table(Observation)} {o} WHERE {' AND '.join(w for w, _ in where)}",
+        [p for _, params in where for p in params],
+    )
+    # floats straight from the driver (see `sql.converter`)
+    return {(u, n, codes[i]): float(value) for u, n, i, value in rows if value is not None}
 
 
 def _decimal(value: float) -> Any:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from kaohe.core import access, audit
@@ -17,12 +16,15 @@ from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Frequency, Indicator, ReportedBy
+from kaohe.indicators.selectors import IndicatorRow, indicator_rows
 from kaohe.indicators.values import ValueRejected, check_value
 from kaohe.observations import messages as rules
 from kaohe.observations.bulk import BatchWriter
-from kaohe.observations.models import Observation, Source
+from kaohe.observations.models import Source
 from kaohe.schemes.models import Cycle, TimeNode
+from kaohe.schemes.selectors import NodeRow, node_rows
 from kaohe.units.models import Unit
+from kaohe.units.selectors import UnitRow, unit_rows
 
 Key = tuple[int, int, int]  # (unit id, indicator id, time node id): one slot
 
@@ -39,7 +41,7 @@ class ValueRow:
     unit_of_measure: str = ""  # when given, it must be the catalogue's (Chinese or English)
 
 
-def _measure_ok(row: ValueRow, indicator: Indicator) -> bool:
+def _measure_ok(row: ValueRow, indicator: IndicatorRow) -> bool:
     given = row.unit_of_measure.strip().casefold()
     return not given or given in {indicator.unit_zh.casefold(), indicator.unit_en.casefold()}
 
@@ -73,7 +75,7 @@ class RecordResult:
         return [o.pk for o in self.observations]
 
 
-def _parse_value(raw: Any, indicator: Indicator) -> tuple[Decimal | None, str, str | None]:
+def _parse_value(raw: Any, indicator: IndicatorRow) -> tuple[Decimal | None, str, str | None]:
     """(number, text, error rule or None) by the one reading of `kaohe.indicators.values`."""
     try:
         number, text = check_value(raw, indicator.value_kind)
@@ -98,7 +100,7 @@ _NODE_KINDS: dict[str, frozenset[str]] = {
 }
 
 
-def _frequency_rule(indicator: Indicator, node: TimeNode) -> str | None:
+def _frequency_rule(indicator: IndicatorRow, node: NodeRow) -> str | None:
     """The rule an indicator's frequency breaks for a period, or None."""
     kinds = _NODE_KINDS.get(indicator.frequency)
     if kinds is None or node.kind in kinds:
@@ -106,7 +108,7 @@ def _frequency_rule(indicator: Indicator, node: TimeNode) -> str | None:
     return rules.ANNUAL_ONLY if indicator.frequency == Frequency.ANNUAL else rules.QUARTERLY_ONLY
 
 
-def _may_send(unit: Unit, indicator: Indicator, scope: Any, responsible: Any) -> bool:
+def _may_send(unit: UnitRow, indicator: IndicatorRow, scope: Any, responsible: Any) -> bool:
     """The office sends anything; the responsible department its indicators (a department-only
     indicator not for itself: no one judges their own unit); an assessed unit its own values of
     the indicators the catalogue lets units report."""
@@ -120,56 +122,58 @@ def _may_send(unit: Unit, indicator: Indicator, scope: Any, responsible: Any) ->
     return indicator.reported_by == ReportedBy.UNIT and unit.pk in scope
 
 
-def _closed(node: TimeNode) -> bool:
+def _closed(node: NodeRow) -> bool:
     return node.cycle.state == Cycle.State.CLOSED
 
 
 @dataclass(frozen=True)
 class Catalogue:
     """What a batch's steps look up, read once for the whole pipeline run: the rows' units and
-    every assessed unit (their categories loaded), every indicator, and the time nodes (their
-    cycles loaded) of the rows' cycles and of the cycles a year before them — the rows' nodes,
-    their neighbours (`schemes.selectors.neighbour_nodes`) and the nodes the provisional
-    standings choose among. Read inside the batch's transaction, so each step sees what the
+    every active assessed unit (their categories with them), every indicator, and the time
+    nodes (their cycles with them) of the rows' cycles and of the cycles a year before them —
+    the rows' nodes, their neighbours (`schemes.selectors.neighbour_nodes`) and the nodes the
+    provisional standings choose among. Plain rows (`UnitRow`, `IndicatorRow`, `NodeRow`),
+    read by hand-written SQL inside the batch's transaction, so each step sees what the
     separate look-ups it replaces would have seen."""
 
-    units: dict[str, Unit]
-    indicators: dict[str, Indicator]
-    nodes: dict[str, TimeNode]
-    assessed: list[Unit]  # the active assessed units, by code (the database's order)
+    units: dict[str, UnitRow]
+    indicators: dict[str, IndicatorRow]
+    nodes: dict[str, NodeRow]
+    assessed: list[UnitRow]  # the active assessed units, by code (the database's order)
 
     @classmethod
     def load(cls, rows: Sequence[ValueRow]) -> Catalogue:
         """Three queries, whatever the batch's size."""
-        units = list(
-            Unit.objects.filter(
-                Q(code__in={r.unit for r in rows}) | Q(is_assessed=True, active=True)
-            )
-            .select_related("category")
-            .order_by("code")
-        )
-        cycles = Cycle.objects.filter(time_nodes__period__in={r.period for r in rows})
-        nodes = TimeNode.objects.filter(
-            Q(cycle__in=cycles.values("pk"))
-            | Q(cycle__year__in=cycles.annotate(before=F("year") - 1).values("before"))
-        ).select_related("cycle")
+        units = unit_rows(codes={r.unit for r in rows}, assessed=True)
         return cls(
             units={u.code: u for u in units},
-            indicators={i.code: i for i in Indicator.objects.all()},
-            nodes={n.period: n for n in nodes},
+            indicators={i.code: i for i in indicator_rows()},
+            nodes={n.period: n for n in node_rows(periods={r.period for r in rows})},
             assessed=[u for u in units if u.is_assessed and u.active],
         )
 
+    @classmethod
+    def around(cls, unit_ids: Collection[int], node_ids: Collection[int]) -> Catalogue:
+        """The look-ups of a step that has no catalogue: these units, every indicator and the
+        nodes of these nodes' cycles (three queries; `assessed` left empty)."""
+        units = unit_rows(ids=unit_ids)
+        return cls(
+            units={u.code: u for u in units},
+            indicators={i.code: i for i in indicator_rows()},
+            nodes={n.period: n for n in node_rows(ids=node_ids)},
+            assessed=[],
+        )
+
     @cached_property
-    def indicators_by_id(self) -> dict[int, Indicator]:
+    def indicators_by_id(self) -> dict[int, IndicatorRow]:
         return {i.pk: i for i in self.indicators.values()}
 
     @cached_property
-    def units_by_id(self) -> dict[int, Unit]:
+    def units_by_id(self) -> dict[int, UnitRow]:
         return {u.pk: u for u in self.units.values()}
 
     @cached_property
-    def nodes_by_id(self) -> dict[int, TimeNode]:
+    def nodes_by_id(self) -> dict[int, NodeRow]:
         return {n.pk: n for n in self.nodes.values()}
 
 
@@ -178,9 +182,9 @@ class CheckedRow(NamedTuple):
 
     number: int
     reason: str
-    unit: Unit
-    indicator: Indicator
-    node: TimeNode
+    unit: UnitRow
+    indicator: IndicatorRow
+    node: NodeRow
     value: Decimal | None
     text: str
 
@@ -203,19 +207,9 @@ def check_rows(
     look-ups, when the caller has read them for its other steps."""
     if not rows:
         return [], [RowError(0, "rows", rules.BATCH_EMPTY)]
-    if catalogue is not None:
-        units, indicators, nodes = catalogue.units, catalogue.indicators, catalogue.nodes
-    else:
-        units = {u.code: u for u in Unit.objects.filter(code__in={r.unit for r in rows})}
-        indicators = {
-            i.code: i for i in Indicator.objects.filter(code__in={r.indicator for r in rows})
-        }
-        nodes = {
-            n.period: n
-            for n in TimeNode.objects.filter(period__in={r.period for r in rows}).select_related(
-                "cycle"
-            )
-        }
+    if catalogue is None:
+        catalogue = Catalogue.load(rows)
+    units, indicators, nodes = catalogue.units, catalogue.indicators, catalogue.nodes
     scope = access.unit_scope(acting_user, Action.REPORT)
     responsible = access.responsible_unit_ids(acting_user, Action.REPORT)
     # The indicators this sender may send: active, basic unless allowed.
@@ -261,9 +255,9 @@ def check_rows(
 def _row_errors(
     number: int,
     row: ValueRow,
-    unit: Unit | None,
-    indicator: Indicator | None,
-    node: TimeNode | None,
+    unit: UnitRow | None,
+    indicator: IndicatorRow | None,
+    node: NodeRow | None,
     first: int,
     scope: Any,
     responsible: Any,
@@ -431,8 +425,8 @@ def store_rows(
     )
     result.event_id = event.pk
     result.observations = [
-        StoredObservation(slot[0], *key, slot[1], slot[2])
-        for key, *_ in versions
+        StoredObservation(slot[0], key[0], key[1], key[2], slot[1], slot[2])
+        for key, _number, _value, _text, _reason in versions
         if (slot := state[key])
     ]
     if corrections and require_reason:
@@ -446,20 +440,10 @@ def store_rows(
 
 
 def _current_slots(keys: Sequence[Key]) -> dict[Key, tuple[int, Decimal | None, str, int]]:
-    """(id, value, text, versions) of the slots that exist among `keys`, locked for the
-    transaction (PostgreSQL; SQLite's transaction holds the write lock already)."""
-    rows = (
-        Observation.objects.select_for_update()
-        .filter(
-            unit__in={k[0] for k in keys},
-            indicator__in={k[1] for k in keys},
-            time_node__in={k[2] for k in keys},
-        )
-        .order_by()
-        .values_list("unit_id", "indicator_id", "time_node_id", "pk", "value", "text",
-                     "version_count")
-    )  # fmt: skip
-    return {(u, i, n): (pk, value, text, count) for u, i, n, pk, value, text, count in rows}
+    """(id, value, text, versions) of the slots that exist among `keys`' units × indicators ×
+    nodes, locked for the transaction (PostgreSQL; SQLite's transaction holds the write lock
+    already)."""
+    return BatchWriter(connection).current_slots(keys)
 
 
 def _shown(row: CheckedRow) -> str:

@@ -13,16 +13,44 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from kaohe.core import sql
 from kaohe.engine.scheme import Scheme
 from kaohe.indicators.models import Indicator, ValueType
+from kaohe.indicators.selectors import IndicatorRow
 from kaohe.observations.derived import formula_of
 from kaohe.observations.models import Observation, ObservationVersion
-from kaohe.schemes.models import Cycle, TimeNode
-from kaohe.units.models import Unit
+from kaohe.schemes.models import Cycle
+from kaohe.schemes.selectors import Node
+
+
+class UnitLike(Protocol):
+    """A unit as a snapshot reads it: a `Unit`, or a `units.selectors.UnitRow`."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def code(self) -> str: ...
+
+
+class IndicatorLike(Protocol):
+    """An indicator as a snapshot reads it: an `Indicator`, or an `IndicatorRow`."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def formula(self) -> str: ...
+
+    @property
+    def value_type(self) -> str: ...
 
 
 @dataclass
@@ -39,7 +67,7 @@ class Cell:
 class Snapshot:
     """The frozen inputs of a run: columns for the engine, and where every value came from."""
 
-    units: list[Unit]
+    units: Sequence[UnitLike]
     columns: dict[str, Any]
     cells: dict[tuple[str, str], Cell]
     fingerprint: str
@@ -56,19 +84,22 @@ class _Version(NamedTuple):
     """The parts of an observation version a snapshot reads (no pk: the current value)."""
 
     pk: int | None
-    value: Decimal | None
+    value: Decimal | float | None
     text: str
 
 
 def _latest_versions(
-    units: list[Unit], indicators: list[Indicator], nodes: list[TimeNode], moment: dt.datetime
+    units: Sequence[UnitLike],
+    indicators: Sequence[IndicatorLike],
+    nodes: Sequence[Node],
+    moment: dt.datetime,
 ) -> dict[tuple[int, int, int], _Version]:
     """The newest version recorded at or before `moment` of every (unit, indicator, node)."""
     rows = (
         ObservationVersion.objects.filter(
-            observation__unit__in=units,
-            observation__indicator__in=indicators,
-            observation__time_node__in=nodes,
+            observation__unit__in=[u.pk for u in units],
+            observation__indicator__in=[i.pk for i in indicators],
+            observation__time_node__in=[n.pk for n in nodes],
             recorded_at__lte=moment,
         )
         .order_by("observation_id", "number")
@@ -86,33 +117,52 @@ def _latest_versions(
 
 
 def _current_values(
-    units: list[Unit], indicators: list[Indicator], nodes: list[TimeNode]
+    units: Sequence[UnitLike], indicators: Sequence[IndicatorLike], nodes: Sequence[Node]
 ) -> dict[tuple[int, int, int], _Version]:
-    """The current value of every slot (the observation row), without its version."""
-    rows = Observation.objects.filter(
-        unit__in=units, indicator__in=indicators, time_node__in=nodes, version_count__gt=0
-    ).values_list("unit_id", "indicator_id", "time_node_id", "value", "text")
-    return {(u, i, n): _Version(None, value, text) for u, i, n, value, text in rows}
+    """The current value of every slot (the observation row), without its version (one
+    hand-written query: the provisional standings read it for every batch)."""
+    o = "o"
+    where = [
+        sql.among(sql.column(Observation, name, o), {x.pk for x in objects})
+        for name, objects in (("unit", units), ("indicator", indicators), ("time_node", nodes))
+    ]
+    rows = sql.fetch(
+        f"SELECT {sql.column(Observation, 'unit', o)}, {sql.column(Observation, 'indicator', o)}, "
+        f"{sql.column(Observation, 'time_node', o)}, {sql.column(Observation, 'value', o)}, "
+        f"{sql.column(Observation, 'text', o)} FROM {sql.table(Observation)} {o} "
+        f"WHERE {' AND '.join(w for w, _ in where)} "
+        f"AND {sql.column(Observation, 'version_count', o)} > 0",
+        [p for _, params in where for p in params],
+    )
+    # floats straight from the driver: a snapshot reads a value as a float (`sql.converter`)
+    return {
+        (u, i, n): _Version(None, None if value is None else float(value), text)
+        for u, i, n, value, text in rows
+    }
 
 
 def build_snapshot(
     scheme: Scheme,
-    cycle: Cycle,
-    units: list[Unit],
+    cycle: Cycle | None,
+    units: Sequence[UnitLike],
     *,
     moment: dt.datetime | None,
     node_code: str | None,
-    catalogue: Mapping[str, Indicator] | None = None,
-    time_nodes: Sequence[TimeNode] | None = None,
+    catalogue: Mapping[str, IndicatorRow] | None = None,
+    time_nodes: Sequence[Node] | None = None,
 ) -> Snapshot:
     """Read every input the scheme needs for these units, as of `moment` (None: the current
     values, without naming their versions — for provisional standings). `node_code` None picks
     the latest period with a fair share of the values (`as_of_node`). `catalogue` (every
-    indicator by code) and `time_nodes` (the cycle's, in their order) may be passed when the
-    caller has read them; then the values are the only query."""
-    nodes = {n.code: n for n in (cycle.time_nodes.all() if time_nodes is None else time_nodes)}
+    indicator by code) and `time_nodes` (the cycle's, in their order; then `cycle` may be
+    None) may be passed when the caller has read them; then the values are the only query."""
+    if time_nodes is None:
+        assert cycle is not None, "a snapshot reads the nodes of a cycle"
+        time_nodes = list(cycle.time_nodes.all())
+    nodes = {n.code: n for n in time_nodes}
     codes = list(scheme.input_codes)
     wanted = {_split(c)[0] for c in codes}
+    indicators: dict[str, IndicatorLike]
     if catalogue is not None:
         indicators = {code: catalogue[code] for code in wanted if code in catalogue}
     else:
@@ -121,6 +171,7 @@ def build_snapshot(
     formulas = {code: formula_of(ind.formula) for code, ind in indicators.items() if ind.formula}
     for expression in formulas.values():
         for name in expression.names - indicators.keys():
+            found: IndicatorLike | None
             if catalogue is not None:
                 found = catalogue.get(name)
             else:
@@ -139,7 +190,7 @@ def build_snapshot(
     missing = sorted(wanted - indicators.keys())
     label_codes = scheme.label_codes
 
-    def raw(unit: Unit, indicator: Indicator, node: TimeNode | None) -> Cell:
+    def raw(unit: UnitLike, indicator: IndicatorLike, node: Node | None) -> Cell:
         if node is None:
             return Cell()
         version = latest.get((unit.pk, indicator.pk, node.pk))
@@ -201,7 +252,7 @@ def build_snapshot(
     return Snapshot(units, columns, cells, fingerprint, missing, node_code or "")
 
 
-def as_of_node(nodes: list[TimeNode], value_nodes: list[int]) -> str | None:
+def as_of_node(nodes: Sequence[Node], value_nodes: list[int]) -> str | None:
     """The latest period holding at least half as many of the values as the fullest one (a
     few early year-end figures do not make the year-end the period to rank on)."""
     counts = Counter(value_nodes)

@@ -15,24 +15,39 @@ does not trip over the first one's rows."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
+from kaohe.core import sql
 from kaohe.engine import InputTable, evaluate, load_scheme, provisional_standing
 from kaohe.indicators.models import Indicator
+from kaohe.indicators.selectors import IndicatorRow
 from kaohe.observations.derived import formula_of
 from kaohe.results.inputs import build_snapshot
 from kaohe.results.models import ProvisionalStanding
-from kaohe.results.services import scheme_units
-from kaohe.schemes.models import Cycle, SchemeVersion, TimeNode
-from kaohe.units.models import Unit
+from kaohe.schemes.models import Cycle, Scheme, SchemeVersion
+from kaohe.schemes.selectors import Node, node_rows
+from kaohe.units.selectors import UnitRow, unit_rows
 
 LIVE_STATES = (Cycle.State.GOAL_SETTING, Cycle.State.IN_PROGRESS, Cycle.State.YEAR_END)
 
 
-def _indicator_codes(scheme: Any, catalogue: Mapping[str, Indicator] | None = None) -> set[str]:
+class PublishedVersion(NamedTuple):
+    """What a refresh reads of a published scheme version (`_published`)."""
+
+    pk: int
+    scheme_id: int
+    number: int
+    fingerprint: str
+    cycle_id: int
+    category_id: int
+
+
+def _indicator_codes(
+    scheme: Any, catalogue: Mapping[str, IndicatorRow | Indicator] | None = None
+) -> set[str]:
     """Indicator codes a scheme reads, through derived indicators' formulas too (`catalogue`:
     every indicator by code, when the caller has read them)."""
     bases = {code.partition("@")[0] for code in scheme.input_codes}
@@ -50,44 +65,55 @@ def _indicator_codes(scheme: Any, catalogue: Mapping[str, Indicator] | None = No
     return codes
 
 
-def _units_of(category: Any, assessed: Sequence[Unit]) -> list[Unit]:
-    """`scheme_units(category)` out of the active assessed units (in code order, categories
-    loaded)."""
+def _units_of(category_id: int, assessed: Sequence[UnitRow]) -> list[UnitRow]:
+    """The units a scheme for this category scores (`results.services.scheme_units`: its own
+    and its sub-categories'), out of the active assessed units (in code order)."""
     return [
         u
         for u in assessed
-        if u.category_id == category.pk
-        or (u.category is not None and u.category.parent_id == category.pk)
+        if u.category_id == category_id
+        or (u.category is not None and u.category.parent_id == category_id)
     ]
 
 
+def _clear(scheme_id: int) -> None:
+    """Delete a scheme's standings, of any of its versions (the cache is replaced whole)."""
+    v = "v"
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {sql.table(ProvisionalStanding)} "
+            f"WHERE {sql.column(ProvisionalStanding, 'scheme_version')} IN "
+            f"(SELECT {sql.column(SchemeVersion, 'id', v)} FROM {sql.table(SchemeVersion)} {v} "
+            f"WHERE {sql.column(SchemeVersion, 'scheme', v)} = %s)",
+            [scheme_id],
+        )
+
+
 def refresh_for_version(
-    version: SchemeVersion,
+    version: PublishedVersion,
     *,
     batch: Any = None,
     changed_codes: set[str] | None = None,
-    catalogue: Mapping[str, Indicator] | None = None,
-    units: Sequence[Unit] | None = None,
-    time_nodes: Sequence[TimeNode] | None = None,
+    catalogue: Mapping[str, IndicatorRow] | None = None,
+    units: Sequence[UnitRow],
+    time_nodes: Sequence[Node],
 ) -> int:
     """Recompute one scheme version's standings; returns the number of units ranked (0 and
-    nothing written when the scheme reads none of `changed_codes`). `catalogue` (every
-    indicator by code), `units` (the active assessed units in code order, categories loaded)
-    and `time_nodes` (the cycle's) may be passed when the caller has read them."""
+    nothing written when the scheme reads none of `changed_codes`). `units`: the active
+    assessed units in code order; `time_nodes`: the version's cycle's, in their order;
+    `catalogue` (every indicator by code) when the caller has read them."""
     scheme = _scheme_of(version)
     codes = _indicator_codes(scheme, catalogue)
     if changed_codes is not None and not changed_codes & codes:
         return 0
-    cycle = version.scheme.cycle
-    category = version.scheme.category
-    units = scheme_units(category) if units is None else _units_of(category, units)
-    ProvisionalStanding.objects.filter(scheme_version__scheme=version.scheme).delete()
+    units = _units_of(version.category_id, units)
+    _clear(version.scheme_id)
     if not units:
         return 0
     now = timezone.now()
     snapshot = build_snapshot(
         scheme,
-        cycle,
+        None,
         units,
         moment=None,
         node_code=None,
@@ -106,8 +132,8 @@ def refresh_for_version(
     leaves = [leaf.id for leaf in scheme.leaves]
     rows = [
         ProvisionalStanding(
-            scheme_version=version,
-            unit=unit,
+            scheme_version_id=version.pk,
+            unit_id=unit.pk,
             category_code=standing.categories[i],
             node_code=snapshot.node_code,
             score=None if standing.score[i] != standing.score[i] else float(standing.score[i]),
@@ -119,8 +145,32 @@ def refresh_for_version(
         )
         for i, unit in enumerate(units)
     ]
-    ProvisionalStanding.objects.bulk_create(rows)
+    sql.insert(rows)
     return sum(r.rank is not None for r in rows)
+
+
+def _published(cycle_ids: Iterable[int]) -> dict[int, PublishedVersion]:
+    """The latest published version of every scheme of these cycles, by scheme id, read locked
+    (`SELECT … FOR UPDATE`, PostgreSQL: see the module's docstring) — one query."""
+    v, s = "v", "s"
+    cycles, params = sql.among(sql.column(Scheme, "cycle", s), set(cycle_ids))
+    scheme = sql.column(SchemeVersion, "scheme", v)
+    number = sql.column(SchemeVersion, "number", v)
+    rows = sql.fetch(
+        f"SELECT {sql.column(SchemeVersion, 'id', v)}, {scheme}, {number}, "
+        f"{sql.column(SchemeVersion, 'fingerprint', v)}, {sql.column(Scheme, 'cycle', s)}, "
+        f"{sql.column(Scheme, 'category', s)} "
+        f"FROM {sql.table(SchemeVersion)} {v} JOIN {sql.table(Scheme)} {s} "
+        f"ON {sql.column(Scheme, 'id', s)} = {scheme} "
+        f"WHERE {sql.column(SchemeVersion, 'status', v)} = %s AND {cycles} "
+        f"ORDER BY {scheme}, {number} DESC{sql.lock_clause(v)}",
+        [SchemeVersion.Status.PUBLISHED, *params],
+    )
+    latest: dict[int, PublishedVersion] = {}
+    for row in rows:
+        version = PublishedVersion(*row)
+        latest.setdefault(version.scheme_id, version)
+    return latest
 
 
 @transaction.atomic(savepoint=False)
@@ -129,40 +179,27 @@ def refresh_provisional(
     *,
     changed_codes: set[str] | None = None,
     batch: Any = None,
-    catalogue: Mapping[str, Indicator] | None = None,
-    units: Sequence[Unit] | None = None,
-    nodes: Mapping[int, TimeNode] | None = None,
+    catalogue: Mapping[str, IndicatorRow] | None = None,
+    units: Sequence[UnitRow] | None = None,
+    nodes: Mapping[int, Node] | None = None,
 ) -> int:
     """Refresh the standings of every live cycle among these time nodes' cycles (the
     pipeline's last step before commit); returns the units ranked. The pipeline passes what it
     has read for the batch: every indicator by code (`catalogue`), the active assessed units
-    in code order, categories loaded (`units`) and time nodes by id, their cycles loaded,
-    holding every node of these nodes' cycles (`nodes`).
+    in code order (`units`) and time nodes by id, their cycles with them, holding every node of
+    these nodes' cycles (`nodes`); the rest is read here.
 
     The published versions are read locked (`SELECT … FOR UPDATE`, PostgreSQL) before any
     value: see the module's docstring."""
     ids = set(time_node_ids)
-    versions = SchemeVersion.objects.published()
-    if nodes is not None and ids <= nodes.keys():
-        live = {nodes[pk].cycle_id for pk in ids if nodes[pk].cycle.state in LIVE_STATES}
-        versions = versions.filter(scheme__cycle__in=live)
-    else:
-        nodes = None
-        cycles = Cycle.objects.filter(time_nodes__in=ids, state__in=LIVE_STATES)
-        versions = versions.filter(scheme__cycle__in=cycles)
-    latest: dict[int, SchemeVersion] = {}
-    for version in (
-        versions.select_related("scheme__cycle", "scheme__category")
-        .select_for_update(of=("self",))
-        .defer("document", "yaml_text")
-        .order_by("scheme_id", "-number")
-    ):
-        latest.setdefault(version.scheme_id, version)
-    if catalogue is None:
-        return sum(
-            refresh_for_version(version, batch=batch, changed_codes=changed_codes)
-            for version in latest.values()
-        )
+    if nodes is None or not ids <= nodes.keys():
+        nodes = {n.pk: n for n in node_rows(ids=ids)}
+    live = {
+        nodes[pk].cycle_id for pk in ids if pk in nodes and nodes[pk].cycle.state in LIVE_STATES
+    }
+    if not live:
+        return 0
+    latest = _published(live)
     reading = {
         pk: version
         for pk, version in latest.items()
@@ -170,15 +207,13 @@ def refresh_provisional(
     }
     if not reading:
         return 0
-    cycle_ids = {v.scheme.cycle_id for v in reading.values()}
-    by_cycle: dict[int, list[TimeNode]] = {}
-    if nodes is not None:
-        # the cycles' nodes in TimeNode's order (year, order), as the query below gives them
-        for node in sorted(nodes.values(), key=lambda n: (n.cycle.year, n.order)):
-            if node.cycle_id in cycle_ids:
-                by_cycle.setdefault(node.cycle_id, []).append(node)
-    else:
-        for node in TimeNode.objects.filter(cycle__in=cycle_ids):
+    if units is None:
+        units = unit_rows(assessed=True)
+    cycle_ids = {v.cycle_id for v in reading.values()}
+    by_cycle: dict[int, list[Node]] = {}
+    # the cycles' nodes in TimeNode's order (year, order)
+    for node in sorted(nodes.values(), key=lambda n: (n.cycle.year, n.order)):
+        if node.cycle_id in cycle_ids:
             by_cycle.setdefault(node.cycle_id, []).append(node)
     return sum(
         refresh_for_version(
@@ -187,7 +222,7 @@ def refresh_provisional(
             changed_codes=changed_codes,
             catalogue=catalogue,
             units=units,
-            time_nodes=by_cycle.get(version.scheme.cycle_id, []),
+            time_nodes=by_cycle.get(version.cycle_id, []),
         )
         for version in reading.values()
     )
@@ -196,12 +231,14 @@ def refresh_provisional(
 _SCHEMES: dict[tuple[int, str], Any] = {}
 
 
-def _scheme_of(version: SchemeVersion) -> Any:
-    """The loaded scheme of a published version (immutable, so loaded once per process)."""
+def _scheme_of(version: PublishedVersion) -> Any:
+    """The loaded scheme of a published version (immutable, so loaded once per process; its
+    document is read on the first use only)."""
     key = (version.pk, version.fingerprint)
     scheme = _SCHEMES.get(key)
     if scheme is None:
         if len(_SCHEMES) > 64:
             _SCHEMES.clear()
-        scheme = _SCHEMES[key] = load_scheme(version.document)
+        document = SchemeVersion.objects.values_list("document", flat=True).get(pk=version.pk)
+        scheme = _SCHEMES[key] = load_scheme(document)
     return scheme

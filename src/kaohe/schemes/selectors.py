@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q
 
+from kaohe.core import sql
 from kaohe.schemes.models import Cycle, TimeNode
 
 
@@ -27,6 +29,67 @@ def open_nodes() -> list[TimeNode]:
     )
 
 
+class CycleRow(NamedTuple):
+    """What the ingestion pipeline reads of a cycle (`node_rows`)."""
+
+    pk: int
+    year: int
+    state: str
+
+
+class NodeRow(NamedTuple):
+    """What the ingestion pipeline reads of a time node: a plain row with the model's names and
+    its cycle (a `CycleRow`), read as a `TimeNode` with its cycle loaded would be."""
+
+    pk: int
+    cycle_id: int
+    cycle: CycleRow
+    code: str
+    period: str
+    kind: str
+    order: int
+    locked: bool
+
+
+Node = TimeNode | NodeRow  # what the steps below read alike
+
+
+def node_rows(*, periods: Collection[str] = (), ids: Collection[int] = ()) -> list[NodeRow]:
+    """Every time node of the cycles holding these periods or node ids and of the cycles a
+    year before them, in TimeNode's order (year, order), each with its cycle (one query; one
+    `CycleRow` per cycle)."""
+    n, c, m, d = "n", "c", "m", "d"
+    wanted, params = sql.among_any(TimeNode, m, {"period": periods, "id": ids})
+    if not wanted:
+        return []
+    year = sql.column(Cycle, "year", c)
+    years = (
+        f"SELECT {sql.column(Cycle, 'year', d)} FROM {sql.table(TimeNode)} {m} "
+        f"JOIN {sql.table(Cycle)} {d} "
+        f"ON {sql.column(Cycle, 'id', d)} = {sql.column(TimeNode, 'cycle', m)} "
+        f"WHERE {' OR '.join(wanted)}"
+    )
+    rows = sql.fetch(
+        f"SELECT {sql.column(TimeNode, 'id', n)}, {sql.column(TimeNode, 'cycle', n)}, {year}, "
+        f"{sql.column(Cycle, 'state', c)}, {sql.column(TimeNode, 'code', n)}, "
+        f"{sql.column(TimeNode, 'period', n)}, {sql.column(TimeNode, 'kind', n)}, "
+        f"{sql.column(TimeNode, 'order', n)}, {sql.column(TimeNode, 'locked', n)} "
+        f"FROM {sql.table(TimeNode)} {n} JOIN {sql.table(Cycle)} {c} "
+        f"ON {sql.column(Cycle, 'id', c)} = {sql.column(TimeNode, 'cycle', n)} "
+        f"WHERE {year} IN ({years}) OR {year} + 1 IN ({years}) "
+        f"ORDER BY {year}, {sql.column(TimeNode, 'order', n)}",
+        params * 2,
+    )
+    cycles: dict[int, CycleRow] = {}
+    out = []
+    for pk, cycle_id, cycle_year, state, code, period, kind, order, locked in rows:
+        cycle = cycles.get(cycle_id)
+        if cycle is None:
+            cycle = cycles[cycle_id] = CycleRow(cycle_id, cycle_year, state)
+        out.append(NodeRow(pk, cycle_id, cycle, code, period, kind, order, bool(locked)))
+    return out
+
+
 @dataclass(frozen=True)
 class Neighbours:
     """The ids of the nodes a node is read beside (None: there is none): the previous node of
@@ -38,7 +101,7 @@ class Neighbours:
 
 
 def neighbour_nodes(
-    nodes: Sequence[TimeNode], *, among: Sequence[TimeNode] | None = None
+    nodes: Sequence[Node], *, among: Sequence[Node] | None = None
 ) -> dict[int, Neighbours]:
     """For each node (its cycle loaded): its `Neighbours`, all found with one query — or none
     when `among` (their cycles loaded) holds every node of these nodes' cycles and of the
