@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "kaohe.surveys",
     "kaohe.panels",
     "kaohe.rectification",
+    "kaohe.people",
     "kaohe.web",
     "kaohe.demo",
 ]

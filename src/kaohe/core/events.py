@@ -106,6 +106,15 @@ class EventType(IntEnum):
     PANEL_RATING_SUBMITTED = 1206
     PANEL_CLOSED = 1207
     PANEL_SCORES_FED = 1208
+    # assessing people (13xx): rules, ratings, staff runs, grades, rewards
+    STAFF_RULE_SET = 1301
+    STAFF_RATINGS_RECORDED = 1302
+    STAFF_RUN_STORED = 1303
+    STAFF_GRADES_PROPOSED = 1311
+    STAFF_GRADES_CONFIRMED = 1312
+    STAFF_GRADES_RETURNED = 1313
+    REWARD_POOL_SET = 1321
+    REWARD_POOL_CONFIRMED = 1322
     # jobs: long work run by the workers (9xx)
     JOB_STARTED = 901
     JOB_SUCCEEDED = 902
@@ -208,6 +217,14 @@ _LABELS = {
     EventType.PANEL_RATING_SUBMITTED: _("expert rating submitted"),
     EventType.PANEL_CLOSED: _("expert panel closed"),
     EventType.PANEL_SCORES_FED: _("panel scores sent into the scheme"),
+    EventType.STAFF_RULE_SET: _("staff assessment rule set"),
+    EventType.STAFF_RATINGS_RECORDED: _("staff ratings recorded"),
+    EventType.STAFF_RUN_STORED: _("staff run stored"),
+    EventType.STAFF_GRADES_PROPOSED: _("staff grades proposed"),
+    EventType.STAFF_GRADES_CONFIRMED: _("staff grades confirmed"),
+    EventType.STAFF_GRADES_RETURNED: _("staff grades returned to the unit"),
+    EventType.REWARD_POOL_SET: _("reward pool set"),
+    EventType.REWARD_POOL_CONFIRMED: _("reward pool confirmed"),
     EventType.JOB_STARTED: _("job started"),
     EventType.JOB_SUCCEEDED: _("job done"),
     EventType.JOB_FAILED: _("job failed"),

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SURVEY_MANAGER = "survey_manager", _("Survey manager")
     CIVIL_SERVANT = "civil_servant", _("Civil servant")
     AUDITOR = "auditor", _("Auditor / discipline inspector")
+    ORGANISATION = "organisation", _("Organisation department")
 
 
 class Action(models.TextChoices):
@@ -34,6 +35,7 @@ class Action(models.TextChoices):
     ADMINISTER = "administer", _("administer")
     AUDIT = "audit", _("read the audit trail")
     SURVEY = "survey", _("run surveys")
+    PERSONNEL = "personnel", _("personnel records")
 
 
 A = Action
@@ -42,12 +44,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.COMMITTEE: frozenset({A.VIEW, A.APPROVE}),
     Role.REVIEWER: frozenset({A.VIEW, A.REVIEW}),
     Role.LEADER: frozenset({A.VIEW, A.REVIEW}),
-    Role.UNIT_HEAD: frozenset({A.VIEW, A.CHANGE, A.REPORT, A.SUBMIT}),
+    Role.UNIT_HEAD: frozenset({A.VIEW, A.CHANGE, A.REPORT, A.SUBMIT, A.PERSONNEL}),
     Role.REPORTER: frozenset({A.VIEW, A.CHANGE, A.REPORT}),
     Role.EXPERT: frozenset({A.VIEW, A.RATE}),
     Role.SURVEY_MANAGER: frozenset({A.VIEW, A.SURVEY}),
     Role.CIVIL_SERVANT: frozenset({A.VIEW}),
     Role.AUDITOR: frozenset({A.VIEW, A.AUDIT}),
+    # the personnel records of every civil servant: grades, flags, rewards (干部档案)
+    Role.ORGANISATION: frozenset({A.VIEW, A.PERSONNEL}),
 }
 
 # Roles whose holders act for their own unit as a responsible department (考核责任单位): they see
