@@ -24,6 +24,7 @@ from kaohe.demo.indicators import DASHBOARD
 from kaohe.demo.logins import DEMO_PASSWORD, DemoLogin, create_user
 from kaohe.demo.model import DemoCity, DemoPost, DemoUnit
 from kaohe.demo.panels import load_panels_demo
+from kaohe.demo.people import load_people_demo
 from kaohe.demo.survey_load import load_surveys_demo
 from kaohe.flows import cycles as cycle_flow
 from kaohe.flows.ingest import ingest
@@ -481,8 +482,8 @@ def _rectification(admin: Any) -> int:
 
 
 def load_demo(seed: int = 2025) -> list[DemoLogin]:
-    """Create the demo city, its catalogue, five years of values, schemes and one login per
-    role. Returns the logins (all share DEMO_PASSWORD)."""
+    """Create the demo city, its catalogue, five years of values, schemes, two years of staff
+    grades and rewards and one login per role. Returns the logins (all share DEMO_PASSWORD)."""
     city = generate_demo_city(seed=seed, years=DEMO_YEARS)
     with transaction.atomic():
         admin = create_user("admin", "系统管理员", superuser=True)
@@ -499,5 +500,7 @@ def load_demo(seed: int = 2025) -> list[DemoLogin]:
         logins += load_goals_demo(admin)
         logins += load_panels_demo(admin, seed=seed)
         _rectification(admin)
+        # a staff run needs its cycle open: before the past years close
+        logins += load_people_demo(admin, seed=seed)
         _close_past_years(admin)
         return logins
