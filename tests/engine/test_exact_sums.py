@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe.engine.methods import exact_segment_sums, group_mean_std, zscore
+from kaohe.engine.methods import exact_segment_sums, frontier, group_mean_std, zscore
 
 values = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False),
@@ -114,3 +114,12 @@ def test_a_group_of_signed_zeros_has_the_same_mean_in_any_order() -> None:
     forward, _ = group_mean_std(np.array([0.0, -0.0]), groups)
     backward, _ = group_mean_std(np.array([-0.0, 0.0]), groups)
     assert forward.tobytes() == backward.tobytes() == np.zeros(2).tobytes()
+
+
+def test_a_category_best_of_signed_zero_is_plus_zero_in_any_order() -> None:
+    # ratio frontier: x / best. Of 0.0 and −0.0 the reduction kept whichever came first, and a
+    # best of −0.0 gave a negative value +inf, clipped to full marks.
+    groups = np.zeros(3, dtype=np.intp)
+    for values in ([-0.0, 0.0, -0.5], [0.0, -0.0, -0.5], [-0.5, -0.0, 0.0]):
+        f, _ = frontier(np.array(values), groups, mode="ratio", higher=True)
+        assert f[np.array(values) == -0.5].tolist() == [0.0], values

@@ -124,6 +124,7 @@ def group_extremes(
             smallest[lo:hi, used] = np.fmin.reduceat(block, starts, axis=1)
     for ext in (largest, smallest):
         ext[np.isinf(ext)] = np.nan
+        ext += 0.0  # a signed zero as `methods.group_extreme` gives it: +0.0 always
     return largest, smallest
 
 

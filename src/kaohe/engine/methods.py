@@ -340,6 +340,9 @@ def group_extreme(x: FloatArray, groups: IntArray, *, largest: bool) -> FloatArr
     out = np.full(n_groups, fill)
     (np.fmax if largest else np.fmin).at(out, groups, x)
     out[np.isinf(out)] = np.nan
+    # + 0.0: of 0.0 and −0.0 the reduction keeps whichever it met first; a category's best of
+    # −0.0 would turn x / best for a negative x into +inf (full marks) — so +0.0, always
+    out += 0.0
     return out[groups]
 
 
