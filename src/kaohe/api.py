@@ -13,6 +13,7 @@ from kaohe.indicators.api import AdmissionRequestViewSet, IndicatorViewSet
 from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
 from kaohe.panels.api import register as register_panels
+from kaohe.people.api import register as register_people
 from kaohe.rectification.api import CommendationViewSet, RectificationItemViewSet
 from kaohe.results.api import (
     ProvisionalStandingViewSet,
@@ -56,6 +57,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("screen", ScreenViewSet, basename="screen")
 register_goals(router)
 register_panels(router)
+register_people(router)
 register_survey_office(router)
 register_survey_results(router)
 

@@ -338,6 +338,7 @@ SPECTACULAR_SETTINGS = {
         # scheme versions and scoring runs share draft / published / superseded
         "PublicationStatusEnum": "kaohe.schemes.models.SchemeVersion.Status",
         "SurveyKindEnum": "kaohe.surveys.models.Survey.Kind",
+        "StaffGradeEnum": "kaohe.people.models.StaffGrade",
     },
 }
 

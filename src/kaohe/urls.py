@@ -15,6 +15,7 @@ urlpatterns = [
     path("results/", include("kaohe.results.urls")),
     path("goals/", include("kaohe.goals.urls")),
     path("panels/", include("kaohe.panels.urls")),
+    path("people/", include("kaohe.people.urls")),
     path("monitoring/", include("kaohe.monitoring.urls")),
     path("rectification/", include("kaohe.rectification.urls")),
     path("surveys/", include("kaohe.surveys.urls")),

@@ -212,6 +212,27 @@ def city_write(
     return [CityWrite(const(path), action, lambda sw, side: dict(body or {}))]
 
 
+def personnel(attr: str) -> Rule:
+    """A personal record: `.restrict(user, "personnel")` (the office, the organisation
+    department, the unit's head, the person themselves)."""
+    return restricted(lambda side: getattr(side, attr), "personnel")
+
+
+def staff_shown(path: str, attr: str, action: str = "personnel") -> list[Entry]:
+    """Not the district roles' by-hand rule: a reporter sees no personal record of their
+    district; its head does (`personnel` over the unit)."""
+    rule = restricted(lambda side: getattr(side, attr), action)
+    return [Shown(api(path, ids(attr)), rule, district=False)]
+
+
+def staff_write(path: str, attr: str, body: dict[str, Any] | None = None) -> list[Entry]:
+    return [Write(api(path, ids(attr)), personnel(attr), lambda sw, side: dict(body or {}))]
+
+
+def person_record(sw: ScopeWorld, side: Side) -> str:
+    return f"/people/people/{side.person.code}/"
+
+
 GOAL_FORM = {"kind": "key", "title_zh": "矩阵", "target_value": "2"}
 RATING = {"excellence": 80, "difficulty": 80, "innovation": 80, "benefit": 80, "comment": "m"}
 
@@ -474,6 +495,27 @@ PAGES: dict[str, list[Entry]] = {
     ],
     "panels:results": listing("/panels/results/"),
     "panels:result": shown("/panels/results/{}/", "panel_goal"),
+    "people:home": listing("/people/"),
+    "people:start_run": city_write("/people/runs/", {"cycle": 2025}),
+    "people:rule": [
+        Feature("/people/rule/2025/", "administer"),
+        *city_write("/people/rule/2025/", {"note": "matrix"}),
+    ],
+    "people:grading": [
+        *staff_shown("/people/gradings/{}/", "grading"),
+        *staff_write("/people/gradings/{}/", "grading", {"reason": "m"}),
+    ],
+    "people:return": staff_write("/people/gradings/{}/return/", "grading", {"reason": "m"}),
+    "people:pool": [
+        *staff_shown("/people/gradings/{}/reward/", "grading"),
+        *staff_write("/people/gradings/{}/reward/", "grading", {"amount": "1"}),
+    ],
+    "people:pool_export": staff_shown("/people/gradings/{}/reward.xlsx", "grading", "administer"),
+    "people:record": [
+        Shown(person_record, restricted(lambda side: side.person, "personnel"), district=False)
+    ],
+    "people:mine": listing("/people/mine/"),
+    "people:flags": [Feature("/people/flags/", "personnel")],
     "surveys:list": [Feature("/surveys/", "survey")],
     "surveys:create": [
         Feature("/surveys/new/", "survey"),
@@ -678,6 +720,22 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/observations/{id}/versions/": shown(
         f"{V1}/observations/{{}}/versions/", "observation"
     ),
+    "GET /api/v1/staff-results/": listing(f"{V1}/staff-results/"),
+    "GET /api/v1/staff-results/{id}/": staff_shown(f"{V1}/staff-results/{{}}/", "staff_result"),
+    "POST /api/v1/staff-results/run/": city_write(f"{V1}/staff-results/run/", {"cycle": 2025}),
+    "GET /api/v1/staff-gradings/": listing(f"{V1}/staff-gradings/"),
+    "GET /api/v1/staff-gradings/{id}/": staff_shown(f"{V1}/staff-gradings/{{}}/", "grading"),
+    "POST /api/v1/staff-gradings/{id}/propose/": staff_write(
+        f"{V1}/staff-gradings/{{}}/propose/", "grading", {"grades": {}}
+    ),
+    "POST /api/v1/staff-gradings/{id}/confirm/": staff_write(
+        f"{V1}/staff-gradings/{{}}/confirm/", "grading", {"grades": {}}
+    ),
+    "POST /api/v1/staff-gradings/{id}/return/": staff_write(
+        f"{V1}/staff-gradings/{{}}/return/", "grading", {"reason": "m"}
+    ),
+    "GET /api/v1/reward-shares/": listing(f"{V1}/reward-shares/"),
+    "GET /api/v1/reward-shares/{id}/": staff_shown(f"{V1}/reward-shares/{{}}/", "reward_share"),
     "GET /api/v1/panels/": listing(f"{V1}/panels/"),
     "POST /api/v1/panels/": city_write(f"{V1}/panels/", {"cycle": 2024, "name_zh": "矩阵"}),
     "GET /api/v1/panels/{id}/": [Shown(panel_url(prefix=f"{V1}/panels/"), panel_visible, False)],

@@ -531,6 +531,12 @@ def confirm_grades(
     if grading.state != UnitGrading.State.PROPOSED:
         raise ValidationError(_("Only a proposal of the unit head can be confirmed."))
     rows = {g.person_id: g for g in PersonGrade.objects.filter(grading=grading)}
+    outside = sorted(set(changes or {}) - set(rows))
+    if outside:
+        names = "、".join(p.name for p in Person.objects.filter(pk__in=outside).order_by("code"))
+        raise ValidationError(
+            _("%(names)s: not among the people of this proposal.") % {"names": names or outside}
+        )
     final = {pid: g.proposed for pid, g in rows.items()}
     final.update(changes or {})
     _results, problems = _check_grades(grading, final, allow_over_quota=True)

@@ -8,10 +8,18 @@ from typing import Any
 
 from kaohe.core.roles import Role
 from kaohe.people import services
-from kaohe.people.models import Dimension, RatingSource, StaffRun
+from kaohe.people.models import (
+    Dimension,
+    RatingSource,
+    RewardShare,
+    StaffResult,
+    StaffRun,
+    UnitGrading,
+)
 from kaohe.people.services import RatingRow
 from kaohe.testing.world import SCHEME_YAML, make_user
 from kaohe.units import services as unit_services
+from kaohe.units.models import Person
 
 # The test scheme with a quota that lets one of the two districts be excellent, and the staff
 # share of excellent per grade (SCORING-RULES.md: 25 % in an excellent unit, none in an
@@ -73,3 +81,43 @@ def staffed_world(world: Any) -> StaffWorld:
     services.set_rule(world.cycle, acting_user=admin, note="默认规则")
     run = services.run_staff_scoring(world.cycle, acting_user=admin)
     return StaffWorld(run, logins["S05"], organisation, logins["S09"])
+
+
+@dataclass(frozen=True)
+class StaffObjects:
+    """For the scope matrix: each district's person scored, graded and paid (keyed by side)."""
+
+    run: StaffRun
+    results: dict[str, StaffResult]
+    gradings: dict[str, UnitGrading]
+    shares: dict[str, RewardShare]
+
+
+def build_staff_objects(world: Any, heads: dict[str, tuple[Any, Any]], office: Any) -> StaffObjects:
+    """`heads`: side → (unit, its head). Each unit's people are rated, scored, graded by the
+    head, confirmed by `office` and paid from a confirmed pool."""
+    admin = world.admin
+    people = list(Person.objects.filter(unit__in=[u for u, _ in heads.values()]))
+    rows = [
+        RatingRow(p.code, source, dimension, "85", raters=3)
+        for p in people
+        for source in RatingSource.values
+        for dimension in Dimension.values
+    ]
+    services.record_ratings(world.cycle, rows, acting_user=admin)
+    services.set_rule(world.cycle, acting_user=admin)
+    run = services.run_staff_scoring(world.cycle, acting_user=admin)
+    results, gradings, shares = {}, {}, {}
+    for side, (unit, head) in heads.items():
+        grading = UnitGrading.objects.get(run=run, unit=unit)
+        unit_results = StaffResult.objects.filter(run=run, unit=unit)
+        services.propose_grades(
+            grading, {r.person_id: r.suggested_grade for r in unit_results}, acting_user=head
+        )
+        services.confirm_grades(grading, acting_user=office)
+        pool = services.set_reward_pool(grading, acting_user=office, amount="6000")
+        services.confirm_reward_pool(pool, acting_user=office)
+        results[side] = unit_results.earliest("pk")
+        gradings[side] = grading
+        shares[side] = RewardShare.objects.filter(pool=pool).earliest("pk")
+    return StaffObjects(run, results, gradings, shares)

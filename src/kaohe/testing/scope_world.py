@@ -27,6 +27,7 @@ from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.panels.models import Assignment, PanelGoal, Rating
+from kaohe.people.models import RewardShare, StaffResult, UnitGrading
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
@@ -39,6 +40,7 @@ from kaohe.testing.goals import fill_portfolio
 from kaohe.testing.maps import as_file, square_map
 from kaohe.testing.monitoring import save_test_rules
 from kaohe.testing.panels import PanelObjects, build_panel_objects
+from kaohe.testing.people import build_staff_objects
 from kaohe.testing.survey_office import SurveyObjects, build_survey_objects
 from kaohe.testing.survey_results import SurveyResultObjects, build_survey_result_objects
 from kaohe.testing.world import SCHEME_YAML, World, build_world, make_user
@@ -77,6 +79,9 @@ class Side:
     panel_goal: PanelGoal  # its 2024 excellence goal before the panel, rated by `expert`
     assignment: Assignment
     rating: Rating
+    staff_result: StaffResult
+    grading: UnitGrading
+    reward_share: RewardShare
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -207,6 +212,11 @@ def build_scope_world() -> ScopeWorld:
     surveys = build_survey_objects(world)
     users["survey_manager"] = surveys.manager
     survey_results = build_survey_result_objects(world, surveys.manager, surveys.survey.version)
+    staff = build_staff_objects(
+        world,
+        {OWN: (world.d1, users["d1_head"]), OTHER: (world.d2, users["d2_head"])},
+        users["office"],
+    )
     sides = {}
     for side, unit in ((OWN, world.d1), (OTHER, world.d2)):
         goal_set, goal = goal_sets[side]
@@ -244,6 +254,9 @@ def build_scope_world() -> ScopeWorld:
             panel_goal=panels.items[side],
             assignment=panels.assignments[side],
             rating=panels.ratings[side],
+            staff_result=staff.results[side],
+            grading=staff.gradings[side],
+            reward_share=staff.shares[side],
             rectification=rectification_services.open_item(
                 published_run,
                 unit,

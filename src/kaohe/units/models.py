@@ -203,8 +203,8 @@ class Person(TimeStampedModel):
 
     @classmethod
     def extra_scope_q(cls, user: Any, action: str) -> Q | None:
-        """A civil servant always sees their own record."""
-        if action == "view" and getattr(user, "is_authenticated", False):
+        """A civil servant always sees their own record (and their personnel record)."""
+        if action in ("view", "personnel") and getattr(user, "is_authenticated", False):
             return Q(user=user)
         return None
 

@@ -85,6 +85,11 @@ NAV = (
         frozenset({R.UNIT_HEAD, R.REPORTER, R.LEADER}),
     ),
     NavItem("surveys:list", _("Surveys"), frozenset({R.OFFICE_ADMIN, R.SURVEY_MANAGER})),
+    NavItem(
+        "people:home", _("Staff grades"), frozenset({R.OFFICE_ADMIN, R.ORGANISATION, R.UNIT_HEAD})
+    ),
+    NavItem("people:flags", _("Leader flags"), frozenset({R.OFFICE_ADMIN, R.ORGANISATION})),
+    NavItem("people:mine", _("My record"), frozenset({R.CIVIL_SERVANT})),
     NavItem("core:jobs", _("Jobs"), frozenset({R.OFFICE_ADMIN})),
     # the screen needs a city-wide grant, which these roles hold (a leader's names their units)
     NavItem("web:screen", _("Big screen"), frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.AUDITOR})),
