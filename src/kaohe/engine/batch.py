@@ -51,7 +51,8 @@ CHUNK_VALUES = 1 << 18  # values per block of leaves: 2 MiB of float64 (the stac
 BLOCK_VALUES = 12_000  # values per block of element-wise arithmetic: temporaries under 128 KiB,
 # which the C allocator serves from its heap (larger ones are fresh pages, a fault per 4 KiB)
 STACK_UNITS = BLOCK_VALUES // 4  # up to this many units element-wise leaves are stacked too
-STAT_VALUES = 1 << 16  # values per block of the exact sums within the category (512 KiB)
+STAT_VALUES = 1 << 17  # values per block of the exact sums within the category (1 MiB): per
+# block a few dozen small operations on the (rows × categories) sums, so not too few rows
 
 
 @dataclass(frozen=True, eq=False)
