@@ -391,7 +391,7 @@ def score_batch(
     With few units (a city) the inputs are stacked into (k, N) blocks of a few rows
     (`score_block`): one kernel call per block costs less than one per leaf. Otherwise every
     leaf is scored straight into its row of `out`, reading its column in place: element-wise
-    methods by their in-place twins (`inplace.py`), the statistics within the category row by
+    methods one leaf at a time (`ColumnScorer`), the statistics within the category row by
     row, each row gathered category by category from its column. No stacked copy of the
     inputs, no temporary of a row's size, one `isnan` per column for the reasons and the
     kernels alike. Element-wise arithmetic gives the same bits over either shape."""
@@ -413,25 +413,81 @@ def score_batch(
             for j in np.flatnonzero(absent.any(axis=1)).tolist():
                 gaps.append((lo + j, np.flatnonzero(absent[j])))
         return gaps
-    lacking: list[BoolArray | None] = []
-    with np.errstate(over="ignore", invalid="ignore"):  # a sum may overflow: then it is checked
-        for j, column in enumerate(columns):
-            # a sum is NaN when a value is (one pass, no mask): the mask only where it is needed
-            mask = np.isnan(column) if np.isnan(np.add.reduce(column)) else None
-            units = None if mask is None else mask.nonzero()[0]
-            if mask is not None and units is not None and units.size:
-                gaps.append((j, units))
-                lacking.append(mask[None, :])
-            else:
-                lacking.append(None)
     scratch = scratch or Scratch()
+    scorer = column_scorer(leaves, n, scratch)
+    if scorer is not None:
+        for j, column in enumerate(columns):
+            units = scorer.score(j, column, out[j : j + 1])
+            if units is not None:
+                gaps.append((j, units))
+        return gaps
+    lacking: list[BoolArray | None] = []
+    for j, column in enumerate(columns):
+        mask = _missing_mask(column)
+        if mask is not None:
+            gaps.append((j, mask.nonzero()[0]))
+        lacking.append(None if mask is None else mask[None, :])
     work = inplace.Work(scratch.get("work", (3, 1, n)), scratch.get("work masks", (2, 1, n), bool))
     with np.errstate(divide="ignore", invalid="ignore"):  # as the kernels, where they divide
-        _score_columns(leaves, columns, layout, out, lacking, work, scratch)
+        _score_statistics(leaves, columns, layout, out, lacking, work, scratch)
     return gaps
 
 
-def _score_columns(
+def _missing_mask(column: FloatArray) -> BoolArray | None:
+    """The mask of the missing values of `column`, None when it has none. A sum is NaN when a
+    value is (one pass, no mask): the mask is made only where it is needed."""
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum may overflow: then it is checked
+        if not np.isnan(np.add.reduce(column)):
+            return None
+    mask = np.isnan(column)
+    return mask if mask.any() else None  # inf − inf: NaN without a missing value
+
+
+def column_scorer(leaves: Sequence[Node], n: int, scratch: Scratch) -> ColumnScorer | None:
+    """The `ColumnScorer` of a batch of element-wise leaves on `n` units; None for a batch that
+    `score_batch` scores as a whole (few units, or statistics within the category)."""
+    method = leaves[0].method
+    assert method is not None
+    if n <= STACK_UNITS or method.type not in inplace.TWINS:
+        return None
+    return ColumnScorer(leaves, n, scratch)
+
+
+class ColumnScorer:
+    """The element-wise leaves of one batch at province scale, each scored on its own by its
+    in-place twin (`inplace.py`), reading its column in place and writing its row. A leaf's
+    fractions depend on its own column alone, so the leaves may be scored in any order:
+    `evaluate` scores each one just before it aggregates the leaf's parent, while the row is
+    still in cache, instead of reading every row back from memory."""
+
+    def __init__(self, leaves: Sequence[Node], n: int, scratch: Scratch) -> None:
+        method = leaves[0].method
+        assert method is not None
+        self._leaves = leaves
+        self._rows = _row_params(leaves)
+        self._twin = inplace.TWINS[method.type]
+        self._params = dict(method.params)
+        self._higher = leaves[0].direction == "higher"
+        f, b = scratch.get("work", (3, 1, n)), scratch.get("work masks", (2, 1, n), bool)
+        self._work = inplace.Work(f, b)
+
+    def score(self, j: int, column: FloatArray, out: FloatArray) -> IntArray | None:
+        """The fractions of leaf `j` of the batch on its input `column` (N,), into `out`
+        (1, N); returns the units whose input is missing (None: none)."""
+        mask = _missing_mask(column)
+        own = {name: v[j : j + 1] for name, v in self._rows.items()}
+        x = column[None, :]
+        lacking = None if mask is None else mask[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):  # as the kernels, where they divide
+            if not self._twin(x, out, self._work, own, self._params, self._higher, lacking):
+                n = x.shape[1]
+                for lo in range(0, n, BLOCK_VALUES):  # a case the twin leaves to the kernel
+                    hi = min(n, lo + BLOCK_VALUES)
+                    out[:, lo:hi] = _elementwise([self._leaves[j]], x[:, lo:hi], own, None)
+        return None if mask is None else mask.nonzero()[0]
+
+
+def _score_statistics(
     leaves: Sequence[Node],
     columns: Sequence[FloatArray],
     layout: GroupLayout,
@@ -440,7 +496,8 @@ def _score_columns(
     work: inplace.Work,
     scratch: Scratch,
 ) -> None:
-    """`score_batch` for many units: every leaf straight into its row of `out`."""
+    """`score_batch` for many units and a method of statistics within the category (`rank`,
+    `zscore`, `frontier`): every leaf straight into its row of `out`."""
     method = leaves[0].method
     assert method is not None
     mtype = method.type
@@ -449,42 +506,31 @@ def _score_columns(
     if mtype == "rank":
         rank(columns, layout, out, step=method.get("step"), floor=method.get("floor"),
              higher=higher, lacking=lacking, scratch=scratch)  # fmt: skip
-    elif mtype in ("zscore", "frontier"):
-        # a few rows at a time, copied together: the statistics and the scores read them hot
-        step = max(1, STAT_VALUES // max(n, 1))
-        block = scratch.get("rows", (min(step, k), n))
-        present = layout.ends > layout.starts
-        for lo in range(0, k, step):
-            hi = min(k, lo + step)
-            xb = block[: hi - lo]
+        return
+    assert mtype in ("zscore", "frontier")
+    # a few rows at a time, copied together: the statistics and the scores read them hot
+    step = max(1, STAT_VALUES // max(n, 1))
+    block = scratch.get("rows", (min(step, k), n))
+    present = layout.ends > layout.starts
+    for lo in range(0, k, step):
+        hi = min(k, lo + step)
+        xb = block[: hi - lo]
+        for j in range(lo, hi):
+            np.copyto(xb[j - lo], columns[j])
+        if mtype == "zscore":
+            mean, std = group_mean_std(xb, layout, scratch)
             for j in range(lo, hi):
-                np.copyto(xb[j - lo], columns[j])
-            if mtype == "zscore":
-                mean, std = group_mean_std(xb, layout, scratch)
-                for j in range(lo, hi):
-                    inplace.zscore_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
-                                        mean[j - lo], std[j - lo], layout.groups, present,
-                                        clip_z=method.get("clip_z"), higher=higher)  # fmt: skip
-                continue
-            largest, smallest = group_extremes(xb, layout, scratch)
-            best, worst = (largest, smallest) if higher else (smallest, largest)
-            for j in range(lo, hi):
-                inplace.frontier_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
-                                      best[j - lo], worst[j - lo], layout.groups,
-                                      mode=method.get("mode"), higher=higher,
-                                      lacking=lacking[j])  # fmt: skip
-    else:
-        rows = _row_params(leaves)
-        twin = inplace.TWINS[mtype]
-        params = dict(method.params)
-        for j, leaf in enumerate(leaves):
-            own = {name: v[j : j + 1] for name, v in rows.items()}
-            column = columns[j][None, :]
-            if twin(column, out[j : j + 1], work, own, params, higher, lacking[j]):
-                continue
-            for lo in range(0, n, BLOCK_VALUES):  # a case the twin leaves to the kernel
-                hi = min(n, lo + BLOCK_VALUES)
-                out[j : j + 1, lo:hi] = _elementwise([leaf], column[:, lo:hi], own, None)
+                inplace.zscore_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
+                                    mean[j - lo], std[j - lo], layout.groups, present,
+                                    clip_z=method.get("clip_z"), higher=higher)  # fmt: skip
+            continue
+        largest, smallest = group_extremes(xb, layout, scratch)
+        best, worst = (largest, smallest) if higher else (smallest, largest)
+        for j in range(lo, hi):
+            inplace.frontier_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
+                                  best[j - lo], worst[j - lo], layout.groups,
+                                  mode=method.get("mode"), higher=higher,
+                                  lacking=lacking[j])  # fmt: skip
 
 
 def score_block(

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from . import methods as m
 from .aggregate import aggregate_into
-from .batch import Scratch, batch_key, score_batch
+from .batch import ColumnScorer, Scratch, batch_key, column_scorer, score_batch
 from .context import Context, LeafTrace, score_leaf
 from .errors import DataError
 from .methods import GroupOrder
@@ -135,7 +135,9 @@ def _score_tree(
     All fractions live in one (nodes × units) array, written in place: one allocation instead
     of one per node and per intermediate. Leaves that share a method are scored as a batch
     (see batch.py); the others one by one, in scheme order, so that a data error names the
-    same leaf as before. Groups are then aggregated children first.
+    same leaf as before. Groups are then aggregated children first, each right after its
+    subtree; at province scale the element-wise leaves of a batch are scored one by one on
+    that walk, just before their parent reads their rows (`batch.ColumnScorer`).
     """
     table = ctx.table
     n = ctx.n
@@ -169,8 +171,17 @@ def _score_tree(
             if missing.any():
                 missing_at.append((pos, item, text, np.flatnonzero(missing)))
     work = Scratch()  # work arrays shared by the batches
+    # element-wise leaves at province scale: scored one by one just before their parent is
+    # aggregated, so that the aggregation reads their rows from cache (leaf id → its scorer,
+    # its place in the batch and in the scheme)
+    deferred: dict[str, tuple[ColumnScorer, int, int]] = {}
     for members in batches.values():
         part = [leaves[pos] for pos in members]
+        scorer = column_scorer(part, n, work)
+        if scorer is not None:
+            for j, pos in enumerate(members):
+                deferred[leaves[pos].id] = (scorer, j, pos)
+            continue
         columns = [table.columns[leaf.input or ""] for leaf in part]
         first = row[part[0].id]
         gaps = score_batch(part, columns, ctx.layout, values[first : first + len(part)], work)
@@ -178,11 +189,20 @@ def _score_tree(
             leaf = part[j]
             missing_at.append((members[j], 0, f"missing input {leaf.input} ({leaf.id})", units))
     scratch = np.empty(n)
-    for node in reversed(nodes):  # children before their parent
-        if not node.is_leaf:
-            kids = [values[row[c.id]] for c in node.children]
-            weights = np.array(_child_weights(node))
-            aggregate_into(node.aggregate or "sum", kids, weights, values[row[node.id]], scratch)
+    for node in reversed(nodes):  # children before their parent, each parent right after them
+        if node.is_leaf:
+            job = deferred.get(node.id)
+            if job is not None:
+                scorer, j, pos = job
+                i = row[node.id]
+                absent = scorer.score(j, table.columns[node.input or ""], values[i : i + 1])
+                if absent is not None:
+                    text = f"missing input {node.input} ({node.id})"
+                    missing_at.append((pos, 0, text, absent))
+            continue
+        kids = [values[row[c.id]] for c in node.children]
+        weights = np.array(_child_weights(node))
+        aggregate_into(node.aggregate or "sum", kids, weights, values[row[node.id]], scratch)
     values.flags.writeable = False
     fraction = {node.id: values[row[node.id]] for node in _post_order(scheme.root)}
     traces = _LeafTraces(leaves, leaf_traces, table.columns, fraction)
