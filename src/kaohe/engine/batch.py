@@ -184,11 +184,11 @@ def rank(
     step: float,
     floor: float,
     higher: bool,
-    lacking: Sequence[BoolArray | None] | None = None,
+    absent: Sequence[IntArray | None] | None = None,
     scratch: Scratch | None = None,
 ) -> None:
     """The fractions of `methods.rank` for a batch ((k, N), or k rows of N), bit for bit, into
-    `out`; `lacking`: per row the mask of its missing values, None for a row without any.
+    `out`; `absent`: per row the units whose value is missing, None for a row without any.
 
     Places below the m-th (see `scored_places`) all score the floor, so only a few units per
     category are ranked exactly. Cut the category into blocks (in layout order) and take τ,
@@ -206,9 +206,9 @@ def rank(
         return
     out[...] = floor
     for j in range(k):
-        missing = np.isnan(x[j]) if lacking is None else lacking[j]
-        if missing is not None and missing.any():
-            np.copyto(out[j : j + 1], np.nan, where=missing)
+        units = np.flatnonzero(np.isnan(x[j])) if absent is None else absent[j]
+        if units is not None:
+            out[j, units] = np.nan
     for rows, units, fractions in rank_candidates(
         x, layout, step=step, floor=floor, higher=higher, places=places, scratch=scratch
     ):
@@ -421,26 +421,27 @@ def score_batch(
             if units is not None:
                 gaps.append((j, units))
         return gaps
-    lacking: list[BoolArray | None] = []
+    missing: list[IntArray | None] = []
+    mask = scratch.get("missing", (n,), bool)
     for j, column in enumerate(columns):
-        mask = _missing_mask(column)
-        if mask is not None:
-            gaps.append((j, mask.nonzero()[0]))
-        lacking.append(None if mask is None else mask[None, :])
+        units = _missing_units(column, mask)
+        if units is not None:
+            gaps.append((j, units))
+        missing.append(units)
     work = inplace.Work(scratch.get("work", (3, 1, n)), scratch.get("work masks", (2, 1, n), bool))
     with np.errstate(divide="ignore", invalid="ignore"):  # as the kernels, where they divide
-        _score_statistics(leaves, columns, layout, out, lacking, work, scratch)
+        _score_statistics(leaves, columns, layout, out, missing, work, scratch)
     return gaps
 
 
-def _missing_mask(column: FloatArray) -> BoolArray | None:
-    """The mask of the missing values of `column`, None when it has none. A sum is NaN when a
-    value is (one pass, no mask): the mask is made only where it is needed."""
+def _missing_units(column: FloatArray, mask: BoolArray) -> IntArray | None:
+    """The units whose value in `column` is missing, None when none is; `mask` (N,) is work
+    space. A sum is NaN when a value is (one pass, no mask): the mask is made only then."""
     with np.errstate(over="ignore", invalid="ignore"):  # a sum may overflow: then it is checked
         if not np.isnan(np.add.reduce(column)):
             return None
-    mask = np.isnan(column)
-    return mask if mask.any() else None  # inf − inf: NaN without a missing value
+    units = np.isnan(column, out=mask).nonzero()[0]
+    return units if units.size else None  # inf − inf: NaN without a missing value
 
 
 def column_scorer(leaves: Sequence[Node], n: int, scratch: Scratch) -> ColumnScorer | None:
@@ -470,21 +471,21 @@ class ColumnScorer:
         self._higher = leaves[0].direction == "higher"
         f, b = scratch.get("work", (3, 1, n)), scratch.get("work masks", (2, 1, n), bool)
         self._work = inplace.Work(f, b)
+        self._mask = scratch.get("missing", (n,), bool)
 
     def score(self, j: int, column: FloatArray, out: FloatArray) -> IntArray | None:
         """The fractions of leaf `j` of the batch on its input `column` (N,), into `out`
         (1, N); returns the units whose input is missing (None: none)."""
-        mask = _missing_mask(column)
+        absent = _missing_units(column, self._mask)
         own = {name: v[j : j + 1] for name, v in self._rows.items()}
         x = column[None, :]
-        lacking = None if mask is None else mask[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):  # as the kernels, where they divide
-            if not self._twin(x, out, self._work, own, self._params, self._higher, lacking):
+            if not self._twin(x, out, self._work, own, self._params, self._higher, absent):
                 n = x.shape[1]
                 for lo in range(0, n, BLOCK_VALUES):  # a case the twin leaves to the kernel
                     hi = min(n, lo + BLOCK_VALUES)
                     out[:, lo:hi] = _elementwise([self._leaves[j]], x[:, lo:hi], own, None)
-        return None if mask is None else mask.nonzero()[0]
+        return absent
 
 
 def _score_statistics(
@@ -492,7 +493,7 @@ def _score_statistics(
     columns: Sequence[FloatArray],
     layout: GroupLayout,
     out: FloatArray,
-    lacking: Sequence[BoolArray | None],
+    absent: Sequence[IntArray | None],
     work: inplace.Work,
     scratch: Scratch,
 ) -> None:
@@ -505,7 +506,7 @@ def _score_statistics(
     k, n = out.shape
     if mtype == "rank":
         rank(columns, layout, out, step=method.get("step"), floor=method.get("floor"),
-             higher=higher, lacking=lacking, scratch=scratch)  # fmt: skip
+             higher=higher, absent=absent, scratch=scratch)  # fmt: skip
         return
     assert mtype in ("zscore", "frontier")
     # a few rows at a time, copied together: the statistics and the scores read them hot
@@ -530,7 +531,7 @@ def _score_statistics(
             inplace.frontier_into(xb[j - lo : j - lo + 1], out[j : j + 1], work,
                                   best[j - lo], worst[j - lo], layout.groups,
                                   mode=method.get("mode"), higher=higher,
-                                  lacking=lacking[j])  # fmt: skip
+                                  absent=absent[j])  # fmt: skip
 
 
 def score_block(

@@ -6,8 +6,8 @@ same floating-point operations on the same operands in the same order as its ker
 same bits, NaN payloads included — but without the kernel's temporaries, its intermediate
 arrays for the explanation (dropped by `evaluate` anyway) or the copy of the result into the
 row. Work arrays come from `Work`, allocated once per batch. A twin returns False where it
-does not cover the case (the kernel is then run instead); `lacking` is the mask of missing
-inputs, None when the column has none; `p` the method's parameters. The caller ignores
+does not cover the case (the kernel is then run instead); `absent` lists the units whose
+input is missing, None when the column has none; `p` the method's parameters. The caller ignores
 division by zero and invalid operations (`np.errstate`), as the kernels do where they divide.
 """
 
@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
 
 
 class Work:
@@ -45,15 +46,16 @@ class Work:
 
 Twin = Callable[
     [FloatArray, FloatArray, Work, Mapping[str, FloatArray], Mapping[str, Any], bool,
-     BoolArray | None],
+     IntArray | None],
     bool,
 ]  # fmt: skip
 
 
-def _mark_missing(o: FloatArray, lacking: BoolArray | None) -> None:
-    """`methods._keep_missing`: NaN (np.nan itself) where the input is missing."""
-    if lacking is not None:
-        np.copyto(o, np.nan, where=lacking)
+def _mark_missing(o: FloatArray, absent: IntArray | None) -> None:
+    """`methods._keep_missing`: NaN (np.nan itself) where the input is missing; set at the
+    units listed, not through a mask: a few units, not a pass over all of them."""
+    if absent is not None:
+        o[..., absent] = np.nan
 
 
 def target_into(
@@ -63,13 +65,13 @@ def target_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.target`."""
     t = rows["target"]
     if p.get("mode") == "all_or_nothing":
         (np.greater_equal if higher else np.less_equal)(x, t, out=o)  # True → 1.0
-        _mark_missing(o, lacking)
+        _mark_missing(o, absent)
         return True
     np.divide(x, t, out=o) if higher else np.divide(t, x, out=o)
     np.clip(o, 0.0, p.get("cap"), out=o)
@@ -83,7 +85,7 @@ def band_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.band`. The deviation and then the steps are formed in `o` itself, so that the
     work stays in cache."""
@@ -116,7 +118,7 @@ def band_into(
     _where_into(met, won, missed, points, w)
     np.maximum(points, w.const(floor), out=points)
     if penalty is None:
-        _mark_missing(points, lacking)
+        _mark_missing(points, absent)
     np.divide(points, full, out=o)
     return True
 
@@ -146,7 +148,7 @@ def efficacy_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.efficacy`."""
     low, satisfactory = rows["low"], rows["satisfactory"]
@@ -166,7 +168,7 @@ def interpolate_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods._interpolate_towards` (the benchmark beyond the baseline, floor below 1); the
     other cases are left to `methods.interpolate`."""
@@ -199,7 +201,7 @@ def goalpost_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.goalpost`."""
     low, high, log = p.get("min"), p.get("max"), p.get("log")
@@ -221,7 +223,7 @@ def goalpost_into(
         np.greater(x, 0, out=mask)
         np.logical_not(mask, out=mask)
         np.copyto(o, np.nan, where=mask)
-    _mark_missing(o, lacking)
+    _mark_missing(o, absent)
     return True
 
 
@@ -232,7 +234,7 @@ def events_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.events` (with `methods.events_deduction`)."""
     full = rows["full_points"]
@@ -241,7 +243,7 @@ def events_into(
     np.minimum(rows["cap"], o, out=o)
     np.subtract(full, o, out=o)
     np.divide(o, full, out=o)
-    _mark_missing(o, lacking)
+    _mark_missing(o, absent)
     return True
 
 
@@ -252,13 +254,13 @@ def ratio_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.ratio`."""
     full = rows["full"]
     np.divide(x, full, out=o) if higher else np.divide(np.asarray(full), x, out=o)
     np.clip(o, 0.0, p.get("cap"), out=o)
-    _mark_missing(o, lacking)
+    _mark_missing(o, absent)
     return True
 
 
@@ -269,7 +271,7 @@ def identity_into(
     rows: Mapping[str, FloatArray],
     p: Any,  # the method's parameters: a mapping, read with .get
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> bool:
     """`methods.identity`."""
     np.copyto(o, x)
@@ -334,7 +336,7 @@ def frontier_into(
     *,
     mode: str,
     higher: bool,
-    lacking: BoolArray | None,
+    absent: IntArray | None,
 ) -> None:
     """`methods.frontier_from` on one row, from the category's best and worst values (G,)."""
     buf = w.f[0]
@@ -355,4 +357,4 @@ def frontier_into(
     np.take(flat, groups, out=mask[0], mode="clip")
     np.copyto(o, 1.0, where=mask)  # np.where(span != 0, ·, 1.0)
     np.clip(o, 0.0, 1.0, out=o)
-    _mark_missing(o, lacking)
+    _mark_missing(o, absent)
