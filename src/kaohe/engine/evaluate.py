@@ -56,13 +56,17 @@ def evaluate(
     adjustment_points, vetoes, adj_total = _adjustments(scheme, ctx)
     total = root_f * scheme.points + adj_total
     scored = np.isfinite(total)
-    reason = np.full(n, "", dtype=object)
-    if not scored.all():
+    # the labels are taken from arrays of one str each, shared by their units: np.full would
+    # convert its str into a new one for every unit (a millisecond at province scale)
+    if scored.all():
+        reason = np.empty(n, dtype=object)
+        reason.fill("")
+    else:
         total = np.where(scored, total, np.nan)
         first_missing = _name_the_rest(scheme, fraction, ~scored, first_missing, missing_codes)
-        reason[~scored] = np.array(missing_codes, dtype=object)[first_missing[~scored]]
-    status = np.full(n, "scored", dtype=object)
-    status[~scored] = "not_scored"
+        texts = np.array(["", *missing_codes], dtype=object)
+        reason = texts[np.where(scored, 0, first_missing + 1)]
+    status = np.array(["not_scored", "scored"], dtype=object)[scored.view(np.uint8)]
     rounded = round_half_up(total, scheme.ranking.round)
     groups = ctx.groups
     order = GroupOrder(rounded, groups, descending=True)  # one sort for ranks and grades
