@@ -436,12 +436,12 @@ def score_batch(
 
 def _missing_units(column: FloatArray, mask: BoolArray) -> IntArray | None:
     """The units whose value in `column` is missing, None when none is; `mask` (N,) is work
-    space. A sum is NaN when a value is (one pass, no mask): the mask is made only then."""
-    with np.errstate(over="ignore", invalid="ignore"):  # a sum may overflow: then it is checked
-        if not np.isnan(np.add.reduce(column)):
-            return None
-    units = np.isnan(column, out=mask).nonzero()[0]
-    return units if units.size else None  # inf − inf: NaN without a missing value
+    space. np.minimum propagates NaN, so the least value is NaN exactly when a value is
+    missing: one pass, no mask (made only then), and unlike a sum it never overflows (no
+    `np.errstate` to enter for every column)."""
+    if not np.isnan(np.minimum.reduce(column)):
+        return None
+    return np.isnan(column, out=mask).nonzero()[0]
 
 
 def column_scorer(leaves: Sequence[Node], n: int, scratch: Scratch) -> ColumnScorer | None:
