@@ -16,14 +16,15 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 
-def _shares(weights: FloatArray) -> FloatArray:
+def shares_of(weights: FloatArray) -> FloatArray:
+    """The shares w_i / Σ w of the children (of the draws' weights too: (k, B, 1))."""
     w = np.asarray(weights, dtype=np.float64)
     return w / w.sum(axis=0, keepdims=True)
 
 
 def weighted_mean(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Σ w_i f_i / Σ w_i (also the `sum` aggregate, with points as weights)."""
-    shares = _shares(weights)
+    shares = shares_of(weights)
     out = children[0] * shares[0]
     for f, s in zip(children[1:], shares[1:], strict=True):
         out = out + f * s
@@ -32,7 +33,7 @@ def weighted_mean(children: Sequence[FloatArray], weights: FloatArray) -> FloatA
 
 def geometric(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Π f_i ^ (w_i / Σ w) — a zero child gives zero."""
-    shares = _shares(weights)
+    shares = shares_of(weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = children[0] ** shares[0]
         for f, s in zip(children[1:], shares[1:], strict=True):
@@ -42,7 +43,7 @@ def geometric(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray
 
 def harmonic(children: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
     """Σ w / Σ (w_i / f_i) — a zero child gives zero."""
-    shares = _shares(weights)
+    shares = shares_of(weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = shares[0] / children[0]
         for f, s in zip(children[1:], shares[1:], strict=True):
@@ -68,15 +69,16 @@ def aggregate_into(
     kind: str,
     children: Sequence[FloatArray],
     weights: FloatArray,
+    shares: FloatArray,
     out: FloatArray,
     scratch: FloatArray,
 ) -> None:
     """`aggregate` for one evaluation (children (N,)), written into `out`: the same operations
-    in the same order, so the same bits, without a new array per child (`scratch` is (N,))."""
+    in the same order, so the same bits, without a new array per child (`scratch` is (N,)).
+    `shares` is `shares_of(weights)`, which the caller keeps from one evaluation to the next."""
     if kind not in ("sum", "weighted_mean"):
         out[...] = AGGREGATORS[kind](children, weights)
         return
-    shares = _shares(weights)
     np.multiply(children[0], shares[0], out=out)
     for f, s in zip(children[1:], shares[1:], strict=True):
         np.multiply(f, s, out=scratch)

@@ -347,6 +347,22 @@ def _rank_by_segments(
 def batch_key(leaf: Node, columns: Any) -> Hashable | None:
     """The batch a leaf joins (leaves with equal keys are scored together), None if it is
     scored on its own by `score_leaf`."""
+    return input_batch_key(leaf, method_batch_key(leaf), columns)
+
+
+def input_batch_key(leaf: Node, key: Hashable | None, columns: Any) -> Hashable | None:
+    """`batch_key` from the leaf's `method_batch_key`: None too if its input column is absent
+    or does not hold numbers."""
+    if key is None:
+        return None
+    column = columns.get(leaf.input)
+    if column is None or column.dtype.kind != "f":
+        return None  # score_leaf raises the error
+    return key
+
+
+def method_batch_key(leaf: Node) -> Hashable | None:
+    """The part of `batch_key` that depends on the scheme alone, not on the input table."""
     method = leaf.method
     if (
         method is None
@@ -355,12 +371,8 @@ def batch_key(leaf: Node, columns: Any) -> Hashable | None:
         or leaf.periods
         or leaf.impute is not None
         or leaf.input is None
+        or any(isinstance(v, InputRef) for _, v in method.params)
     ):
-        return None
-    column = columns.get(leaf.input)
-    if column is None or column.dtype.kind != "f":
-        return None  # score_leaf raises the error
-    if any(isinstance(v, InputRef) for _, v in method.params):
         return None
     per_row = ROW_PARAMS.get(method.type, ())
     fixed = tuple((k, v) for k, v in method.params if k not in per_row)

@@ -6,8 +6,9 @@ Loops run over scheme nodes, periods, grades and distinct labels — never over 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -15,8 +16,15 @@ import numpy as np
 import numpy.typing as npt
 
 from . import methods as m
-from .aggregate import aggregate_into
-from .batch import ColumnScorer, Scratch, batch_key, column_scorer, score_batch
+from .aggregate import aggregate_into, shares_of
+from .batch import (
+    ColumnScorer,
+    Scratch,
+    column_scorer,
+    input_batch_key,
+    method_batch_key,
+    score_batch,
+)
 from .context import Context, LeafTrace, score_leaf
 from .errors import DataError
 from .methods import GroupOrder
@@ -147,9 +155,10 @@ def _score_tree(
     n = ctx.n
     nodes = scheme.nodes
     leaves = scheme.leaves
+    plan = _plan(scheme)
     batches: dict[Hashable, list[int]] = {}
     for pos, leaf in enumerate(leaves):
-        key = batch_key(leaf, table.columns)
+        key = input_batch_key(leaf, plan.keys[pos], table.columns)
         if key is not None:
             batches.setdefault(key, []).append(pos)
     # the rows of one batch are consecutive, so that it is scored straight into them
@@ -205,10 +214,11 @@ def _score_tree(
                     missing_at.append((pos, 0, text, absent))
             continue
         kids = [values[row[c.id]] for c in node.children]
-        weights = np.array(_child_weights(node))
-        aggregate_into(node.aggregate or "sum", kids, weights, values[row[node.id]], scratch)
+        weights, shares = plan.weights[node.id]
+        kind = node.aggregate or "sum"
+        aggregate_into(kind, kids, weights, shares, values[row[node.id]], scratch)
     values.flags.writeable = False
-    fraction = {node.id: values[row[node.id]] for node in _post_order(scheme.root)}
+    fraction = {node_id: values[row[node_id]] for node_id in plan.post_order}
     traces = _LeafTraces(leaves, leaf_traces, table.columns, fraction)
     missing_at.sort(key=lambda item: item[:2])
     # each unit's first reason: the least index of the reasons that name it
@@ -225,6 +235,47 @@ def _post_order(node: Node) -> Iterator[Node]:
     for child in node.children:
         yield from _post_order(child)
     yield node
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """What `_score_tree` derives from the scheme alone, made once per scheme (a scheme is
+    immutable) rather than on every evaluation: a millisecond or two at province scale."""
+
+    keys: tuple[Hashable | None, ...]  # per leaf, in scheme order: `batch.method_batch_key`
+    weights: Mapping[str, tuple[FloatArray, FloatArray]]  # per group: its children's weights
+    # and shares (`aggregate.shares_of`)
+    post_order: tuple[str, ...]  # every node id, children before their parent
+
+    @classmethod
+    def of(cls, scheme: Scheme) -> _Plan:
+        weights = {}
+        for node in scheme.nodes:
+            if not node.is_leaf:
+                w = frozen(np.array(_child_weights(node)), copy=False)
+                weights[node.id] = (w, frozen(shares_of(w), copy=False))
+        return cls(
+            tuple(method_batch_key(leaf) for leaf in scheme.leaves),
+            weights,
+            tuple(node.id for node in _post_order(scheme.root)),
+        )
+
+
+# the plans of the schemes evaluated so far, by id(scheme) (a scheme compares by value, which
+# is dearer than making its plan); an entry goes with its scheme
+_PLANS: dict[int, tuple[weakref.ref[Scheme], _Plan]] = {}
+
+
+def _plan(scheme: Scheme) -> _Plan:
+    """The `_Plan` of `scheme`, made on its first evaluation."""
+    key = id(scheme)
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0]() is scheme:
+        return entry[1]
+    plan = _Plan.of(scheme)
+    # the callback runs as the scheme goes, before another object can take its id
+    _PLANS[key] = (weakref.ref(scheme, lambda _: _PLANS.pop(key, None)), plan)
+    return plan
 
 
 class _LeafTraces(Mapping[str, LeafTrace]):
