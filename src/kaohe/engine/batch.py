@@ -119,7 +119,7 @@ def group_extremes(
         hi = min(k, lo + step)
         block = seg[: hi - lo]
         for r in range(lo, hi):
-            np.take(x[r], layout.order, out=block[r - lo], mode="clip")
+            x[r].take(layout.order, out=block[r - lo], mode="clip")
         if starts.size:
             largest[lo:hi, used] = np.fmax.reduceat(block, starts, axis=1)
             smallest[lo:hi, used] = np.fmin.reduceat(block, starts, axis=1)
@@ -148,7 +148,7 @@ def group_mean_std(
         hi = min(k, lo + step)
         xs = arrays[0][: (hi - lo) * n].reshape(hi - lo, n)
         for r in range(lo, hi):
-            np.take(x[r], layout.order, out=xs[r - lo], mode="clip")
+            x[r].take(layout.order, out=xs[r - lo], mode="clip")
         mean[lo:hi], std[lo:hi] = m.group_mean_std_rows(
             xs, layout.order, sizes, arrays,  # type: ignore[arg-type]
             ordered=True, sorted_groups=layout.sorted_groups,
@@ -257,7 +257,7 @@ def rank_candidates(
         flat = kb.reshape(hi - lo, n_slots)
         for row in range(lo, hi):
             np.copyto(hot, x[row])
-            np.take(hot, unit_at, out=flat[row - lo], mode="clip")
+            hot.take(unit_at, out=flat[row - lo], mode="clip")
         if empty_slots.size:
             flat[:, empty_slots] = np.nan
         if higher:
@@ -324,7 +324,7 @@ def _rank_by_segments(
         hi = min(k, lo + rows)
         kb = key[: hi - lo]
         for row in range(lo, hi):
-            np.take(x[row], layout.order, out=kb[row - lo], mode="clip")  # category by category
+            x[row].take(layout.order, out=kb[row - lo], mode="clip")  # category by category
         if higher:
             np.negative(kb, out=kb)  # ascending key, NaN last
         if most >= places:

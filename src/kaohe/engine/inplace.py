@@ -74,7 +74,7 @@ def target_into(
         _mark_missing(o, absent)
         return True
     np.divide(x, t, out=o) if higher else np.divide(t, x, out=o)
-    np.clip(o, 0.0, p.get("cap"), out=o)
+    o.clip(0.0, p.get("cap"), out=o)
     return True
 
 
@@ -156,7 +156,7 @@ def efficacy_into(
     np.subtract(x, low, out=o)
     o *= 40.0 / (np.asarray(satisfactory, dtype=np.float64) - low)
     o += 60.0
-    np.clip(o, clip[0], clip[1], out=o)
+    o.clip(clip[0], clip[1], out=o)
     o /= 100.0
     return True
 
@@ -218,7 +218,7 @@ def goalpost_into(
     np.subtract(v, lo, out=o) if higher else np.subtract(hi, v, out=o)
     o /= hi - lo
     if p.get("cap"):
-        np.clip(o, 0.0, 1.0, out=o)
+        o.clip(0.0, 1.0, out=o)
     elif log:
         np.greater(x, 0, out=mask)
         np.logical_not(mask, out=mask)
@@ -259,7 +259,7 @@ def ratio_into(
     """`methods.ratio`."""
     full = rows["full"]
     np.divide(x, full, out=o) if higher else np.divide(np.asarray(full), x, out=o)
-    np.clip(o, 0.0, p.get("cap"), out=o)
+    o.clip(0.0, p.get("cap"), out=o)
     _mark_missing(o, absent)
     return True
 
@@ -305,15 +305,15 @@ def zscore_into(
     """`methods.zscore_from` on one row, from the category statistics (G,) of that row;
     `present` marks the categories that have units."""
     buf = w.f[0]
-    np.take(mean, groups, out=buf[0], mode="clip")
+    mean.take(groups, out=buf[0], mode="clip")
     np.subtract(x, buf, out=o)
-    np.take(std, groups, out=buf[0], mode="clip")
+    std.take(groups, out=buf[0], mode="clip")
     spread = std > 0
     if spread[present].all():
         np.divide(o, buf, out=o)
     else:
         mask, other = w.b[0], w.b[1]
-        np.take(spread, groups, out=mask[0], mode="clip")
+        spread.take(groups, out=mask[0], mode="clip")
         np.divide(o, buf, out=o, where=mask)
         np.isnan(x, out=other)
         np.logical_or(mask, other, out=mask)
@@ -323,7 +323,7 @@ def zscore_into(
         np.negative(o, out=o)
     o /= 2.0 * clip_z
     o += 0.5
-    np.clip(o, 0.0, 1.0, out=o)
+    o.clip(0.0, 1.0, out=o)
 
 
 def frontier_into(
@@ -342,19 +342,19 @@ def frontier_into(
     buf = w.f[0]
     mask = w.b[0]
     if mode == "ratio":
-        np.take(best, groups, out=buf[0], mode="clip")
+        best.take(groups, out=buf[0], mode="clip")
         np.divide(x, buf, out=o) if higher else np.divide(buf, x, out=o)
         np.equal(x, buf, out=mask)
         np.copyto(o, 1.0, where=mask)
-        np.clip(o, 0.0, 1.0, out=o)
+        o.clip(0.0, 1.0, out=o)
         return
     span = best - worst
     flat = span == 0
-    np.take(worst, groups, out=buf[0], mode="clip")
+    worst.take(groups, out=buf[0], mode="clip")
     np.subtract(x, buf, out=o)
     np.take(np.where(flat, 1.0, span), groups, out=buf[0], mode="clip")
     np.divide(o, buf, out=o)
-    np.take(flat, groups, out=mask[0], mode="clip")
+    flat.take(groups, out=mask[0], mode="clip")
     np.copyto(o, 1.0, where=mask)  # np.where(span != 0, ·, 1.0)
-    np.clip(o, 0.0, 1.0, out=o)
+    o.clip(0.0, 1.0, out=o)
     _mark_missing(o, absent)
