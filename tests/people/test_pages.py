@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
-from kaohe.people.models import PersonGrade, RewardPool, StaffResult, UnitGrading
+from kaohe.people.models import PersonGrade, RewardPool, StaffRating, StaffResult, UnitGrading
 from kaohe.testing.people import STAFF_SCHEME_YAML, staffed_world
 from kaohe.testing.results import published_run
 
@@ -154,3 +155,48 @@ def test_the_api_lists_exactly_what_each_role_may_see_and_takes_the_proposal(wor
     assert (
         _client(staff.civil_servant).get(f"/api/v1/staff-gradings/{grading.pk}/").status_code == 404
     )
+
+
+def test_evaluations_come_in_by_workbook_all_rows_or_none(world, staff):  # type: ignore[no-untyped-def]
+    head = _client(world.users["d1_head"], "en")
+    template = head.get(f"/people/ratings/{world.cycle.year}/template.xlsx")
+    assert template.status_code == 200
+    book = load_workbook(io.BytesIO(template.content))
+    sheet = book.active
+    keys = [c.value for c in sheet[1]]
+    people = [sheet.cell(r, 1).value for r in range(3, sheet.max_row + 1)]
+    assert len(people) == 10 and "T01" not in people  # the head's unit only
+    column = {key: i + 1 for i, key in enumerate(keys)}
+    sheet.cell(3, column["leader.conduct"], 91)
+    sheet.cell(3, column["leader.raters"], 4.0)  # Excel's number for 4
+    sheet.cell(4, column["peer.ability"], "一百")  # not a number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = StaffRating.objects.count()
+    upload = {"file": SimpleUploadedFile("ratings.xlsx", buffer.getvalue())}
+    refused = head.post(f"/people/ratings/{world.cycle.year}/", upload)
+    assert refused.status_code == 200
+    assert b"A score is a number from 0 to 100." in refused.content
+    assert (
+        b"<td>peer.ability</td>" in refused.content and b'<td class="num">4</td>' in refused.content
+    )
+    assert StaffRating.objects.count() == before
+    sheet.cell(4, column["peer.ability"], 77.5)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = {"file": SimpleUploadedFile("ratings.xlsx", buffer.getvalue())}
+    assert head.post(f"/people/ratings/{world.cycle.year}/", upload).status_code == 302
+    assert StaffRating.objects.count() == before + 2
+    newest = StaffRating.objects.latest("pk")
+    assert (newest.source, newest.dimension, float(newest.score)) == ("peer", "ability", 77.5)
+    # the API takes the same rows; a civil servant may not enter any
+    rows = [{"person": "S02", "rated_by": "upward", "dimension": "integrity", "score": "88"}]
+    body = {"cycle": world.cycle.year, "rows": rows}
+    made = head.post("/api/v1/staff-ratings/", body, content_type="application/json")
+    assert made.status_code == 201 and made.json() == {"stored": 1}
+    refused = _client(staff.civil_servant).post(
+        "/api/v1/staff-ratings/", body, content_type="application/json"
+    )
+    assert refused.status_code == 400
+    page = _client(staff.civil_servant, "en").get(f"/people/ratings/{world.cycle.year}/")
+    assert b"You assess nobody" in page.content and b'id="ratings-form"' not in page.content

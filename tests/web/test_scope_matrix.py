@@ -229,6 +229,11 @@ def staff_write(path: str, attr: str, body: dict[str, Any] | None = None) -> lis
     return [Write(api(path, ids(attr)), personnel(attr), lambda sw, side: dict(body or {}))]
 
 
+def staff_rating_body(sw: ScopeWorld, side: Side) -> dict[str, Any]:
+    row = {"person": side.person.code, "rated_by": "leader", "dimension": "ability", "score": "80"}
+    return {"cycle": 2025, "rows": [row]}
+
+
 def person_record(sw: ScopeWorld, side: Side) -> str:
     return f"/people/people/{side.person.code}/"
 
@@ -516,6 +521,8 @@ PAGES: dict[str, list[Entry]] = {
     ],
     "people:mine": listing("/people/mine/"),
     "people:flags": [Feature("/people/flags/", "personnel")],
+    "people:ratings": listing("/people/ratings/2025/"),
+    "people:ratings_template": listing("/people/ratings/2025/template.xlsx"),
     "surveys:list": [Feature("/surveys/", "survey")],
     "surveys:create": [
         Feature("/surveys/new/", "survey"),
@@ -734,6 +741,9 @@ API: dict[str, list[Entry]] = {
     "POST /api/v1/staff-gradings/{id}/return/": staff_write(
         f"{V1}/staff-gradings/{{}}/return/", "grading", {"reason": "m"}
     ),
+    "GET /api/v1/staff-ratings/": listing(f"{V1}/staff-ratings/"),
+    "GET /api/v1/staff-ratings/{id}/": staff_shown(f"{V1}/staff-ratings/{{}}/", "staff_rating"),
+    "POST /api/v1/staff-ratings/": [BodyWrite(const(f"{V1}/staff-ratings/"), staff_rating_body)],
     "GET /api/v1/reward-shares/": listing(f"{V1}/reward-shares/"),
     "GET /api/v1/reward-shares/{id}/": staff_shown(f"{V1}/reward-shares/{{}}/", "reward_share"),
     "GET /api/v1/panels/": listing(f"{V1}/panels/"),

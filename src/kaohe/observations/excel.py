@@ -404,7 +404,7 @@ def _reject(field: str, rule: str, value: Any = "") -> BatchRejected:
     return BatchRejected([RowError(0, field, rule, _shown(value))])
 
 
-def _open_workbook(data: bytes, max_bytes: int, max_unpacked: int) -> Any:
+def open_workbook(data: bytes, max_bytes: int, max_unpacked: int) -> Any:
     """The workbook, or BatchRejected with one clear file-level error."""
     if len(data) > max_bytes:
         raise _reject(
@@ -511,7 +511,7 @@ def parse_upload(
     it, any non-blank code is accepted. File-level problems (size, format, the sheet) stop at
     once; everything else is collected. Empty value cells are skipped.
     """
-    wb = _open_workbook(data, max_bytes, max_unpacked_bytes)
+    wb = open_workbook(data, max_bytes, max_unpacked_bytes)
     if DATA_SHEET not in wb.sheetnames:
         raise _reject(
             "sheet",

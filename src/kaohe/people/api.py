@@ -19,7 +19,15 @@ from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet
 from kaohe.core.roles import Action
 from kaohe.people import jobs, services
 from kaohe.people.filters import RewardShareFilterSet, StaffResultFilterSet, UnitGradingFilterSet
-from kaohe.people.models import PersonGrade, RewardShare, StaffGrade, StaffResult, UnitGrading
+from kaohe.people.models import (
+    PersonGrade,
+    RewardShare,
+    StaffGrade,
+    StaffRating,
+    StaffResult,
+    UnitGrading,
+)
+from kaohe.people.services import RatingRow
 from kaohe.schemes.models import Cycle
 from kaohe.units.models import Person
 
@@ -76,6 +84,32 @@ class RewardShareSerializer(serializers.ModelSerializer):
     class Meta:
         model = RewardShare
         fields = ["id", "cycle", "unit", "person", "grade", "score", "coefficient", "amount_cents"]
+
+
+class StaffRatingSerializer(serializers.ModelSerializer):
+    cycle = serializers.IntegerField(source="cycle.year")
+    person = serializers.CharField(source="person.code")
+
+    class Meta:
+        model = StaffRating
+        fields = ["id", "cycle", "person", "source", "dimension", "score", "raters", "created_at"]
+
+
+class RatingRowSerializer(serializers.Serializer):
+    """One evaluation; `rated_by` is the source (leader, peer, upward)."""
+
+    person = serializers.CharField()
+    rated_by = serializers.CharField()
+    dimension = serializers.CharField()
+    score = serializers.CharField()
+    raters = serializers.CharField(required=False, default="1")
+
+
+class RatingsRequestSerializer(serializers.Serializer):
+    """Evaluations to store, all or none (each problem names its row and field)."""
+
+    cycle = serializers.IntegerField()
+    rows = RatingRowSerializer(many=True)
 
 
 class RunRequestSerializer(serializers.Serializer):
@@ -165,6 +199,30 @@ class UnitGradingViewSet(ScopedReadOnlyViewSet):
         return self._answer(done)
 
 
+class StaffRatingViewSet(ScopedReadOnlyViewSet):
+    """Evaluations: a person's own, a unit head's unit's, the office's all; a unit head or the
+    office stores a batch of them."""
+
+    scope_action = Action.PERSONNEL
+    queryset = StaffRating.objects.select_related("cycle", "person")
+    serializer_class = StaffRatingSerializer
+    filterset_fields = ["source", "dimension"]
+
+    @extend_schema(request=RatingsRequestSerializer, responses={201: None})
+    def create(self, request: Request) -> Response:
+        payload = RatingsRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cycle = Cycle.objects.filter(year=payload.validated_data["cycle"]).first()
+        if cycle is None:
+            raise serializers.ValidationError({"cycle": "no such cycle"})
+        rows = [
+            RatingRow(r["person"], r["rated_by"], r["dimension"], r["score"], r["raters"])
+            for r in payload.validated_data["rows"]
+        ]
+        stored = self.call_service(services.record_ratings, cycle, rows, acting_user=request.user)
+        return Response({"stored": stored}, status=status.HTTP_201_CREATED)
+
+
 class RewardShareViewSet(ScopedReadOnlyViewSet):
     """Confirmed reward shares: a person's own, a unit head's unit's, the office's all."""
 
@@ -184,3 +242,4 @@ def register(router: DefaultRouter) -> None:
     router.register("staff-results", StaffResultViewSet, basename="staffresult")
     router.register("staff-gradings", UnitGradingViewSet, basename="staffgrading")
     router.register("reward-shares", RewardShareViewSet, basename="rewardshare")
+    router.register("staff-ratings", StaffRatingViewSet, basename="staffrating")

@@ -111,3 +111,7 @@ class PoolForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
+
+
+class RatingsUploadForm(forms.Form):
+    file = forms.FileField(label=_("Evaluations workbook (.xlsx)"))

@@ -177,6 +177,7 @@ class RatingRow:
     dimension: str
     score: Any
     raters: Any = 1
+    row: int = 0  # the row of its file (a spreadsheet's), when it came from one
 
 
 @transaction.atomic
@@ -199,7 +200,10 @@ def record_ratings(cycle: Cycle, rows: Sequence[RatingRow], *, acting_user: Any)
     own = getattr(acting_user, "person", None)
     errors: list[RowError] = []
     parsed: list[tuple[Person, str, str, Decimal, int]] = []
-    for number, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows, start=1):
+        number = row.row or index
+        score_field = f"{row.source}.{row.dimension}" if row.row else "score"
+        raters_field = f"{row.source}.raters" if row.row else "raters"
         person = people.get(row.person)
         if person is None:
             errors.append(
@@ -225,14 +229,15 @@ def record_ratings(cycle: Cycle, rows: Sequence[RatingRow], *, acting_user: Any)
             if not score.is_finite() or not Decimal(0) <= score <= Decimal(100):
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(RowError(number, "score", _("A score is a number from 0 to 100.")))
+            errors.append(RowError(number, score_field, _("A score is a number from 0 to 100.")))
             continue
-        try:
-            raters = int(str(row.raters).strip())
-            if raters < 1:
-                raise ValueError
-        except ValueError:
-            errors.append(RowError(number, "raters", _("Raters is a whole number, 1 or more.")))
+        try:  # a spreadsheet gives 5.0 for 5
+            count = Decimal(str(row.raters).strip())
+            if not count.is_finite() or count != count.to_integral_value() or count < 1:
+                raise InvalidOperation
+            raters = int(count)
+        except InvalidOperation:
+            errors.append(RowError(number, raters_field, _("Raters is a whole number, 1 or more.")))
             continue
         parsed.append((person, row.source, row.dimension, score.quantize(Decimal("0.01")), raters))
     if errors:

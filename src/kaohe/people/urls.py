@@ -17,4 +17,6 @@ urlpatterns = [
     path("people/<slug:code>/", views.record, name="record"),
     path("mine/", views.mine, name="mine"),
     path("flags/", views.flags, name="flags"),
+    path("ratings/<int:year>/", views.ratings, name="ratings"),
+    path("ratings/<int:year>/template.xlsx", views.ratings_template_view, name="ratings_template"),
 ]

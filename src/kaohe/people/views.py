@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,11 +17,13 @@ from django.views.decorators.http import require_POST
 
 from kaohe import charts
 from kaohe.core import access
+from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
 from kaohe.people import jobs, selectors, services
+from kaohe.people.excel import parse_ratings, ratings_template
 from kaohe.people.export import pool_workbook
 from kaohe.people.filters import UnitGradingFilterSet
-from kaohe.people.forms import GradesForm, PoolForm, ReasonForm, RuleForm
+from kaohe.people.forms import GradesForm, PoolForm, RatingsUploadForm, ReasonForm, RuleForm
 from kaohe.people.models import (
     Dimension,
     RatingSource,
@@ -80,6 +83,9 @@ def home(request: HttpRequest) -> HttpResponse:
             else [],
             "open_cycles": Cycle.objects.exclude(state=Cycle.State.CLOSED).order_by("-year")
             if office
+            else [],
+            "rating_cycles": Cycle.objects.exclude(state=Cycle.State.CLOSED).order_by("-year")
+            if _assessable(request).exists()
             else [],
         },
     )
@@ -348,3 +354,53 @@ def flags(request: HttpRequest) -> HttpResponse:
             ]
         },
     )
+
+
+@login_required
+def ratings(request: HttpRequest, year: int) -> HttpResponse:
+    """Evaluations by upload: the workbook of the people the user assesses, filled in and sent
+    back (a unit head their unit's people, the office anyone's); all rows or none."""
+    cycle = get_object_or_404(Cycle, year=year)
+    people = _assessable(request)
+    form = RatingsUploadForm(request.POST or None, request.FILES or None)
+    problems: list[RowError] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = parse_ratings(form.cleaned_data["file"].read())
+            stored = services.record_ratings(cycle, rows, acting_user=request.user)
+        except BatchRejected as exc:
+            problems = list(exc.errors)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("%(n)d ratings stored.") % {"n": stored})
+            return redirect("people:ratings", year)
+    return render(
+        request,
+        "people/ratings.html",
+        {"cycle": cycle, "form": form, "problems": problems, "count": people.count()},
+    )
+
+
+@login_required
+def ratings_template_view(request: HttpRequest, year: int) -> HttpResponse:
+    """The evaluations workbook for the people the user assesses."""
+    get_object_or_404(Cycle, year=year)
+    people = list(_assessable(request))  # none for who assesses nobody: an empty workbook
+    response = HttpResponse(
+        ratings_template(people),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="ratings-{year}.xlsx"'
+    return response
+
+
+def _assessable(request: HttpRequest) -> QuerySet[Person]:
+    """The people whose evaluations the user enters: the office everyone of the assessed units,
+    a unit head their unit's (the service checks again)."""
+    people = Person.objects.filter(unit__is_assessed=True, unit__active=True)
+    if not access.has_citywide(request.user, Action.ADMINISTER):
+        heads = access.unit_scope(request.user, Action.SUBMIT)
+        personnel = access.unit_scope(request.user, P)
+        people = people.filter(unit__in=sorted(heads.unit_ids & personnel.unit_ids))
+    return people.select_related("unit").order_by("unit__path", "code")

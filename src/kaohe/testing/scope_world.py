@@ -27,7 +27,7 @@ from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.panels.models import Assignment, PanelGoal, Rating
-from kaohe.people.models import RewardShare, StaffResult, UnitGrading
+from kaohe.people.models import RewardShare, StaffRating, StaffResult, UnitGrading
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
@@ -82,6 +82,7 @@ class Side:
     staff_result: StaffResult
     grading: UnitGrading
     reward_share: RewardShare
+    staff_rating: StaffRating
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -257,6 +258,7 @@ def build_scope_world() -> ScopeWorld:
             staff_result=staff.results[side],
             grading=staff.gradings[side],
             reward_share=staff.shares[side],
+            staff_rating=StaffRating.objects.filter(person__unit=unit).earliest("pk"),
             rectification=rectification_services.open_item(
                 published_run,
                 unit,
