@@ -511,6 +511,8 @@ PAGES: dict[str, list[Entry]] = {
         *staff_write("/people/gradings/{}/", "grading", {"reason": "m"}),
     ],
     "people:return": staff_write("/people/gradings/{}/return/", "grading", {"reason": "m"}),
+    "people:upward_create": staff_write("/people/gradings/{}/upward/", "grading"),
+    "people:upward_feed": staff_write("/people/upward/{}/feed/", "upward_survey"),
     "people:pool": [
         *staff_shown("/people/gradings/{}/reward/", "grading"),
         *staff_write("/people/gradings/{}/reward/", "grading", {"amount": "1"}),
@@ -744,6 +746,16 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/staff-ratings/": listing(f"{V1}/staff-ratings/"),
     "GET /api/v1/staff-ratings/{id}/": staff_shown(f"{V1}/staff-ratings/{{}}/", "staff_rating"),
     "POST /api/v1/staff-ratings/": [BodyWrite(const(f"{V1}/staff-ratings/"), staff_rating_body)],
+    "GET /api/v1/upward-surveys/": listing(f"{V1}/upward-surveys/"),
+    "GET /api/v1/upward-surveys/{id}/": staff_shown(f"{V1}/upward-surveys/{{}}/", "upward_survey"),
+    "POST /api/v1/upward-surveys/": [
+        BodyWrite(
+            const(f"{V1}/upward-surveys/"), lambda sw, s: {"cycle": 2025, "unit": s.unit.code}
+        )
+    ],
+    "POST /api/v1/upward-surveys/{id}/feed/": staff_write(
+        f"{V1}/upward-surveys/{{}}/feed/", "upward_survey"
+    ),
     "GET /api/v1/reward-shares/": listing(f"{V1}/reward-shares/"),
     "GET /api/v1/reward-shares/{id}/": staff_shown(f"{V1}/reward-shares/{{}}/", "reward_share"),
     "GET /api/v1/panels/": listing(f"{V1}/panels/"),

@@ -115,6 +115,8 @@ class EventType(IntEnum):
     STAFF_GRADES_RETURNED = 1313
     REWARD_POOL_SET = 1321
     REWARD_POOL_CONFIRMED = 1322
+    UPWARD_SURVEY_CREATED = 1331
+    UPWARD_RATINGS_FED = 1332
     # jobs: long work run by the workers (9xx)
     JOB_STARTED = 901
     JOB_SUCCEEDED = 902
@@ -225,6 +227,8 @@ _LABELS = {
     EventType.STAFF_GRADES_RETURNED: _("staff grades returned to the unit"),
     EventType.REWARD_POOL_SET: _("reward pool set"),
     EventType.REWARD_POOL_CONFIRMED: _("reward pool confirmed"),
+    EventType.UPWARD_SURVEY_CREATED: _("upward survey created"),
+    EventType.UPWARD_RATINGS_FED: _("upward ratings fed"),
     EventType.JOB_STARTED: _("job started"),
     EventType.JOB_SUCCEEDED: _("job done"),
     EventType.JOB_FAILED: _("job failed"),

@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from kaohe.core import access
 from kaohe.core.api import ReasonSerializer, ScopedReadOnlyViewSet
 from kaohe.core.roles import Action
-from kaohe.people import jobs, services
+from kaohe.people import jobs, services, upward
 from kaohe.people.filters import RewardShareFilterSet, StaffResultFilterSet, UnitGradingFilterSet
 from kaohe.people.models import (
     PersonGrade,
@@ -26,10 +27,11 @@ from kaohe.people.models import (
     StaffRating,
     StaffResult,
     UnitGrading,
+    UpwardSurvey,
 )
 from kaohe.people.services import RatingRow
 from kaohe.schemes.models import Cycle
-from kaohe.units.models import Person
+from kaohe.units.models import Person, Unit
 
 
 class StaffResultSerializer(serializers.ModelSerializer):
@@ -237,9 +239,63 @@ class RewardShareViewSet(ScopedReadOnlyViewSet):
         return super().get_queryset().filter(pool__state="confirmed")
 
 
+class UpwardSurveySerializer(serializers.ModelSerializer):
+    cycle = serializers.IntegerField(source="cycle.year")
+    unit = serializers.CharField(source="unit.code")
+    rated: serializers.SlugRelatedField[Person] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code"
+    )
+    state = serializers.CharField(source="survey.state")
+
+    class Meta:
+        model = UpwardSurvey
+        fields = ["id", "cycle", "unit", "survey", "state", "rated", "fed_at", "fed"]
+
+
+class UpwardRequestSerializer(serializers.Serializer):
+    cycle = serializers.IntegerField()
+    unit = serializers.CharField()
+
+
+class UpwardSurveyViewSet(ScopedReadOnlyViewSet):
+    """Anonymous upward surveys of a unit's leaders: the office fields one (a survey with
+    codes for the unit's staff) and feeds its closed answers into the upward ratings."""
+
+    scope_action = Action.PERSONNEL
+    queryset = UpwardSurvey.objects.select_related("cycle", "unit", "survey").prefetch_related(
+        "rated"
+    )
+    serializer_class = UpwardSurveySerializer
+
+    @extend_schema(request=UpwardRequestSerializer, responses={201: UpwardSurveySerializer})
+    def create(self, request: Request) -> Response:
+        payload = UpwardRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cycle = Cycle.objects.filter(year=payload.validated_data["cycle"]).first()
+        unit = (
+            Unit.objects.restrict(request.user).filter(code=payload.validated_data["unit"]).first()
+        )
+        if cycle is None or unit is None:
+            raise serializers.ValidationError({"unit": "no such cycle or unit"})
+        made = self.call_service(upward.create_upward_survey, cycle, unit, acting_user=request.user)
+        return Response(
+            UpwardSurveySerializer(self.get_queryset().get(pk=made.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=UpwardSurveySerializer)
+    @action(detail=True, methods=["post"])
+    def feed(self, request: Request, pk: str | None = None) -> Response:
+        item = self.get_object()
+        self.call_service(access.check_citywide, request.user, Action.ADMINISTER)
+        self.call_service(upward.feed_upward_ratings, item, acting_user=request.user)
+        return Response(UpwardSurveySerializer(self.get_queryset().get(pk=item.pk)).data)
+
+
 def register(router: DefaultRouter) -> None:
     """Add the people endpoints to /api/v1/."""
     router.register("staff-results", StaffResultViewSet, basename="staffresult")
     router.register("staff-gradings", UnitGradingViewSet, basename="staffgrading")
     router.register("reward-shares", RewardShareViewSet, basename="rewardshare")
     router.register("staff-ratings", StaffRatingViewSet, basename="staffrating")
+    router.register("upward-surveys", UpwardSurveyViewSet, basename="upwardsurvey")

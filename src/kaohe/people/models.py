@@ -324,3 +324,31 @@ class RewardShare(models.Model):
     @classmethod
     def extra_scope_q(cls, user: Any, action: str) -> Q | None:
         return _own_record("person__", user, action)
+
+
+class UpwardSurvey(models.Model):
+    """An anonymous upward rating of a unit's leaders, fielded as a survey of that unit (its
+    one-time codes handed to the unit's staff, burned on submit, nothing linking a code to its
+    answers); fed into the leaders' `upward_rating` once closed."""
+
+    survey = models.OneToOneField("surveys.Survey", on_delete=models.PROTECT, related_name="upward")
+    cycle = models.ForeignKey("schemes.Cycle", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    rated = models.ManyToManyField("units.Person", related_name="+", verbose_name=_("rated"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    fed_at = models.DateTimeField(_("fed"), null=True, blank=True)
+    fed = models.JSONField(_("what was fed"), default=dict, blank=True)
+
+    scope_path: ClassVar[str] = "unit"
+    objects = ScopedManager["UpwardSurvey"]()
+
+    class Meta:
+        verbose_name = _("upward survey")
+        verbose_name_plural = _("upward surveys")
+        ordering = ["cycle", "unit__path", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.cycle.year}"

@@ -19,7 +19,7 @@ from kaohe import charts
 from kaohe.core import access
 from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.roles import Action
-from kaohe.people import jobs, selectors, services
+from kaohe.people import jobs, selectors, services, upward
 from kaohe.people.excel import parse_ratings, ratings_template
 from kaohe.people.export import pool_workbook
 from kaohe.people.filters import UnitGradingFilterSet
@@ -31,6 +31,7 @@ from kaohe.people.models import (
     StaffRule,
     StaffRun,
     UnitGrading,
+    UpwardSurvey,
 )
 from kaohe.schemes.models import Cycle
 from kaohe.units.models import Person, Unit
@@ -195,6 +196,9 @@ def grading(request: HttpRequest, pk: int) -> HttpResponse:
             "is_office": office,
             "pool": pool,
             "return_form": ReasonForm(),
+            "upward_surveys": UpwardSurvey.objects.restrict(request.user, P)
+            .filter(cycle=item.run.cycle, unit=item.unit)
+            .select_related("survey"),
         },
     )
 
@@ -404,3 +408,37 @@ def _assessable(request: HttpRequest) -> QuerySet[Person]:
         personnel = access.unit_scope(request.user, P)
         people = people.filter(unit__in=sorted(heads.unit_ids & personnel.unit_ids))
     return people.select_related("unit").order_by("unit__path", "code")
+
+
+@login_required
+@require_POST
+def upward_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Field an anonymous upward survey of the grading's unit (the office)."""
+    item = _grading(request, pk)
+    try:
+        made = upward.create_upward_survey(item.run.cycle, item.unit, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:grading", pk)
+    return redirect("surveys:detail", made.survey_id)
+
+
+@login_required
+@require_POST
+def upward_feed(request: HttpRequest, pk: int) -> HttpResponse:
+    """Feed a closed upward survey into the leaders' upward ratings (the office)."""
+    item = get_object_or_404(UpwardSurvey.objects.restrict(request.user, P), pk=pk)
+    access.check_citywide(request.user, Action.ADMINISTER)
+    try:
+        fed = upward.feed_upward_ratings(item, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except BatchRejected as exc:
+        messages.error(request, " ".join(str(e) for e in exc.errors))
+    else:
+        messages.success(
+            request,
+            _("%(n)d upward ratings stored; %(m)d left out for too few answers.")
+            % {"n": fed.stored, "m": len(fed.too_few)},
+        )
+    return redirect(request.POST.get("next") or "people:home")

@@ -27,7 +27,14 @@ from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.models import Evidence, Observation, Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.panels.models import Assignment, PanelGoal, Rating
-from kaohe.people.models import RewardShare, StaffRating, StaffResult, UnitGrading
+from kaohe.people.models import (
+    RewardShare,
+    StaffRating,
+    StaffResult,
+    UnitGrading,
+    UpwardSurvey,
+)
+from kaohe.people.upward import create_upward_survey
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
@@ -83,6 +90,7 @@ class Side:
     grading: UnitGrading
     reward_share: RewardShare
     staff_rating: StaffRating
+    upward_survey: UpwardSurvey
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -259,6 +267,7 @@ def build_scope_world() -> ScopeWorld:
             grading=staff.gradings[side],
             reward_share=staff.shares[side],
             staff_rating=StaffRating.objects.filter(person__unit=unit).earliest("pk"),
+            upward_survey=create_upward_survey(world.cycle, unit, acting_user=users["office"]),
             rectification=rectification_services.open_item(
                 published_run,
                 unit,
