@@ -108,6 +108,8 @@ def test_each_role_opens_exactly_its_pages(world, staff):  # type: ignore[no-unt
     page = _client(staff.civil_servant).get("/people/mine/", follow=True)
     assert page.status_code == 200 and b'data-year="2025"' in page.content
     assert b"chart-trend" in page.content
+    # explained like a unit's score: the rule's tree with each node's points
+    assert b'id="explanation"' in page.content and "单位绩效".encode() in page.content
 
 
 def test_the_api_lists_exactly_what_each_role_may_see_and_takes_the_proposal(world, staff):  # type: ignore[no-untyped-def]

@@ -221,3 +221,14 @@ def leader_flags(units: Sequence[Unit], year: int | None = None) -> list[LeaderF
                 if post.rank in ranks:
                     out.append(LeaderFlag(post.holder, unit, kind, latest, grades))
     return out
+
+
+def tree_names(node: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each node id of an explanation tree → its name in `lang` (zh when it has no other)."""
+    names: dict[str, str] = {}
+    name = node.get("name") or {}
+    if name:
+        names[node["id"]] = name.get(lang) or name.get("zh") or node["id"]
+    for child in node.get("children", []):
+        names.update(tree_names(child, lang))
+    return names

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -309,10 +310,17 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
                 if source in latest.ratings
             },
         )
+    explained = next((y for y in years if y.result and y.result.explanation), None)
+    tree = explained.result.explanation.get("tree") if explained and explained.result else None
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
     return render(
         request,
         "people/record.html",
         {
+            "explained": explained,
+            "tree": tree,
+            "names": selectors.tree_names(tree, lang) if tree else {},
+            "links": {},
             "person": person,
             "years": years,
             "flags": flags,
