@@ -20,6 +20,7 @@ from kaohe.people.models import (
     StaffResult,
     StaffRun,
     UnitGrading,
+    UpwardSurvey,
 )
 from kaohe.units.models import Person
 
@@ -33,9 +34,19 @@ def test_the_people_demo_grades_and_rewards_two_years():  # type: ignore[no-unty
     for run in runs.values():
         assert (run.people_scored, run.people_not_scored) == (people, 0)
         assert 250 <= run.people_scored <= 350
-    assert set(StaffRating.objects.values_list("raters", flat=True)) <= set(range(3, 13))
-    assert not StaffRating.objects.filter(score__lt=40).exists()
-    assert not StaffRating.objects.filter(score__gt=99).exists()
+    drawn = StaffRating.objects.filter(entered_by__username="admin")  # the aggregates
+    assert set(drawn.values_list("raters", flat=True)) <= set(range(3, 13))
+    assert not drawn.filter(score__lt=40).exists()
+    assert not drawn.filter(score__gt=99).exists()
+    # the head's unit rated its leaders through an anonymous survey, closed and fed
+    upward = UpwardSurvey.objects.select_related("survey", "unit").get()
+    assert upward.survey.state == "closed" and upward.fed_at is not None
+    assert upward.unit.code == Grant.objects.get(user__username="d01_head").unit.code
+    fed = StaffRating.objects.filter(
+        source="upward", entered_by__username="office", person__in=upward.rated.all()
+    )
+    assert fed.count() == upward.fed["stored"] == 5 * upward.rated.count()
+    assert set(fed.values_list("raters", flat=True)) == {upward.survey.responses.count()}
 
     # grades: the rule's suggestions within the quota, but for the one exception of 2025
     head = get_user_model().objects.get(username="d01_head")

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from kaohe.core.models import Grant
 from kaohe.core.roles import Role
 from kaohe.demo.logins import DemoLogin, create_user
-from kaohe.people import services
+from kaohe.people import services, upward
 from kaohe.people.models import (
     Dimension,
     RatingSource,
@@ -33,8 +33,11 @@ from kaohe.people.models import (
 from kaohe.people.services import RatingRow
 from kaohe.results.models import ScoringRun, UnitResult
 from kaohe.schemes.models import Cycle
+from kaohe.surveys import services as survey_services
+from kaohe.surveys.models import AccessCode
+from kaohe.surveys.questions import Posted
 from kaohe.units import services as unit_services
-from kaohe.units.models import Person
+from kaohe.units.models import Person, Unit
 
 PEOPLE_YEARS = (2024, 2025)  # the demo's scored years (`load.EVALUATED_YEARS`)
 
@@ -153,8 +156,10 @@ def _staff_year(
     services.set_rule(cycle, acting_user=admin, note=f"{year}年度公务员考核：沿用默认规则")
     rows = _ratings(people, abilities, _unit_grades(year), rng)
     services.record_ratings(cycle, rows, acting_user=admin)
-    run = services.run_staff_scoring(cycle, acting_user=admin)
     head_unit = Grant.objects.get(user=head, role=Role.UNIT_HEAD).unit_id
+    if year == PEOPLE_YEARS[-1]:  # the head's unit rated its leaders through a survey
+        _upward_survey(cycle, Unit.objects.get(pk=head_unit), abilities, admin, office, rng)
+    run = services.run_staff_scoring(cycle, acting_user=admin)
     gradings = list(UnitGrading.objects.filter(run=run).order_by("unit__path"))
     if year == PEOPLE_YEARS[-1]:  # the head proposes the last year's grades in the demo
         gradings = [g for g in gradings if g.unit_id != head_unit]
@@ -177,6 +182,33 @@ def _staff_year(
             grading, acting_user=office, amount=_pool_amount(grading, rng)
         )
         services.confirm_reward_pool(pool, acting_user=office)
+
+
+def _upward_survey(
+    cycle: Cycle,
+    unit: Unit,
+    abilities: dict[int, float],
+    admin: Any,
+    office: Any,
+    rng: Any,
+) -> None:
+    """An anonymous upward survey of `unit`'s leaders, answered by all of its staff with
+    their one-time codes (each answer near the leader's ability), closed and fed."""
+    made = upward.create_upward_survey(cycle, unit, acting_user=admin)
+    survey = made.survey
+    survey = survey_services.open_survey(survey, acting_user=admin)
+    leaders = list(made.rated.order_by("code"))
+    codes = AccessCode.objects.filter(survey=survey).select_related("group", "survey")
+    for code in codes.order_by("pk"):
+        one = {"overall": str(int(rng.integers(3, 6)))}
+        for leader in leaders:
+            level = 1 + 4 * abilities.get(leader.pk, ABILITY_MEAN) / 100  # 0–100 → 1–5
+            for dimension in Dimension.values:
+                value = int(np.clip(round(level + rng.normal(0, 0.6)), 1, 5))
+                one[f"p{leader.pk}_{dimension}"] = str(value)
+        survey_services.submit(survey, Posted(one=one, many={}), code=code)
+    survey_services.close_survey(survey, acting_user=admin)
+    upward.feed_upward_ratings(made, acting_user=office)
 
 
 def load_people_demo(admin: Any, *, seed: int) -> list[DemoLogin]:
