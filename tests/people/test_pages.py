@@ -8,7 +8,9 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from kaohe.people.models import PersonGrade, RewardPool, StaffRating, StaffResult, UnitGrading
@@ -202,3 +204,19 @@ def test_evaluations_come_in_by_workbook_all_rows_or_none(world, staff):  # type
     assert refused.status_code == 400
     page = _client(staff.civil_servant, "en").get(f"/people/ratings/{world.cycle.year}/")
     assert b"You assess nobody" in page.content and b'id="ratings-form"' not in page.content
+
+
+def test_the_pages_ask_the_same_number_of_queries_for_4_people_as_for_10(world, staff):  # type: ignore[no-untyped-def]
+    office = _client(world.users["office"])
+    d1 = UnitGrading.objects.get(run=staff.run, unit=world.d1)  # 10 people
+    d2 = UnitGrading.objects.get(run=staff.run, unit=world.d2)  # 4 people
+
+    def queries(url: str) -> int:
+        office.get(url)  # warm: the session, the caches of the first request
+        with CaptureQueriesContext(connection) as seen:
+            assert office.get(url).status_code == 200
+        return len(seen)
+
+    for path in ("/people/gradings/{}/", "/people/gradings/{}/reward/"):
+        assert queries(path.format(d1.pk)) == queries(path.format(d2.pk)), path
+    assert queries("/people/people/S01/") == queries("/people/people/T01/")
