@@ -133,3 +133,24 @@ def test_the_city_screen_shows_the_open_surveys_counts(world):
     (figure,) = fresh.context["screen"].surveys.surveys
     assert figure.responses == 1
     assert 'data-surveys="1"' in fresh.content.decode()
+
+
+def test_the_live_figures_have_a_json_api_as_fresh_as_the_screen(world):  # type: ignore[no-untyped-def]
+    ts, survey = live_event(world)
+    office = client_for(world.users["office"])
+    survey = services.open_survey(survey, acting_user=ts.manager)
+    url = f"/api/v1/survey-live/{survey.pk}/"
+    first = office.get(url).json()
+    assert (first["state"], first["final"], first["responses"]) == ("open", False, 0)
+    assert [u["unit"] for u in first["units"]] == ["D01", "D02"]
+    services.submit(survey, posted({world.d1.pk: 5, world.d2.pk: 3}), client="198.51.100.7")
+    services.submit(survey, posted({world.d1.pk: 4, world.d2.pk: 3}), client="198.51.100.8")
+    after = office.get(url).json()  # not a cached answer: two responses since
+    assert after["responses"] == 2 and after["groups"][0] == {
+        "group": "public", "responses": 2, "wanted": 50,
+    }  # fmt: skip
+    by_unit = {u["unit"]: u for u in after["units"]}
+    assert by_unit["D01"]["answers"] == 2 and by_unit["D01"]["mean"] == pytest.approx(87.5)
+    assert [s["survey"] for s in office.get("/api/v1/survey-live/").json()] == [survey.pk]
+    # a unit's reporter is not a city-wide viewer: the event is not there for them
+    assert client_for(world.users["d1_reporter"]).get(url).status_code == 404

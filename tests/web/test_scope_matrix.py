@@ -746,6 +746,10 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/staff-ratings/": listing(f"{V1}/staff-ratings/"),
     "GET /api/v1/staff-ratings/{id}/": staff_shown(f"{V1}/staff-ratings/{{}}/", "staff_rating"),
     "POST /api/v1/staff-ratings/": [BodyWrite(const(f"{V1}/staff-ratings/"), staff_rating_body)],
+    "GET /api/v1/survey-live/": listing(f"{V1}/survey-live/"),
+    "GET /api/v1/survey-live/{id}/": [
+        Shown(results_url("", f"{V1}/survey-live/", live=True), sees_all_results, district=False)
+    ],
     "GET /api/v1/upward-surveys/": listing(f"{V1}/upward-surveys/"),
     "GET /api/v1/upward-surveys/{id}/": staff_shown(f"{V1}/upward-surveys/{{}}/", "upward_survey"),
     "POST /api/v1/upward-surveys/": [

@@ -493,5 +493,56 @@ class SurveyResultViewSet(ScopedReadOnlyViewSet):
     filterset_class = SurveyResultFilterSet
 
 
+class LiveUnitSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.code")
+    name = serializers.CharField(source="unit.name")
+    answers = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+
+
+class LiveGroupSerializer(serializers.Serializer):
+    group = serializers.CharField(source="group.code")
+    responses = serializers.IntegerField()
+    wanted = serializers.IntegerField()
+
+
+class LiveSerializer(serializers.Serializer):
+    """A live event's figures as its big screen shows them: per unit the answers so far and
+    the mean score (0–100; the index with its 95% interval once closed), per group the
+    responses against what is wanted."""
+
+    survey = serializers.IntegerField(source="survey.pk")
+    state = serializers.CharField(source="survey.state")
+    final = serializers.BooleanField()
+    responses = serializers.IntegerField()
+    wanted = serializers.IntegerField()
+    units = LiveUnitSerializer(many=True)
+    groups = LiveGroupSerializer(many=True)
+
+
+class LiveViewSet(ScopedReadOnlyViewSet):
+    """The live figures of a live rating event (`/api/v1/survey-live/{id}/`), for city-wide
+    viewers, as fresh as the screen's (never from the list cache): 404 for anyone else."""
+
+    queryset = Survey.objects.filter(kind=Survey.Kind.LIVE).select_related("cycle", "version")
+    serializer_class = LiveSerializer
+    cache_lists = False
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if not selectors.sees_all_results(self.request.user):
+            return Survey.objects.none()
+        return self.queryset.all() if self.queryset is not None else Survey.objects.none()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> ApiResponse:
+        surveys = self.filter_queryset(self.get_queryset()).order_by("-pk")[:20]
+        return ApiResponse([LiveSerializer(selectors.live_figures(s)).data for s in surveys])
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> ApiResponse:
+        return ApiResponse(LiveSerializer(selectors.live_figures(self.get_object())).data)
+
+
 def register_results(router: DefaultRouter) -> None:
     router.register("survey-results", SurveyResultViewSet, basename="surveyresult")
+    router.register("survey-live", LiveViewSet, basename="surveylive")
