@@ -22,31 +22,12 @@ from kaohe.core.errors import RowError
 from kaohe.indicators.models import Indicator
 from kaohe.schemes.models import Cycle
 from kaohe.surveys.models import QuestionnaireVersion, RespondentGroup, Response, Survey
-from kaohe.surveys.questions import KINDS, SCALED, TEXT_LIMIT
+from kaohe.surveys.questions import KINDS, LIKERT_LABELS, SCALED, TEXT_LIMIT
 from kaohe.surveys.services import MAX_BATCH, GroupSpec
 from kaohe.units.models import Category, Unit
 
 # --- the questionnaire builder ---------------------------------------------------------------
 
-# the standard labels, from the worst answer to the best
-LIKERT_LABELS: dict[int, tuple[list[str], list[str]]] = {
-    5: (
-        ["很不满意", "不太满意", "一般", "比较满意", "非常满意"],
-        ["very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"],
-    ),
-    7: (
-        ["非常不满意", "不满意", "不太满意", "一般", "比较满意", "满意", "非常满意"],
-        [
-            "very dissatisfied",
-            "dissatisfied",
-            "somewhat dissatisfied",
-            "neutral",
-            "somewhat satisfied",
-            "satisfied",
-            "very satisfied",
-        ],
-    ),
-}
 KIND_NAMES = {
     "likert": gettext_lazy("Rating scale (Likert)"),
     "matrix": gettext_lazy("Rate each unit (matrix)"),

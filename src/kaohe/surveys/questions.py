@@ -36,6 +36,26 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 TEXT_LIMIT = 1000
 COMMENT_LIMIT = 500
 
+# the standard labels, from the worst answer to the best (the builder's, the demo's, the tests')
+LIKERT_LABELS: dict[int, tuple[list[str], list[str]]] = {
+    5: (
+        ["很不满意", "不太满意", "一般", "比较满意", "非常满意"],
+        ["very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"],
+    ),
+    7: (
+        ["非常不满意", "不满意", "不太满意", "一般", "比较满意", "满意", "非常满意"],
+        [
+            "very dissatisfied",
+            "dissatisfied",
+            "somewhat dissatisfied",
+            "neutral",
+            "somewhat satisfied",
+            "satisfied",
+            "very satisfied",
+        ],
+    ),
+}
+
 
 def check_questions(questions: Any) -> list[RowError]:
     """Every problem of a list of questions; row = the question's number (from 1)."""

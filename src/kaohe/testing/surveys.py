@@ -11,12 +11,11 @@ from typing import Any
 from kaohe.core.roles import Role
 from kaohe.surveys import services
 from kaohe.surveys.models import AccessCode, RespondentGroup, Survey
-from kaohe.surveys.questions import Posted
+from kaohe.surveys.questions import LIKERT_LABELS, Posted
 from kaohe.testing.world import make_user
 from kaohe.units import services as unit_services
 
-LABELS_ZH = ["很不满意", "不太满意", "一般", "比较满意", "非常满意"]
-LABELS_EN = ["very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"]
+LABELS_ZH, LABELS_EN = LIKERT_LABELS[5]
 
 QUESTIONS: list[dict[str, Any]] = [
     {
