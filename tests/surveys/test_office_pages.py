@@ -240,6 +240,9 @@ def test_a_frozen_version_is_read_only_with_a_new_version_from_it(ts):  # type: 
     preview = c.get("/surveys/questionnaires/satisfaction/v1/preview/").content.decode()
     assert "请对以下单位的工作作出评价" in preview and "电视广播" in preview
     assert "disabled" in preview
+    # the respondent's own template: the same sections, a matrix row per sample unit
+    assert 'class="answers preview"' in preview and 'data-question="rating"' in preview
+    assert preview.count('<fieldset class="unit') == 2 and 'data-reason="preview"' in preview
 
 
 def test_a_questionnaire_made_on_its_page(ts):  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ log of 4xx answers is skipped for these pages (it would write the code's address
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
@@ -77,16 +78,36 @@ def _choices(labels: list[str], chosen: set[str]) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class Rated:
+    """A row of a matrix question: the unit's id (its form field) and its name."""
+
+    pk: int
+    name: str
+
+
 def questions_for(
     survey: Survey, posted: Posted | None, errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     """The questions as the template shows them, in the reader's language, with the answers
     given so far and each problem beside its question (or matrix row)."""
+    units = [Rated(u.pk, u.name) for u in survey.units.order_by("code")]
+    return question_items(survey.version.questions, units, posted, errors)
+
+
+def question_items(
+    questions: list[dict[str, Any]],
+    units: list[Rated],
+    posted: Posted | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """`questions_for` for any questions and matrix rows (the office's preview shows a version
+    with sample units in the respondent's own template)."""
     one = posted.one if posted else {}
     many = posted.many if posted else {}
-    units = list(survey.units.order_by("code"))
+    errors = errors or {}
     shown = []
-    for number, q in enumerate(survey.version.questions, start=1):
+    for number, q in enumerate(questions, start=1):
         key, kind = q["key"], q["kind"]
         item: dict[str, Any] = {
             "number": number,

@@ -17,8 +17,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaohe.core.errors import BatchRejected, RowError
@@ -27,6 +27,7 @@ from kaohe.surveys import forms, jobs, selectors, services, sheets
 from kaohe.surveys.filters import FlaggedFilterSet, SurveyFilterSet
 from kaohe.surveys.models import CodeBatch, Questionnaire, QuestionnaireVersion, Response, Survey
 from kaohe.surveys.questions import KINDS, check_questions
+from kaohe.surveys.views import answer
 
 # --- access -------------------------------------------------------------------------------------
 
@@ -238,37 +239,21 @@ def version_detail(request: HttpRequest, code: str, number: int) -> HttpResponse
 
 @login_required
 def version_preview(request: HttpRequest, code: str, number: int) -> HttpResponse:
-    """The version as a respondent sees it (read-only; the matrix rates two sample units)."""
+    """The version as a respondent sees it, in the answer page's own template (read-only; a
+    matrix rates two sample units)."""
     version = _version(request, code, number)
+    samples = [answer.Rated(n, _("Unit %(n)d") % {"n": n}) for n in (1, 2)]
+    english = (get_language() or "").startswith("en")
     return render(
         request,
-        "surveys/preview.html",
+        "surveys/answer/preview.html",
         {
             "version": version,
             "questionnaire": version.questionnaire,
-            "questions": preview_questions(version.questions),
-            "sample_units": (1, 2),
+            "intro": (version.intro_en or version.intro_zh) if english else version.intro_zh,
+            "questions": answer.question_items(version.questions, samples),
         },
     )
-
-
-def preview_questions(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    shown = []
-    for number, q in enumerate(questions, start=1):
-        labels = q.get("labels_zh") or []
-        shown.append(
-            {
-                "number": number,
-                "q": q,
-                "points": list(zip(range(1, len(labels) + 1), labels, strict=False)),
-                "labels_en": q.get("labels_en") or [],
-                "options": list(enumerate(q.get("options", []), start=1)),
-            }
-        )
-    return shown
-
-
-# --- surveys ------------------------------------------------------------------------------------
 
 
 @login_required
