@@ -536,8 +536,12 @@ class LiveViewSet(ScopedReadOnlyViewSet):
         return self.queryset.all() if self.queryset is not None else Survey.objects.none()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> ApiResponse:
-        surveys = self.filter_queryset(self.get_queryset()).order_by("-pk")[:20]
-        return ApiResponse([LiveSerializer(selectors.live_figures(s)).data for s in surveys])
+        """The events, newest first, paginated as every list is."""
+        surveys = self.paginate_queryset(self.filter_queryset(self.get_queryset()).order_by("-pk"))
+        assert surveys is not None  # the project's lists are paginated
+        return self.get_paginated_response(
+            [LiveSerializer(selectors.live_figures(s)).data for s in surveys]
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> ApiResponse:
         return ApiResponse(LiveSerializer(selectors.live_figures(self.get_object())).data)
