@@ -492,7 +492,8 @@ class ColumnScorer:
         own = {name: v[j : j + 1] for name, v in self._rows.items()}
         x = column[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):  # as the kernels, where they divide
-            if not self._twin(x, out, self._work, own, self._params, self._higher, absent):
+            leaf = inplace.Leaf(x, out, self._work, own, self._params, self._higher, absent)
+            if not self._twin(leaf):
                 n = x.shape[1]
                 for lo in range(0, n, BLOCK_VALUES):  # a case the twin leaves to the kernel
                     hi = min(n, lo + BLOCK_VALUES)

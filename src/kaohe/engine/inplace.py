@@ -14,7 +14,7 @@ division by zero and invalid operations (`np.errstate`), as the kernels do where
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -44,11 +44,22 @@ class Work:
         return row
 
 
-Twin = Callable[
-    [FloatArray, FloatArray, Work, Mapping[str, FloatArray], Mapping[str, Any], bool,
-     IntArray | None],
-    bool,
-]  # fmt: skip
+class Leaf(NamedTuple):
+    """What a twin scores: one leaf's input row `x` (1, N), its row `o` of the fraction array
+    to write, the work rows, the leaf's own parameter rows (`rows`: targets, full points …),
+    the method's parameters (`p`, read with .get), its direction and the units whose input is
+    missing (None: none)."""
+
+    x: FloatArray
+    o: FloatArray
+    w: Work
+    rows: Mapping[str, FloatArray]
+    p: Any
+    higher: bool
+    absent: IntArray | None
+
+
+Twin = Callable[[Leaf], bool]
 
 
 def _mark_missing(o: FloatArray, absent: IntArray | None) -> None:
@@ -58,16 +69,9 @@ def _mark_missing(o: FloatArray, absent: IntArray | None) -> None:
         o[..., absent] = np.nan
 
 
-def target_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def target_into(leaf: Leaf) -> bool:
     """`methods.target`."""
+    x, o, _w, rows, p, higher, absent = leaf
     t = rows["target"]
     if p.get("mode") == "all_or_nothing":
         (np.greater_equal if higher else np.less_equal)(x, t, out=o)  # True → 1.0
@@ -78,17 +82,10 @@ def target_into(
     return True
 
 
-def band_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def band_into(leaf: Leaf) -> bool:
     """`methods.band`. The deviation and then the steps are formed in `o` itself, so that the
     work stays in cache."""
+    x, o, w, rows, p, higher, absent = leaf
     t, base, full = rows["target"], rows["base"], rows["full_points"]
     floor = p.get("floor")
     bonus, penalty = p.get("bonus_per_step"), p.get("penalty_per_step")
@@ -141,16 +138,9 @@ def _where_into(
     np.bitwise_xor(a_bits, b_bits, out=out.view(np.uint64))
 
 
-def efficacy_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def efficacy_into(leaf: Leaf) -> bool:
     """`methods.efficacy`."""
+    x, o, _w, rows, p, _higher, _absent = leaf
     low, satisfactory = rows["low"], rows["satisfactory"]
     clip = p.get("clip")
     np.subtract(x, low, out=o)
@@ -161,17 +151,10 @@ def efficacy_into(
     return True
 
 
-def interpolate_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def interpolate_into(leaf: Leaf) -> bool:
     """`methods._interpolate_towards` (the benchmark beyond the baseline, floor below 1); the
     other cases are left to `methods.interpolate`."""
+    x, o, w, rows, p, higher, _absent = leaf
     b, m = rows["baseline"], rows["benchmark"]
     floor = p.get("floor")
     span = m - b
@@ -194,16 +177,9 @@ def interpolate_into(
     return True
 
 
-def goalpost_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def goalpost_into(leaf: Leaf) -> bool:
     """`methods.goalpost`."""
+    x, o, w, _rows, p, higher, absent = leaf
     low, high, log = p.get("min"), p.get("max"), p.get("log")
     mask = w.b[0]
     if log:
@@ -227,16 +203,9 @@ def goalpost_into(
     return True
 
 
-def events_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def events_into(leaf: Leaf) -> bool:
     """`methods.events` (with `methods.events_deduction`)."""
+    x, o, w, rows, p, _higher, absent = leaf
     full = rows["full_points"]
     np.maximum(x, w.const(0.0), out=o)
     np.multiply(p.get("per_event"), o, out=o)
@@ -247,16 +216,9 @@ def events_into(
     return True
 
 
-def ratio_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def ratio_into(leaf: Leaf) -> bool:
     """`methods.ratio`."""
+    x, o, _w, rows, p, higher, absent = leaf
     full = rows["full"]
     np.divide(x, full, out=o) if higher else np.divide(np.asarray(full), x, out=o)
     o.clip(0.0, p.get("cap"), out=o)
@@ -264,16 +226,9 @@ def ratio_into(
     return True
 
 
-def identity_into(
-    x: FloatArray,
-    o: FloatArray,
-    w: Work,
-    rows: Mapping[str, FloatArray],
-    p: Any,  # the method's parameters: a mapping, read with .get
-    higher: bool,
-    absent: IntArray | None,
-) -> bool:
+def identity_into(leaf: Leaf) -> bool:
     """`methods.identity`."""
+    x, o, _w, _rows, _p, _higher, _absent = leaf
     np.copyto(o, x)
     return True
 
