@@ -117,6 +117,18 @@ class EventType(IntEnum):
     REWARD_POOL_CONFIRMED = 1322
     UPWARD_SURVEY_CREATED = 1331
     UPWARD_RATINGS_FED = 1332
+    # key projects and major tasks (14xx): the register, progress, offensives, milestones
+    PROJECT_REGISTERED = 1401
+    PROJECT_CHANGED = 1402
+    PROJECTS_IMPORTED = 1403
+    PROJECT_PROGRESS_REPORTED = 1411
+    PROJECT_SCHEDULE_CHECKED = 1412
+    PROJECT_INVESTMENT_FED = 1413
+    OFFENSIVE_CREATED = 1421
+    OFFENSIVE_CHANGED = 1422
+    MILESTONE_REPORTED = 1431
+    MILESTONE_CONFIRMED = 1432
+    MILESTONE_RETURNED = 1433
     # jobs: long work run by the workers (9xx)
     JOB_STARTED = 901
     JOB_SUCCEEDED = 902
@@ -229,6 +241,17 @@ _LABELS = {
     EventType.REWARD_POOL_CONFIRMED: _("reward pool confirmed"),
     EventType.UPWARD_SURVEY_CREATED: _("upward survey created"),
     EventType.UPWARD_RATINGS_FED: _("upward ratings fed"),
+    EventType.PROJECT_REGISTERED: _("key project registered"),
+    EventType.PROJECT_CHANGED: _("key project changed"),
+    EventType.PROJECTS_IMPORTED: _("key projects imported"),
+    EventType.PROJECT_PROGRESS_REPORTED: _("project progress reported"),
+    EventType.PROJECT_SCHEDULE_CHECKED: _("project schedules checked"),
+    EventType.PROJECT_INVESTMENT_FED: _("project investment sent into the data"),
+    EventType.OFFENSIVE_CREATED: _("major task created"),
+    EventType.OFFENSIVE_CHANGED: _("major task changed"),
+    EventType.MILESTONE_REPORTED: _("milestone reported done"),
+    EventType.MILESTONE_CONFIRMED: _("milestone confirmed"),
+    EventType.MILESTONE_RETURNED: _("milestone report returned"),
     EventType.JOB_STARTED: _("job started"),
     EventType.JOB_SUCCEEDED: _("job done"),
     EventType.JOB_FAILED: _("job failed"),

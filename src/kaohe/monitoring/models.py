@@ -27,7 +27,11 @@ RULE_KINDS = {
     "peer_outlier": _("outlier among peers"),
     "hb": _("implausible change (Hidiroglou–Berthelot)"),
     "cross_check": _("cross-check"),
+    "schedule": _("behind schedule (key projects and major tasks)"),
 }
+
+# rule kinds the platform evaluates itself rather than the engine's monitoring rules
+PLATFORM_RULE_KINDS = frozenset({"schedule"})
 
 
 class MonitoringRule(BilingualNameMixin, TimeStampedModel):
@@ -83,6 +87,13 @@ class Warning(TimeStampedModel):
     )
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default="open")
+    subject = models.CharField(
+        _("subject"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_("What the warning is about beyond its unit, e.g. project:12 or milestone:7."),
+    )
     details = models.JSONField(_("figures"), default=dict)
     message_zh = models.TextField(_("message (Chinese)"))
     message_en = models.TextField(_("message (English)"), blank=True)
@@ -125,9 +136,9 @@ class Warning(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["rule", "unit", "time_node"],
+                fields=["rule", "unit", "time_node", "subject"],
                 condition=~Q(state="closed"),
-                name="one_active_warning_per_rule_unit_node",
+                name="one_active_warning_per_rule_unit_node_subject",
             )
         ]
 

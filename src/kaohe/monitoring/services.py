@@ -22,7 +22,7 @@ from kaohe.engine.errors import EngineError
 from kaohe.engine.monitoring import MonitoringFrame, Rule, evaluate_rules, parse_rule
 from kaohe.indicators.models import Indicator
 from kaohe.indicators.selectors import IndicatorRow
-from kaohe.monitoring.models import MonitoringRule, Warning
+from kaohe.monitoring.models import PLATFORM_RULE_KINDS, MonitoringRule, Warning
 from kaohe.observations.models import Observation
 from kaohe.schemes.models import Cycle
 from kaohe.schemes.selectors import Node, neighbour_nodes, node_rows
@@ -91,10 +91,12 @@ def _parsed(model: MonitoringRule) -> Rule:
 def _active_rules() -> list[tuple[MonitoringRule, Rule]]:
     """The active rules (one hand-written query: every batch reads them), each with its parsed
     form, in code order."""
+    kind = sql.column(MonitoringRule, "kind")
+    platform, params = sql.among(kind, sorted(PLATFORM_RULE_KINDS))
     rules = sql.instances(
         MonitoringRule,
-        f"{sql.column(MonitoringRule, 'active')} = %s",
-        [True],
+        f"{sql.column(MonitoringRule, 'active')} = %s AND NOT {platform}",
+        [True, *params],
         order=sql.column(MonitoringRule, "code"),
     )
     return [(m, _parsed(m)) for m in rules]

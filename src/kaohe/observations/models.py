@@ -23,6 +23,7 @@ class Source(models.TextChoices):
     IMPORT = "import", _("initial import")
     SURVEY = "survey", _("survey results")
     PANEL = "panel", _("expert panel ratings")
+    PROJECTS = "projects", _("key projects register")
 
 
 def _observation_extra_scope(user: Any, action: str, indicator_path: str) -> Q | None:
