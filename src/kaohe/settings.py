@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "kaohe.monitoring",
     "kaohe.surveys",
     "kaohe.panels",
+    "kaohe.projects",
     "kaohe.rectification",
     "kaohe.people",
     "kaohe.web",

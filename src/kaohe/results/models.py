@@ -135,6 +135,8 @@ class RunInput(models.Model):
     value = models.FloatField(null=True)
     text = models.CharField(max_length=40, blank=True)
     derived_from = models.JSONField(default=list, blank=True)
+    # a structured input (an offensive's milestones for the unit), with the reports behind it
+    record = models.JSONField(null=True, blank=True)
 
     scope_path: ClassVar[str] = "unit"
     objects = ScopedManager["RunInput"]()
