@@ -14,6 +14,7 @@ from kaohe.monitoring.api import MonitoringRuleViewSet, WarningViewSet
 from kaohe.observations.api import ObservationViewSet
 from kaohe.panels.api import register as register_panels
 from kaohe.people.api import register as register_people
+from kaohe.projects.api import register_all as register_projects
 from kaohe.rectification.api import CommendationViewSet, RectificationItemViewSet
 from kaohe.results.api import (
     ProvisionalStandingViewSet,
@@ -57,6 +58,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("screen", ScreenViewSet, basename="screen")
 register_goals(router)
 register_panels(router)
+register_projects(router)
 register_people(router)
 register_survey_office(router)
 register_survey_results(router)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("goals/", include("kaohe.goals.urls")),
     path("panels/", include("kaohe.panels.urls")),
     path("people/", include("kaohe.people.urls")),
+    path("projects/", include("kaohe.projects.urls")),
     path("monitoring/", include("kaohe.monitoring.urls")),
     path("rectification/", include("kaohe.rectification.urls")),
     path("surveys/", include("kaohe.surveys.urls")),

@@ -84,6 +84,16 @@ NAV = (
         _("Excellence scores"),
         frozenset({R.UNIT_HEAD, R.REPORTER, R.LEADER}),
     ),
+    NavItem(
+        "projects:map",
+        _("Key projects"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}),
+    ),
+    NavItem(
+        "projects:board",
+        _("Major tasks"),
+        frozenset({R.OFFICE_ADMIN, R.COMMITTEE, R.LEADER, R.UNIT_HEAD, R.REPORTER, R.AUDITOR}),
+    ),
     NavItem("surveys:list", _("Surveys"), frozenset({R.OFFICE_ADMIN, R.SURVEY_MANAGER})),
     NavItem(
         "people:home", _("Staff grades"), frozenset({R.OFFICE_ADMIN, R.ORGANISATION, R.UNIT_HEAD})
