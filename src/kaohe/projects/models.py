@@ -40,7 +40,7 @@ class ThroughParticipants(ScopedQuerySet[Any]):
     def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet[Any]:
         if unit_scope(user, action).everything:
             return self.all()
-        inner = ScopedQuerySet(self.model, using=self.db)
+        inner: ScopedQuerySet[Any] = ScopedQuerySet(self.model, using=self.db)
         return self.filter(pk__in=inner.restrict(user, action).values("pk"))
 
 
