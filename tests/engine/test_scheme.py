@@ -39,7 +39,7 @@ def error(text: str) -> SchemeError:
          "must be a number, got 'eight'"),
         ("{type: target, target: 8}", "{type: magic}", 10, "root/gdp/method/type",
          "must be one of target, rank, target_rank, band, efficacy, interpolate, goalpost, "
-         "zscore, frontier, events, graded, ratio, identity; got 'magic'"),
+         "zscore, frontier, events, graded, ratio, identity, milestones; got 'magic'"),
         ("      points: 10\n      input", "      input", 7, "root/gdp",
          "a child of a 'sum' group needs 'points'"),
         ("      points: 10\n      input", "      points: 9\n      input", 3, "points",

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from . import methods as m
 from .batch import GroupLayout
 from .errors import DataError, ExprError
+from .milestones import score_involvements
 from .scheme import InputRef, Method, Node, Scheme
 from .table import InputTable
 
@@ -53,13 +54,31 @@ class Context:
             self._layout = GroupLayout.of(self.groups)
         return self._layout
 
-    def column(self, code: str, node: str, *, labels: bool = False) -> npt.NDArray[Any]:
+    def column(
+        self, code: str, node: str, *, labels: bool = False, records: bool = False
+    ) -> npt.NDArray[Any]:
+        """The column `code` as `node` reads it: numbers, labels or (`records`) milestone
+        records; a DataError if it is absent or holds another kind."""
         try:
             arr = self.table.columns[code]
         except KeyError:
             raise DataError(
                 f"input column {code!r} is missing (read by {node})", column=code
             ) from None
+        if code in self.table.records:
+            if not records:
+                want = "labels" if labels else "numbers"
+                raise DataError(
+                    f"column {code!r} holds milestone records; {node} reads {want}", column=code
+                )
+            return arr
+        if records:
+            if arr.dtype.kind == "f" and np.isnan(arr).all():
+                return np.full(arr.shape, None, dtype=object)  # nobody involved: all missing
+            raise DataError(
+                f"column {code!r} must hold milestone records (Involvement) (read by {node})",
+                column=code,
+            )
         if labels and arr.dtype.kind != "O":
             raise DataError(f"column {code!r} must hold labels (read by {node})", column=code)
         if not labels and arr.dtype.kind != "f":
@@ -125,9 +144,27 @@ def score_leaf(
         else:
             assert leaf.input is not None
             code = leaf.input if period is None else f"{leaf.input}@{period}"
-            raw = ctx.column(code, path, labels=method.type == "graded")
+            raw = ctx.column(
+                code,
+                path,
+                labels=method.type == "graded",
+                records=method.type == "milestones",
+            )
         params: dict[str, FloatArray] = {}
-        if method.type == "graded":
+        details: m.Details
+        if method.type == "milestones":
+            frac, details = score_involvements(
+                raw, units=ctx.table.units, column=code, **milestone_params(method)
+            )[:2]
+            imputed = np.zeros(ctx.n, dtype=bool)
+            if leaf.impute is not None:
+                # only an uninvolved unit (no record) is imputed; one whose milestones are all
+                # pending stays unscored, with its own reason
+                imputed = np.array([cell is None for cell in raw.tolist()], dtype=bool)
+                fill = 0.0 if leaf.impute.mode == "zero" else float(leaf.impute.value or 0.0)
+                frac = np.where(imputed, fill, frac)
+            used = frac
+        elif method.type == "graded":
             shares, unknown = m.lookup_labels(raw, dict(method.get("map")), highest_of_list=False)
             if unknown:
                 row = int(np.flatnonzero(raw == unknown[0])[0])
@@ -179,6 +216,18 @@ def score_leaf(
         tuple(detail_list), tuple(param_list),
     )  # fmt: skip
     return fraction, trace
+
+
+def milestone_params(method: Method) -> dict[str, Any]:
+    """The keyword arguments of `milestones.score_involvements` from a milestones method."""
+    return {
+        "roles": dict(method.get("roles")),
+        "late": method.get("late"),
+        "per_day": method.get("per_day"),
+        "floor": method.get("floor"),
+        "grace_days": method.get("grace_days"),
+        "missed": method.get("missed"),
+    }
 
 
 def _run_method(

@@ -319,8 +319,19 @@ def _missing_reasons(
     leaf: Node, trace: LeafTrace, table: InputTable
 ) -> list[tuple[str, BoolArray]]:
     """Why a leaf scored by `score_leaf` may lack a value, in order: its missing inputs (the
-    raw inputs of an expression), then its missing per-unit parameters."""
+    raw inputs of an expression), then its missing per-unit parameters; for a milestones leaf
+    a missing record, then a record none of whose milestones is due yet."""
     reasons: list[tuple[str, BoolArray]] = []
+    if leaf.method is not None and leaf.method.type == "milestones":
+        # no record (an uninvolved unit, not imputed), then a record with nothing due yet
+        for code, raw, used, imputed in zip(
+            trace.codes, trace.raw, trace.used, trace.imputed, strict=True
+        ):
+            absent = np.fromiter((c is None for c in raw.tolist()), bool, raw.size) & ~imputed
+            reasons.append((f"missing input {code} ({leaf.id})", absent))
+            early = np.isnan(used) & ~absent
+            reasons.append((f"no milestone of {code} is due yet ({leaf.id})", early))
+        return reasons
     if leaf.input_expr is not None and leaf.impute is None:
         # name the raw input that is missing, not just the derived value
         for period, _ in leaf.periods or ((None, 1.0),):

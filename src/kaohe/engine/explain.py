@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .context import Context, score_leaf
+from .context import Context, milestone_params, score_leaf
+from .milestones import Involvement, score_involvements
 from .scheme import Node, Text
 
 if TYPE_CHECKING:
@@ -26,6 +27,13 @@ def _py(value: Any) -> Any:
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
+
+
+def _cell(value: Any) -> Any:
+    """A table cell as plain values: a milestones record as its mapping."""
+    if isinstance(value, Involvement):
+        return value.to_dict()
+    return _py(value)
 
 
 def _int(value: Any) -> int | None:
@@ -122,7 +130,7 @@ def _node(
                 "period": period,
                 "weight": weight,
                 "inputs": raw_inputs,
-                "value": _py(trace.raw[k][i]),
+                "value": _cell(trace.raw[k][i]),
                 "used": _py(trace.used[k][i]),
                 "imputed": bool(trace.imputed[k][i]),
                 "intermediate": {name: _py(arr[i]) for name, arr in trace.details[k].items()},
@@ -130,7 +138,28 @@ def _node(
             }
         )
     d["periods"] = evaluations
+    if node.method.type == "milestones":
+        d["milestones"] = _milestones(node, trace.raw[0][i])
     return d
+
+
+def _milestones(node: Node, cell: Any) -> dict[str, Any] | None:
+    """A milestones leaf's judgement of one unit's record (None: the unit is not involved):
+    role, role share, the weighted share of the milestones that count and every milestone
+    with its status, days late and share (None when pending, left out)."""
+    if cell is None:
+        return None
+    assert node.method is not None
+    cells = np.empty(1, dtype=object)
+    cells[0] = cell
+    params = milestone_params(node.method)
+    _, details, breakdown = score_involvements(cells, **params)
+    judged = breakdown[0]
+    assert judged is not None
+    out = judged.to_dict()
+    out["grace_days"] = int(params["grace_days"])
+    out["share"] = _py(details["share"][0])
+    return out
 
 
 def _raw(
@@ -144,7 +173,7 @@ def _raw(
     if column is None and "@" in code:  # a parameter column without a period suffix
         code = code.split("@", 1)[0]
         column = result.table.columns.get(code)
-    value = None if column is None else _py(column[i])
+    value = None if column is None else _cell(column[i])
     return {"code": code, "value": value, "provenance": provenance.get((unit_id, code))}
 
 

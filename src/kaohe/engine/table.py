@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from . import methods as m
 from .errors import DataError
+from .milestones import Involvement
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -30,7 +31,9 @@ class InputTable:
     """Immutable, validated input: unit ids, categories and one array per input code.
 
     Numeric columns are float64 with NaN for a missing value; label columns (graded ratings)
-    are object arrays of str, '' for missing. Build it with `InputTable.build`.
+    are object arrays of str, '' for missing; records columns (`records`: the milestones of a
+    major task) are object arrays of `Involvement`, None for missing. Build it with
+    `InputTable.build`.
     """
 
     units: tuple[str, ...]
@@ -39,6 +42,7 @@ class InputTable:
     names: tuple[str, ...] | None = None
     category_codes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     category_labels: tuple[str, ...] = ()
+    records: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -49,8 +53,12 @@ class InputTable:
         categories: Sequence[str] | None = None,
         names: Sequence[str] | None = None,
         label_codes: frozenset[str] | set[str] = frozenset(),
+        milestone_codes: frozenset[str] | set[str] = frozenset(),
     ) -> InputTable:
-        """Validate and freeze. Columns in `label_codes` (or of str dtype) are kept as labels."""
+        """Validate and freeze. Columns in `label_codes` (or of str dtype) are kept as labels;
+        columns in `milestone_codes`, and object columns whose cells are `Involvement` records
+        (or blank), as records columns: None for a blank cell. A column mixing records with
+        anything else is a DataError naming the column."""
         unit_ids = tuple(str(u) for u in units)
         n = len(unit_ids)
         seen: dict[str, int] = {}
@@ -69,11 +77,17 @@ class InputTable:
             raise DataError(f"{len(cats)} categories for {n} units", column="category")
         labels, codes = np.unique(np.array(cats, dtype=str), return_inverse=True)
         cols: dict[str, npt.NDArray[Any]] = {}
+        records: set[str] = set()
         for code, values in columns.items():
             arr = np.asarray(values)
             if arr.shape != (n,):
                 raise DataError(f"column has {arr.shape} values for {n} units", column=code)
-            if code in label_codes or arr.dtype.kind in "US":
+            if code in milestone_codes or (
+                arr.dtype.kind == "O" and any(isinstance(v, Involvement) for v in arr.tolist())
+            ):
+                cols[code] = frozen(_records(arr, code))
+                records.add(code)
+            elif code in label_codes or arr.dtype.kind in "US":
                 cols[code] = frozen(_labels(arr))
             elif arr.dtype.kind == "O":
                 cols[code] = frozen(_numeric_objects(arr, code))
@@ -88,6 +102,7 @@ class InputTable:
             names=tuple(names) if names is not None else None,
             category_codes=frozen(codes.reshape(-1).astype(np.intp)),
             category_labels=tuple(str(x) for x in labels),
+            records=frozenset(records),
         )
 
     def __len__(self) -> int:
@@ -104,6 +119,24 @@ class InputTable:
 def _labels(arr: npt.NDArray[Any]) -> ObjArray:
     out = np.empty(arr.shape, dtype=object)
     out[:] = [(m.blank(v) and "") or str(v).strip() for v in arr.tolist()]
+    return out
+
+
+def _records(arr: npt.NDArray[Any], code: str) -> ObjArray:
+    out = np.empty(arr.shape, dtype=object)
+    cells = arr.tolist()
+    for i, v in enumerate(cells):
+        if isinstance(v, Involvement):
+            out[i] = v
+        elif m.blank(v):
+            out[i] = None
+        else:
+            raise DataError(
+                f"{v!r} is not a milestones record (Involvement); a column of records holds "
+                "records or blanks only",
+                line=i + 1,
+                column=code,
+            )
     return out
 
 

@@ -61,6 +61,16 @@ class BlockReader(Reader):
                 raise ctx.error(f"a {kind} needs 'input' and 'method'")
             method = self.method(data["method"], ctx.at("method"), ADJUSTMENT_METHODS)
         name = self.text(data["name"], ctx.at("name")) if "name" in data else None
+        reads = [("input", input_code)] if input_code is not None else []
+        for key, expr in (("condition", condition), ("when", when)):
+            if expr is not None and key in data:
+                reads += [(key, c) for c in sorted(expr.names)]
+        for key, code in reads:
+            spec = self.inputs.get(code.split("@", 1)[0])
+            if code in self.record_reads or (spec is not None and spec.type == "milestones"):
+                raise ctx.at(key).error(
+                    f"input {code!r} holds milestone records; an adjustment cannot read it"
+                )
         return Adjustment(
             id=adj_id,
             kind=kind,

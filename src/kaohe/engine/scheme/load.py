@@ -17,7 +17,7 @@ import yaml
 from ..errors import SchemeError
 from ..expr import Expression
 from .blocks import BlockReader
-from .model import Impute, InputSpec, Method, Node, Scheme
+from .model import Impute, InputRef, InputSpec, Method, Node, Scheme
 from .reader import Cursor, Marks, compose_marks, id_label
 from .vocabulary import (
     AGGREGATES,
@@ -28,6 +28,7 @@ from .vocabulary import (
     INPUT_TYPES,
     METHOD_PARAMS,
     PERIOD,
+    RECORD_METHODS,
     SCHEME_ID,
 )
 
@@ -283,24 +284,40 @@ class _Loader(BlockReader):
                 self.sequence(data.get("alternatives", []), ctx.at("alternatives"))
             )
         )
+        kind = _input_kind(method.type)
         for i, m in enumerate(alternatives):
-            if (m.type == "graded") != (method.type == "graded"):
+            if _input_kind(m.type) != kind:
                 raise (
                     ctx.at("alternatives")
                     .at(i)
                     .error("an alternative must read the same kind of input (labels vs numbers)")
                 )
-        if declared is not None and (declared.type == "grade") != (method.type == "graded"):
-            want = "labels (type: grade)" if declared.type == "grade" else f"{declared.type}s"
-            raise ctx.at("method").error(
-                f"input {input_code!r} is declared as {want}; method {method.type!r} "
-                f"{'needs labels' if method.type == 'graded' else 'needs numbers'}"
+        if declared is not None and _declared_kind(declared.type) != kind:
+            want = {"grade": "labels (type: grade)", "milestones": "milestone records"}.get(
+                declared.type, f"{declared.type}s"
             )
+            raise ctx.at("method").error(
+                f"input {input_code!r} is declared as {want}; method {method.type!r} needs {kind}"
+            )
+        if method.type in RECORD_METHODS:
+            self.check_record_leaf(data, input_code, ctx)
+        self.note_reads(input_code, input_expr, (method, *alternatives), kind, ctx)
         direction = method.get("direction") or default_direction
         self.check_direction(method, direction, ctx.at("method"))
         impute = self.impute(data["impute"], ctx.at("impute")) if "impute" in data else None
         if method.type == "graded" and impute is not None and impute.mode != "value":
             raise ctx.at("impute").error("a graded input can only be imputed with {value: share}")
+        if method.type in RECORD_METHODS and impute is not None:
+            if impute.mode not in ("value", "zero"):
+                raise ctx.at("impute").error(
+                    "a milestones input can only be imputed with {value: share} or zero"
+                )
+            if impute.value is not None and not 0 <= impute.value <= 1:
+                raise (
+                    ctx.at("impute")
+                    .at("value")
+                    .error(f"must be a share between 0 and 1, got {impute.value:g}")
+                )
         return Node(
             id=node_id,
             name=name,
@@ -315,6 +332,53 @@ class _Loader(BlockReader):
             direction=direction,
             alternatives=alternatives,
         )
+
+    def check_record_leaf(self, data: Mapping[str, Any], code: str | None, ctx: Cursor) -> None:
+        """A milestones leaf reads one plain column of records: no expression, no period."""
+        if code is None:
+            raise ctx.at("input").error(
+                "a milestones leaf reads an input code, not a derived input {expr: ...}"
+            )
+        if "@" in code:
+            raise ctx.at("input").error(
+                f"a milestones leaf reads a plain input code, not a period column ({code!r})"
+            )
+        for key in ("periods", "alternatives"):
+            if key in data:
+                raise ctx.at(key).error(f"a milestones leaf cannot have {key!r}")
+
+    def note_reads(
+        self,
+        code: str | None,
+        expr: Expression | None,
+        methods: tuple[Method, ...],
+        kind: str,
+        ctx: Cursor,
+    ) -> None:
+        """Remember which columns hold milestone records; refuse a column read both ways."""
+        codes = [] if code is None else [code]
+        others = sorted(expr.names) if expr is not None else []
+        for method in methods:
+            others += [v.code for _, v in method.params if isinstance(v, InputRef)]
+        if kind == "milestone records":
+            for c in codes:
+                if c in self.other_reads:
+                    raise ctx.at("input").error(
+                        f"input {c!r} holds milestone records here but is read as a value by "
+                        f"{self.other_reads[c]}"
+                    )
+                self.record_reads.setdefault(c, ctx.display)
+            return
+        for c in codes + others:
+            base = c.split("@", 1)[0]
+            spec = self.inputs.get(base)
+            if c in self.record_reads or (spec is not None and spec.type == "milestones"):
+                where = self.record_reads.get(c, "its declaration")
+                raise ctx.error(
+                    f"input {c!r} holds milestone records ({where}); only a milestones leaf "
+                    "can read it"
+                )
+            self.other_reads.setdefault(c, ctx.display)
 
     def leaf_input(self, value: Any, ctx: Cursor) -> tuple[str | None, Expression | None]:
         if isinstance(value, Mapping):
@@ -362,6 +426,18 @@ class _Loader(BlockReader):
                     f"interpolate for a {direction}-is-better input needs the benchmark "
                     f"{'above' if direction == 'higher' else 'below'} the baseline"
                 )
+
+
+def _input_kind(method_type: str) -> str:
+    if method_type in RECORD_METHODS:
+        return "milestone records"
+    return "labels" if method_type == "graded" else "numbers"
+
+
+def _declared_kind(input_type: str) -> str:
+    if input_type == "milestones":
+        return "milestone records"
+    return "labels" if input_type == "grade" else "numbers"
 
 
 def _with_full_points(node: Node, full: float) -> Node:

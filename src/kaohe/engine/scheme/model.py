@@ -296,7 +296,8 @@ class Scheme:
 
     @property
     def label_codes(self) -> frozenset[str]:
-        """Input columns that hold labels (graded ratings), not numbers."""
+        """Input columns that hold labels (graded ratings), not numbers (nor milestone
+        records: see `milestone_codes`)."""
         codes = {s.code for s in self.inputs if s.type == "grade"}
         for leaf in self.leaves:
             if leaf.method is not None and leaf.method.type == "graded" and leaf.input:
@@ -304,6 +305,17 @@ class Scheme:
         for adj in self.adjustments:
             if adj.method is not None and adj.method.type == "graded_points" and adj.input:
                 codes.add(adj.input)
+        return frozenset(codes)
+
+    @property
+    def milestone_codes(self) -> frozenset[str]:
+        """Input columns that hold milestone records (`Involvement` cells, read by a
+        `milestones` leaf), neither numbers nor labels; they are among `input_codes` and never
+        among `label_codes`."""
+        codes = {s.code for s in self.inputs if s.type == "milestones"}
+        for leaf in self.leaves:
+            if leaf.method is not None and leaf.method.type == "milestones" and leaf.input:
+                codes.add(leaf.input)
         return frozenset(codes)
 
     def input_spec(self, code: str) -> InputSpec | None:

@@ -80,6 +80,9 @@ class Reader:
         self.ctx = ctx
         self.ids: dict[str, str] = {}
         self.inputs: dict[str, InputSpec] = {}
+        # input code -> display path of the first leaf reading it as milestone records / else
+        self.record_reads: dict[str, str] = {}
+        self.other_reads: dict[str, str] = {}
 
     # -- scalars ------------------------------------------------------------------------------
 
@@ -232,6 +235,17 @@ class Reader:
             raise ctx.at("bonus_cap").error("bonus_per_step needs a bonus_cap (points)")
         if t == "graded" and any(v > 1 for _, v in method.get("map")):
             raise ctx.at("map").error("graded shares are fractions of the points (0..1)")
+        if t == "milestones":
+            if any(v > 1 for _, v in method.get("roles")):
+                raise ctx.at("roles").error("role shares are fractions of the points (0..1)")
+            if not float(method.get("grace_days")).is_integer():
+                raise ctx.at("grace_days").error(
+                    f"grace_days must be whole days, got {method.get('grace_days')!r}"
+                )
+            if method.get("floor") > method.get("late"):
+                raise ctx.at("floor").error(
+                    f"floor ({method.get('floor'):g}) must not exceed late ({method.get('late'):g})"
+                )
 
 
 def id_label(item: Any, index: int) -> str:

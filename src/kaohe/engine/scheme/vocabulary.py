@@ -14,7 +14,7 @@ CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(@[A-Za-z0-9_]+)?$")
 PERIOD = re.compile(r"^[A-Za-z0-9_]+$")
 AGGREGATES = ("sum", "weighted_mean", "geometric", "harmonic")
 DIRECTIONS = ("higher", "lower")
-INPUT_TYPES = ("number", "count", "rate", "grade")
+INPUT_TYPES = ("number", "count", "rate", "grade", "milestones")
 ASPECTS = ("scale", "speed", "quality")
 IMPUTE_MODES = ("zero", "category_min", "category_mean", "value")
 ADJUSTMENT_KINDS = ("bonus", "deduction", "veto")
@@ -85,6 +85,14 @@ METHOD_PARAMS: dict[str, dict[str, tuple[Any, Any]]] = {
         "direction": ("direction", None),
     },
     "identity": {},
+    "milestones": {
+        "roles": ("map", REQUIRED),
+        "late": ("share", 0.5),
+        "per_day": ("nonneg", 0.0),
+        "floor": ("share", 0.0),
+        "grace_days": ("nonneg", 0.0),
+        "missed": ("share", 0.0),
+    },
 }
 
 ADJUSTMENT_METHODS: dict[str, dict[str, tuple[Any, Any]]] = {
@@ -95,3 +103,4 @@ ADJUSTMENT_METHODS: dict[str, dict[str, tuple[Any, Any]]] = {
 }
 
 LABEL_METHODS = ("graded", "graded_points")
+RECORD_METHODS = ("milestones",)  # methods whose input column holds structured records
