@@ -204,3 +204,19 @@ def test_diff_lists_added_removed_and_changed_nodes() -> None:
     assert changes[("changed", "node:energy", "position")] == (10, 9)
     assert changes[("changed", "node:land_efficiency", "position")] == (11, 10)
     assert len(changes) == 6
+
+
+def test_every_method_is_documented_with_its_parameters() -> None:
+    """docs/scheme-format.md has a methods-table row for every method in the vocabulary
+    (milestones included), naming each of its parameters (`direction` is described once)."""
+    from kaohe.engine.scheme.vocabulary import METHOD_PARAMS
+
+    doc = (EXAMPLES.parent / "docs" / "scheme-format.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1]: line for line in doc.splitlines() if line.startswith("| `")}
+    for mtype, params in METHOD_PARAMS.items():
+        assert mtype in rows, f"method {mtype!r} has no row in the methods table"
+        for pname in params:
+            if pname != "direction":
+                named = f"`{pname}`" in rows[mtype] or f"`{pname}:" in rows[mtype]
+                assert named, f"{mtype}: parameter {pname!r} undocumented"
+    assert "### Milestones" in doc and "no milestone of CODE is due yet (node)" in doc
