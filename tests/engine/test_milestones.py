@@ -108,10 +108,9 @@ def test_grace_days_boundary() -> None:
     assert frac(s, lead(("m1", 1, DUE, "2025-04-03"))) == 1.0
     # a day later: late, days_late 4, share 0.5 − 0.1·(4 − 3) = 0.4
     assert frac(s, lead(("m1", 1, DUE, "2025-04-04"))) == pytest.approx(0.4)
-    # not done, looking from exactly due + 3: not yet missed → pending → not scored
-    r = score(s, [lead(("m1", 1, DUE, None), as_of="2025-04-03")])
-    assert r.status[0] == "not_scored"
-    assert r.reason[0] == "no milestone of offensive is due yet (major)"
+    # not done, looking from exactly due + 3: not yet missed → pending → nothing due yet:
+    # on schedule so far, the lead's share 1 (none_due: full, the default)
+    assert frac(s, lead(("m1", 1, DUE, None), as_of="2025-04-03")) == 1.0
     # a day later it is missed: share `missed` = 0
     assert frac(s, lead(("m1", 1, DUE, None), as_of="2025-04-04")) == 0.0
 
@@ -131,8 +130,17 @@ def test_pending_milestones_are_left_out() -> None:
     assert frac(s, lead(("m1", 1, DUE, DUE), ("m2", 3, "2026-06-30", "2025-11-01"))) == 1.0
 
 
+def test_nothing_due_yet_earns_the_role_share_by_default() -> None:
+    # all pending (lead, share 1) and none listed (cooperating, share 0.6): on schedule so far
+    s = offensive()
+    r = score(s, [lead(("m1", 1, "2026-06-30", None)), Involvement("cooperating", AS_OF, ())])
+    assert list(r.status) == ["scored", "scored"]
+    assert list(r.total) == [pytest.approx(10.0), pytest.approx(6.0)]
+
+
 def test_all_pending_or_none_listed_is_not_scored_with_the_reason() -> None:
-    s = offensive(impute="impute: {value: 1}")  # impute is for units with no record only
+    # impute is for units with no record only
+    s = offensive(", none_due: not_scored", impute="impute: {value: 1}")
     r = score(s, [lead(("m1", 1, "2026-06-30", None)), Involvement("lead", AS_OF, ())])
     assert list(r.status) == ["not_scored", "not_scored"]
     assert list(r.reason) == ["no milestone of offensive is due yet (major)"] * 2
@@ -190,7 +198,7 @@ def test_reordering_units_changes_no_result() -> None:
         Involvement("cooperating", AS_OF, ms(("m1", 1, DUE, "2025-04-02"))),
     ]
     units = ["a", "b", "c", "d", "e"]
-    s = offensive(", per_day: 0.1, floor: 0.1", impute="impute: {value: 0.5}")
+    s = offensive(", per_day: 0.1, floor: 0.1, none_due: not_scored", impute="impute: {value: 0.5}")
     forward = score(s, cells, units)
     order = [3, 0, 4, 2, 1]
     backward = score(s, [cells[i] for i in order], [units[i] for i in order])
@@ -436,7 +444,7 @@ root:
          "must be a share between 0 and 1, got 2"),
         ("{lead: 1}}", "{lead: 1}, direction: lower}", "root/major/method/direction",
          "unknown key 'direction' in method 'milestones'; allowed: type, roles, late, per_day, "
-         "floor, grace_days, missed"),
+         "floor, grace_days, missed, none_due"),
         ("input: offensive", "input: gdp", "root/major/method",
          "input 'gdp' is declared as numbers; method 'milestones' needs milestone records"),
         ("method: {type: milestones, roles: {lead: 1}}", "method: {type: ratio, full: 1}",

@@ -227,6 +227,7 @@ def milestone_params(method: Method) -> dict[str, Any]:
         "floor": method.get("floor"),
         "grace_days": method.get("grace_days"),
         "missed": method.get("missed"),
+        "none_due": method.get("none_due"),
     }
 
 

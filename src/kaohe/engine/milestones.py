@@ -175,17 +175,19 @@ def score_involvements(
     floor: float = 0.0,
     grace_days: float = 0.0,
     missed: float = 0.0,
+    none_due: str = "full",
     units: Sequence[str] | None = None,
     column: str | None = None,
 ) -> tuple[FloatArray, dict[str, npt.NDArray[np.generic]], tuple[InvolvementScore | None, ...]]:
     """Score a column of `Involvement | None` cells.
 
     Returns the fraction per unit — ``roles[role] × Σ weight·share / Σ weight`` over the
-    milestones that are not pending; NaN for a None cell (a missing input) and for a unit
-    whose milestones are all pending (or that has none) — the details (``role_share``,
-    ``milestones_due``: how many count, ``due_weight``: their weight, ``share``: their
-    weighted mean share; NaN where there is no record) and each unit's breakdown (None for a
-    None cell).
+    milestones that are not pending; NaN for a None cell (a missing input). A unit none of
+    whose milestones is due yet (or that has none) is on schedule so far: with ``none_due``
+    "full" it earns its role's share, with "not_scored" its fraction is NaN — the details
+    (``role_share``, ``milestones_due``: how many count, ``due_weight``: their weight,
+    ``share``: their weighted mean share; NaN where there is no record) and each unit's
+    breakdown (None for a None cell).
 
     This is a Python loop over the units: the records are small and structured (a few
     milestones each, for the handful of units an offensive involves), and dates do not
@@ -241,6 +243,8 @@ def score_involvements(
             due_weight[i] = weight
             mean_share[i] = earned / weight
             fraction[i] = share_of_role * mean_share[i]
+        elif none_due == "full":
+            fraction[i] = share_of_role
     details: dict[str, npt.NDArray[np.generic]] = {
         "role_share": role_share,
         "milestones_due": counted,

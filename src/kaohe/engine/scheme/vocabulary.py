@@ -92,6 +92,7 @@ METHOD_PARAMS: dict[str, dict[str, tuple[Any, Any]]] = {
         "floor": ("share", 0.0),
         "grace_days": ("nonneg", 0.0),
         "missed": ("share", 0.0),
+        "none_due": (("full", "not_scored"), "full"),
     },
 }
 
