@@ -155,3 +155,14 @@ def test_the_live_figures_have_a_json_api_as_fresh_as_the_screen(world):  # type
     assert [s["survey"] for s in listed["results"]] == [survey.pk] and listed["count"] == 1
     # a unit's reporter is not a city-wide viewer: the event is not there for them
     assert client_for(world.users["d1_reporter"]).get(url).status_code == 404
+
+
+def test_the_city_screen_page_is_not_served_from_cache_past_a_response(world, settings):  # type: ignore[no-untyped-def]
+    settings.KAOHE_FRAGMENT_SECONDS = 60  # the page cache on, as in production
+    ts, survey = live_event(world)
+    survey = services.open_survey(survey, acting_user=ts.manager)
+    office = client_for(world.users["office"])
+    assert '<td class="num">0 / 50</td>' in office.get("/screen/").content.decode()
+    services.submit(survey, posted({world.d1.pk: 5}), client="10.7.0.2")  # not audited
+    # the cached page would still say 0: its key names the open surveys' responses
+    assert '<td class="num">1 / 50</td>' in office.get("/screen/").content.decode()

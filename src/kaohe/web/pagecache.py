@@ -56,9 +56,12 @@ def _filled(content: bytes, request: HttpRequest) -> bytes:
     return content.replace(KEY_PLACEHOLDER.encode(), uuid.uuid4().hex.encode())
 
 
-def cached_page(name: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def cached_page(
+    name: str, *, vary: Callable[[HttpRequest], str] | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate a page view whose answer depends only on the data, the reader, the language,
-    the day and the full path."""
+    the day and the full path — and on `vary(request)` when given, for what the page shows that
+    is not audited data (the responses of an open survey)."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -69,7 +72,7 @@ def cached_page(name: str) -> Callable[[Callable[..., HttpResponse]], Callable[.
                 or len(get_messages(request))
             ):
                 return view(request, *args, **kwargs)
-            key = fragments.key(request, f"whole:{name}")
+            key = fragments.key(request, f"whole:{name}:{vary(request) if vary else ''}")
             entry = cache.get(key)
             if entry is None:
                 request.kaohe_page_placeholders = True  # type: ignore[attr-defined]

@@ -79,14 +79,29 @@ def _screen_etag(request: HttpRequest) -> str | None:
     return f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
 
 
+def _survey_stamp(request: HttpRequest) -> str:
+    """The open surveys' responses (read once per request): the screen's cached page and
+    fragment are keyed on them, since responses are not audited."""
+    stamp: str | None = getattr(request, "_kaohe_survey_stamp", None)
+    if stamp is None:
+        stamp = big_screen.survey_stamp(request.user)
+        request._kaohe_survey_stamp = stamp  # type: ignore[attr-defined]
+    return stamp
+
+
 @login_required
-@cached_page("screen")
+@cached_page("screen", vary=_survey_stamp)
 def screen(request: HttpRequest) -> HttpResponse:
     """The big screen (1920×1080) for the leaders' meeting room; its panels refresh by
     themselves."""
     _screen_allowed(request)
     return render(
-        request, "web/screen.html", {"build": lambda: {"screen": big_screen.screen(request.user)}}
+        request,
+        "web/screen.html",
+        {
+            "fragment": f"screen:{_survey_stamp(request)}",
+            "build": lambda: {"screen": big_screen.screen(request.user)},
+        },
     )
 
 
