@@ -236,8 +236,10 @@ def _base_code(code: str) -> str:
 
 
 def missing_inputs(parsed: ParsedScheme) -> list[str]:
-    """Input codes of the scheme that are not active indicators in the catalogue."""
-    codes = sorted({_base_code(c) for c in parsed.scheme.input_codes})
+    """Input codes of the scheme that are not active indicators in the catalogue. A milestones
+    input is not an indicator: it names a major task of the cycle (`kaohe.projects`)."""
+    records = parsed.scheme.milestone_codes
+    codes = sorted({_base_code(c) for c in parsed.scheme.input_codes} - records)
     known = set(Indicator.objects.active().filter(code__in=codes).values_list("code", flat=True))
     return [c for c in codes if c not in known]
 
