@@ -100,6 +100,14 @@ def read_data(path: Path, scheme: Scheme) -> InputTable:
     with path.open(newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     src = str(path)
+    if scheme.milestone_codes:
+        codes = ", ".join(sorted(scheme.milestone_codes))
+        raise DataError(
+            f"the scheme scores major tasks by their milestones ({codes}): a CSV file cannot "
+            "hold milestone records; score it on the platform, which reads the confirmed "
+            "milestone reports",
+            source=src,
+        )
     if not rows:
         raise DataError("the file is empty; it needs a header with a 'unit' column", source=src)
     header = [h.strip() for h in rows[0]]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+from django.utils import timezone
 
 from kaohe.core import sql
 from kaohe.engine.scheme import Scheme
@@ -23,7 +24,8 @@ from kaohe.indicators.models import Indicator, ValueType
 from kaohe.indicators.selectors import IndicatorRow
 from kaohe.observations.derived import formula_of
 from kaohe.observations.models import Observation, ObservationVersion
-from kaohe.schemes.models import Cycle
+from kaohe.projects.offensives.inputs import involvements
+from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.schemes.selectors import Node
 
 
@@ -61,6 +63,8 @@ class Cell:
     text: str = ""
     version_id: int | None = None
     derived_from: list[int] = field(default_factory=list)
+    # a milestones input: the unit's record (`Involvement.to_dict()`) and its "provenance"
+    record: dict[str, Any] | None = None
 
 
 @dataclass
@@ -160,7 +164,8 @@ def build_snapshot(
         assert cycle is not None, "a snapshot reads the nodes of a cycle"
         time_nodes = list(cycle.time_nodes.all())
     nodes = {n.code: n for n in time_nodes}
-    codes = list(scheme.input_codes)
+    milestone_codes = scheme.milestone_codes
+    codes = [c for c in scheme.input_codes if c not in milestone_codes]
     wanted = {_split(c)[0] for c in codes}
     indicators: dict[str, IndicatorLike]
     if catalogue is not None:
@@ -236,6 +241,17 @@ def build_snapshot(
                 [np.nan if (x := cells[(u.code, code)].value) is None else x for u in units],
                 dtype=np.float64,
             )
+    if milestone_codes:
+        _milestone_columns(
+            sorted(milestone_codes),
+            units,
+            time_nodes,
+            nodes.get(node_code or ""),
+            cycle,
+            moment,
+            cells,
+            columns,
+        )
     fingerprint = (
         ""
         if moment is None
@@ -243,6 +259,7 @@ def build_snapshot(
             json.dumps(
                 [
                     [unit, code, cell.version_id, cell.derived_from, cell.value, cell.text]
+                    + ([cell.record] if cell.record is not None else [])
                     for (unit, code), cell in sorted(cells.items())
                 ],
                 separators=(",", ":"),
@@ -250,6 +267,48 @@ def build_snapshot(
         ).hexdigest()
     )
     return Snapshot(units, columns, cells, fingerprint, missing, node_code or "")
+
+
+def _milestone_columns(
+    codes: list[str],
+    units: Sequence[UnitLike],
+    time_nodes: Sequence[Node],
+    node: Node | None,
+    cycle: Cycle | None,
+    moment: dt.datetime | None,
+    cells: dict[tuple[str, str], Cell],
+    columns: dict[str, Any],
+) -> None:
+    """Fill the milestones inputs: each unit's `Involvement` in the offensive a code names
+    (None: not involved), confirmed as of `moment`, seen from the end of the run's period —
+    capped at the moment's day, so that a run of a period still under way does not count a
+    milestone missed before it is due."""
+    cycle_id = cycle.pk if cycle is not None else (time_nodes[0].cycle_id if time_nodes else None)
+    today = timezone.localdate(moment) if moment is not None else timezone.localdate()
+    end = getattr(node, "period_end", None)
+    if end is None and node is not None:
+        end = TimeNode.objects.values_list("period_end", flat=True).get(pk=node.pk)
+    as_of = min(end, today) if end is not None else today
+    found = (
+        involvements(cycle_id, codes, [u.pk for u in units], moment=moment, as_of=as_of)
+        if cycle_id is not None
+        else {}
+    )
+    for code in codes:
+        by_unit = found.get(code, {})
+        column = np.empty(len(units), dtype=object)
+        for i, unit in enumerate(units):
+            entry = by_unit.get(unit.pk)
+            if entry is None:
+                cells[(unit.code, code)] = Cell()
+                column[i] = None
+                continue
+            involvement, provenance = entry
+            cells[(unit.code, code)] = Cell(
+                record={**involvement.to_dict(), "provenance": provenance}
+            )
+            column[i] = involvement
+        columns[code] = column
 
 
 def as_of_node(nodes: Sequence[Node], value_nodes: list[int]) -> str | None:

@@ -50,7 +50,8 @@ def _indicator_codes(
 ) -> set[str]:
     """Indicator codes a scheme reads, through derived indicators' formulas too (`catalogue`:
     every indicator by code, when the caller has read them)."""
-    bases = {code.partition("@")[0] for code in scheme.input_codes}
+    records = scheme.milestone_codes  # not indicators: the major tasks' milestone records
+    bases = {code.partition("@")[0] for code in scheme.input_codes if code not in records}
     codes = set(bases)
     if catalogue is not None:
         formulas = [i.formula for code in bases if (i := catalogue.get(code)) and i.formula]
@@ -127,6 +128,7 @@ def refresh_for_version(
         columns=snapshot.columns,
         categories=[u.category.code if u.category else "" for u in units],
         label_codes=scheme.label_codes,
+        milestone_codes=scheme.milestone_codes,
     )
     standing = provisional_standing(evaluate(scheme, table))
     leaves = [leaf.id for leaf in scheme.leaves]

@@ -22,6 +22,7 @@ from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.engine import InputTable, evaluate, load_scheme
 from kaohe.engine.errors import DataError
+from kaohe.projects.offensives.inputs import provenance_text
 from kaohe.results.inputs import Snapshot, build_snapshot
 from kaohe.results.models import RunInput, ScoringRun, UnitResult
 from kaohe.schemes.models import SchemeVersion
@@ -136,6 +137,7 @@ def compute_scoring_run(
             categories=[u.category.code if u.category else "" for u in units],
             names=[u.name_zh for u in units],
             label_codes=scheme.label_codes,
+            milestone_codes=scheme.milestone_codes,
         )
     except DataError as exc:
         raise _unscorable(exc) from None
@@ -229,6 +231,13 @@ def store_scoring_run(computed: ComputedRun, *, acting_user: Any) -> ScoringRun:
         for key, cell in snapshot.cells.items()
         if cell.version_id or cell.derived_from
     }
+    provenance.update(
+        {
+            key: provenance_text(cell.record.get("provenance"))
+            for key, cell in snapshot.cells.items()
+            if cell.record is not None
+        }
+    )
     node_ids = [node.id for node in scheme.root.walk()]
     rows = []
     for i, unit in enumerate(units):
@@ -274,6 +283,7 @@ def store_scoring_run(computed: ComputedRun, *, acting_user: Any) -> ScoringRun:
                 value=cell.value,
                 text=cell.text,
                 derived_from=cell.derived_from,
+                record=cell.record,
             )
             for unit in units
             for code in scheme.input_codes

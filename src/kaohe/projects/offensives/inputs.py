@@ -1,0 +1,100 @@
+"""What the scheme's `milestones` method reads of the major tasks: for each offensive of the
+cycle named by a scheme input code, one `engine.milestones.Involvement` per participating unit.
+
+A milestone counts as done on the completion date of its report confirmed at or before the
+run's moment (the confirmation time is the report's `decided_at`): a confirmation written after
+the moment never changes what an earlier run read, so the same moment gives the same records.
+Four queries whatever the number of offensives, units and milestones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from kaohe.engine.milestones import Involvement, Milestone
+from kaohe.projects.models import MilestoneReport, Offensive, OffensiveMilestone, OffensiveUnit
+from kaohe.schemes.models import Cycle
+
+Records = dict[str, dict[int, tuple[Involvement, dict[str, Any]]]]
+
+
+def involvements(
+    cycle: Cycle | int,
+    codes: Collection[str],
+    unit_ids: Collection[int],
+    *,
+    moment: dt.datetime | None,
+    as_of: dt.date,
+) -> Records:
+    """code → unit id → (the unit's `Involvement`, its provenance: the offensive's id and the
+    ids of the confirmed reports used, by milestone number — plain JSON-ready values).
+
+    `moment` None reads every confirmed report (the current state, for provisional standings).
+    A code naming no offensive of the cycle gives no entry (its column is all missing); a unit
+    not taking part in an offensive has no entry under its code."""
+    cycle_id = cycle if isinstance(cycle, int) else cycle.pk
+    offensives = {
+        pk: code
+        for pk, code in Offensive.objects.filter(cycle_id=cycle_id, code__in=list(codes))
+        .order_by("pk")
+        .values_list("pk", "code")
+    }
+    if not offensives:
+        return {}
+    roles: dict[int, list[tuple[int, str]]] = {}
+    for offensive_id, unit_id, role in (
+        OffensiveUnit.objects.filter(offensive_id__in=offensives, unit_id__in=list(unit_ids))
+        .order_by("offensive_id", "unit_id")
+        .values_list("offensive_id", "unit_id", "role")
+    ):
+        roles.setdefault(offensive_id, []).append((unit_id, role))
+    confirmed = MilestoneReport.objects.filter(
+        milestone__offensive_id__in=offensives, state=MilestoneReport.State.CONFIRMED
+    )
+    if moment is not None:
+        confirmed = confirmed.filter(decided_at__lte=moment)
+    done: dict[int, tuple[int, dt.date]] = {
+        milestone_id: (pk, completed_on)
+        for milestone_id, pk, completed_on in confirmed.order_by("pk").values_list(
+            "milestone_id", "pk", "completed_on"
+        )
+    }
+    milestones: dict[int, list[Milestone]] = {}
+    reports: dict[int, dict[str, int]] = {}
+    for pk, offensive_id, seq, name_zh, name_en, due, weight in (
+        OffensiveMilestone.objects.filter(offensive_id__in=offensives)
+        .order_by("offensive_id", "seq")
+        .values_list("pk", "offensive_id", "seq", "name_zh", "name_en", "due", "weight")
+    ):
+        report = done.get(pk)
+        milestones.setdefault(offensive_id, []).append(
+            Milestone(
+                id=str(seq),
+                weight=float(weight),
+                due=due.isoformat(),
+                done=report[1].isoformat() if report else None,
+                name_zh=name_zh,
+                name_en=name_en,
+            )
+        )
+        if report is not None:
+            reports.setdefault(offensive_id, {})[str(seq)] = report[0]
+    out: Records = {}
+    for offensive_id, code in offensives.items():
+        items = tuple(milestones.get(offensive_id, ()))
+        provenance = {"offensive": offensive_id, "reports": reports.get(offensive_id, {})}
+        out[code] = {
+            unit_id: (Involvement(role, as_of.isoformat(), items), dict(provenance))
+            for unit_id, role in roles.get(offensive_id, [])
+        }
+    return out
+
+
+def provenance_text(provenance: dict[str, Any] | None) -> str:
+    """A short label of where a unit's record came from, for the explanation tree:
+    ``offensive:3 reports:[7, 9]``."""
+    if not provenance:
+        return ""
+    ids = sorted(provenance.get("reports", {}).values())
+    return f"offensive:{provenance.get('offensive')} reports:{ids}"
