@@ -59,7 +59,7 @@ STATUS_LABELS = dict(STATUSES)
 STATUS_COLOURS = {
     ON_TIME: "green",
     LATE: "amber",
-    AWAITING: "blue",
+    AWAITING: "grey",
     RETURNED: "red",
     OVERDUE: "red",
     UPCOMING: "",

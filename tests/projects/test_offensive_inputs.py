@@ -1,0 +1,85 @@
+"""What the `milestones` method reads of the major tasks (`offensives.inputs.involvements`),
+and that the board and a unit's tasks are read in a handful of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kaohe.engine.milestones import Involvement
+from kaohe.projects.offensives import selectors, services
+from kaohe.projects.offensives.inputs import involvements
+from kaohe.testing.offensives import (
+    TaskWorld,
+    build_offensive,
+    build_task_world,
+    report,
+    report_and_confirm,
+)
+from kaohe.testing.world import World
+
+AS_OF = dt.date(2025, 12, 31)
+
+
+@pytest.fixture
+def tw(world: World) -> TaskWorld:
+    return build_task_world(world)
+
+
+def test_each_participant_gets_its_role_and_the_confirmed_dates(tw: TaskWorld) -> None:
+    first, second, _third = tw.milestones
+    confirmed = report_and_confirm(first, dt.date(2025, 3, 20), tw.lead_reporter, tw.office)
+    report(second, dt.date(2025, 7, 1), tw.lead_reporter)  # awaiting: not done yet
+    units = [tw.d1.pk, tw.d2.pk, tw.d3.pk]
+    found = involvements(tw.cycle, ["flood_control", "nothing"], units, moment=None, as_of=AS_OF)
+    assert set(found) == {"flood_control"}  # a code naming no task gives no records
+    by_unit = found["flood_control"]
+    assert set(by_unit) == {tw.d1.pk, tw.d2.pk}  # D03 takes no part
+    lead, provenance = by_unit[tw.d1.pk]
+    assert isinstance(lead, Involvement) and lead.role == "lead" and lead.as_of == "2025-12-31"
+    assert [(m.id, m.weight, m.due, m.done) for m in lead.milestones] == [
+        ("1", 1.0, "2025-03-31", "2025-03-20"),
+        ("2", 2.0, "2025-06-30", None),
+        ("3", 1.0, "2025-09-30", None),
+    ]
+    assert lead.milestones[1].name_en == "Build the pumping station"
+    assert provenance == {"offensive": tw.offensive.pk, "reports": {"1": confirmed.pk}}
+    assert by_unit[tw.d2.pk][0].role == "cooperating"
+
+
+def test_a_confirmation_after_the_moment_is_not_read(tw: TaskWorld) -> None:
+    pending = report(tw.milestones[0], dt.date(2025, 3, 20), tw.lead_reporter)
+    before = timezone.now()
+    services.confirm_milestone(pending, acting_user=tw.office)
+    then = involvements(tw.cycle, ["flood_control"], [tw.d1.pk], moment=before, as_of=AS_OF)
+    assert then["flood_control"][tw.d1.pk][0].milestones[0].done is None
+    now = involvements(tw.cycle, ["flood_control"], [tw.d1.pk], moment=timezone.now(), as_of=AS_OF)
+    assert now["flood_control"][tw.d1.pk][0].milestones[0].done == "2025-03-20"
+
+
+def test_a_returned_report_does_not_count(tw: TaskWorld) -> None:
+    sent = report(tw.milestones[0], dt.date(2025, 3, 20), tw.lead_reporter)
+    services.return_milestone(sent, acting_user=tw.office, reason="不全")
+    found = involvements(tw.cycle, ["flood_control"], [tw.d1.pk], moment=None, as_of=AS_OF)
+    assert found["flood_control"][tw.d1.pk][0].milestones[0].done is None
+
+
+def test_reads_take_a_handful_of_queries(tw: TaskWorld) -> None:
+    for n in range(5):
+        build_offensive(tw.world, code=f"task_{n}")
+    for milestone in tw.milestones:
+        report(milestone, dt.date(2025, 3, 1), tw.lead_reporter)
+    codes = ["flood_control", *(f"task_{n}" for n in range(5))]
+    with CaptureQueriesContext(connection) as reads:
+        found = involvements(tw.cycle, codes, [tw.d1.pk, tw.d2.pk], moment=None, as_of=AS_OF)
+    assert len(found) == 6 and len(reads) == 4
+    with CaptureQueriesContext(connection) as reads:
+        board = selectors.board(selectors.visible_milestones(tw.office))
+    assert board.total == 18 and len(reads) <= 3
+    with CaptureQueriesContext(connection) as reads:
+        tasks = selectors.my_tasks(tw.lead_reporter)
+    assert len(tasks) == 6 and len(reads) <= 6
