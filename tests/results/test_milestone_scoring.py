@@ -17,7 +17,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from kaohe.commands.score import read_data
 from kaohe.engine import load_scheme
+from kaohe.engine.errors import DataError
 from kaohe.observations.models import Source
 from kaohe.observations.services import ValueRow, record_observations
 from kaohe.projects.offensives import services as tasks
@@ -175,3 +177,25 @@ def test_provisional_standings_read_a_milestones_scheme(scored) -> None:  # type
     ranked = refresh_provisional(list(schemes_cycle.time_nodes.values_list("pk", flat=True)))
     assert ranked == 3
     assert ProvisionalStanding.objects.filter(scheme_version=run.scheme_version).count() == 3
+
+
+def test_the_run_pages_read_a_milestones_scheme(scored, client) -> None:  # type: ignore[no-untyped-def]
+    tw, run, _moment = scored
+    client.force_login(tw.world.admin)
+    for url in (
+        f"/results/runs/{run.pk}/",
+        f"/results/runs/{run.pk}/units/D02/diagnosis/",
+        f"/results/runs/{run.pk}/export.xlsx",
+        f"/api/v1/scoring-runs/{run.pk}/",
+        f"/api/v1/scoring-runs/{run.pk}/units/D01/",
+        f"/api/v1/scoring-runs/{run.pk}/units/D01/diagnosis/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_scoring_a_file_refuses_milestones_inputs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data.csv"
+    data.write_text("unit,gdp,gdp_growth,fiscal_revenue,flood_control\nD01,1,2,3,x\n")
+    with pytest.raises(DataError) as exc:
+        read_data(data, load_scheme(MILESTONE_YAML))
+    assert "a CSV file cannot hold milestone records" in str(exc.value)
