@@ -332,9 +332,10 @@ def lead_of(offensive: Offensive | int) -> OffensiveUnit | None:
 
 
 def may_report(user: Any, lead_unit_id: int) -> bool:
-    """May `user` report the milestones of a task this unit leads (its people with the right
-    to report)?"""
-    return lead_unit_id in access.unit_scope(user, Action.REPORT)
+    """May `user` report the milestones of a task this unit leads? Its people with the right
+    to report do, by a grant on the unit (or a unit above it); a citywide grant (the office)
+    does not: the office decides the reports, the lead unit sends them."""
+    return lead_unit_id in access.unit_scope(user, Action.REPORT).unit_ids
 
 
 def store_milestone_evidence(
