@@ -146,7 +146,10 @@ def test_update_replaces_participants_and_milestones_until_a_report(tw: TaskWorl
     assert o.name_en == "Flood control"
     assert sorted(o.participants.values_list("unit__code", flat=True)) == ["D01", "D02", "D03"]
     assert list(o.milestones.values_list("seq", "weight")) == [(1, 3)]
-    assert AuditEvent.objects.filter(event_type=EventType.OFFENSIVE_CHANGED).count() == 1
+    event = AuditEvent.objects.get(event_type=EventType.OFFENSIVE_CHANGED)
+    actions = list(ObjectChange.objects.filter(event=event).values_list("action", flat=True))
+    # the task; two participants and three milestones gone; three participants and one new
+    assert sorted(actions) == sorted(["update"] + ["delete"] * 5 + ["create"] * 4)
     report(o.milestones.get(), dt.date(2025, 4, 30), tw.lead_reporter)
     before = counts()
     with pytest.raises(ValidationError) as exc:

@@ -299,8 +299,11 @@ def update_offensive(
     offensive.save()
     changes = [audit.updated(offensive, before)]
     if replace_units:
+        changes += [audit.Change(p, audit.snapshot(p), None) for p in current]
         offensive.participants.all().delete()
     if milestones is not None:
+        old_rows = list(offensive.milestones.order_by("seq"))
+        changes += [audit.Change(m, audit.snapshot(m), None) for m in old_rows]
         offensive.milestones.all().delete()
     stored = _create_parts(
         offensive,
