@@ -257,3 +257,19 @@ def test_api_create_report_and_decide(tw: TaskWorld, client: Client) -> None:
     login(client, tw.d3_reporter)
     assert client.post(f"/api/v1/milestone-reports/{report_id}/confirm/").status_code == 404
     assert OffensiveMilestone.objects.filter(offensive__code="roads").count() == 1
+
+
+def test_board_and_api_filter_by_cycle_task_and_unit(tw: TaskWorld, client: Client) -> None:
+    login(client, tw.office)
+    total = {
+        query: client.get(f"/projects/tasks/?{query}").context["board"].total
+        for query in ("cycle=2025", f"offensive={tw.offensive.pk}", f"unit={tw.d2.pk}")
+    }
+    assert total == {"cycle=2025": 3, f"offensive={tw.offensive.pk}": 3, f"unit={tw.d2.pk}": 3}
+    # North District takes part in nothing: not a choice of the unit filter
+    assert client.get(f"/projects/tasks/?unit={tw.d3.pk}").context["board"].total == 0
+    api = client.get(f"/api/v1/offensive-milestones/?unit={tw.d1.pk}&status=on_time").json()
+    assert [r["seq"] for r in api["results"]] == [1]
+    assert client.get(f"/api/v1/offensives/?unit={tw.d2.pk}").json()["count"] == 1
+    reports = client.get("/api/v1/milestone-reports/?state=submitted").json()
+    assert [r["completed_on"] for r in reports["results"]] == ["2025-07-10"]
