@@ -54,8 +54,21 @@ def save_rule(
 ) -> MonitoringRule:
     """Create or replace a rule (the office only); the spec must parse."""
     access.check_citywide(acting_user, Action.ADMINISTER)
-    rule = parse_rule_spec(code, spec)
     existing = MonitoringRule.objects.filter(code=code).first()
+    if existing is not None and existing.kind in PLATFORM_RULE_KINDS:
+        raise ValidationError(
+            {
+                "code": _(
+                    "“%(code)s” is a rule the platform keeps itself (%(kind)s); choose another code."
+                )
+                % {"code": code, "kind": existing.kind_label}
+            }
+        )
+    if str(spec.get("kind", "")) in PLATFORM_RULE_KINDS:
+        raise ValidationError(
+            {"spec": _("Rules of this kind are kept by the platform, not written here.")}
+        )
+    rule = parse_rule_spec(code, spec)
     before = audit.snapshot(existing) if existing else None
     obj = existing or MonitoringRule(code=code)
     obj.name_zh, obj.name_en, obj.spec = name_zh, name_en, spec
