@@ -252,8 +252,12 @@ def read_register(cycle: Cycle, data: bytes) -> list[ProjectInput]:
     """The projects of a filled workbook, every cell and rule checked; BatchRejected listing
     every problem otherwise."""
     items, errors = parse_workbook(data)
-    if not errors:
-        errors = batch_errors(cycle, items)
+    if items:
+        # a row whose cells did not parse is reported by those cells alone
+        unread = {(e.field.split(".", 1)[0], e.row) for e in errors}
+        errors += [
+            e for e in batch_errors(cycle, items) if (e.field.split(".", 1)[0], e.row) not in unread
+        ]
     if errors:
         raise BatchRejected(sorted(errors, key=_order))
     return items
