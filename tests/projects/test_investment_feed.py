@@ -29,7 +29,10 @@ def fed(pw: ProjectWorld, monkeypatch: pytest.MonkeyPatch) -> ProjectWorld:
 
     monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2025, 7, 20))
     office = pw.office
-    for code, name in (("fixed_asset_investment", "固定资产投资"), ("key_project_investment", "重点项目完成投资")):
+    for code, name in (
+        ("fixed_asset_investment", "固定资产投资"),
+        ("key_project_investment", "重点项目完成投资"),
+    ):
         pw.indicators[code] = indicator_services.create_indicator(
             acting_user=office, code=code, name_zh=name, unit_zh="万元", decimals=2
         )
@@ -45,7 +48,11 @@ def fed(pw: ProjectWorld, monkeypatch: pytest.MonkeyPatch) -> ProjectWorld:
         pw.east, month="2025-02", invested=150, status="under_way", acting_user=reporter
     )
     services.report_progress(
-        pw.west, month="2025-03", invested=40, status="under_way", acting_user=pw.users["d2_reporter"]
+        pw.west,
+        month="2025-03",
+        invested=40,
+        status="under_way",
+        acting_user=pw.users["d2_reporter"],
     )
     return pw
 
@@ -66,9 +73,9 @@ def test_the_feed_goes_through_the_pipeline_once(fed: ProjectWorld) -> None:
     assert result.batch.source == Source.PROJECTS
     values = {
         (o.unit.code, o.time_node.period): float(o.value)
-        for o in Observation.objects.filter(indicator__code="key_project_investment").select_related(
-            "unit", "time_node"
-        )
+        for o in Observation.objects.filter(
+            indicator__code="key_project_investment"
+        ).select_related("unit", "time_node")
     }
     assert values == {
         ("D01", "2025Q1"): 250.0,

@@ -20,10 +20,34 @@ from kaohe.testing.projects import ProjectWorld
 
 GOOD = [
     # code, name_zh, name_en, owner, district, category, lon, lat, start, end, total, status
-    ("P-001", "东区智造园（改）", "Smart park", "D01", "D01", "industry", 120.06, 30.04,
-     dt.date(2025, 1, 1), dt.date(2025, 12, 31), 1500, "under_way"),
-    ("P-100", "西区污水厂", "", "DEPT_TJJ", "D02", "ecology", 120.12, 30.08,
-     "2025-03-01", "2026-06-30", 800, "planned"),
+    (
+        "P-001",
+        "东区智造园（改）",
+        "Smart park",
+        "D01",
+        "D01",
+        "industry",
+        120.06,
+        30.04,
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+        1500,
+        "under_way",
+    ),
+    (
+        "P-100",
+        "西区污水厂",
+        "",
+        "DEPT_TJJ",
+        "D02",
+        "ecology",
+        120.12,
+        30.08,
+        "2025-03-01",
+        "2026-06-30",
+        800,
+        "planned",
+    ),
 ]
 PLAN = [("P-100", "2025-03", 50), ("P-100", dt.datetime(2025, 4, 1), 70), ("P-001", "2025-01", 300)]
 MILESTONES = [("P-100", 1, "开工", "Start", "2025-03-15"), ("P-100", 2, "通水", "", "2026-06-30")]
@@ -92,9 +116,7 @@ def test_plan_and_milestone_problems_and_duplicates_are_all_listed(pw: ProjectWo
     plan = [*PLAN, ("P-100", "2027-01", 5), ("P-404", "2025-05", 5), ("P-100", "2025-05", -1)]
     milestones = [*MILESTONES, ("P-100", 2, "重复", "", "2025-08-01")]
     with pytest.raises(BatchRejected) as caught:
-        excel.read_register(
-            pw.cycle, excel.workbook([GOOD[0], GOOD[1], GOOD[1]], plan, milestones)
-        )
+        excel.read_register(pw.cycle, excel.workbook([GOOD[0], GOOD[1], GOOD[1]], plan, milestones))
     found = {(e.field, e.row) for e in caught.value.errors}
     assert ("projects.code", 5) in found  # the duplicate code
     assert ("plan.month", 6) in found  # outside the project's dates

@@ -149,7 +149,11 @@ def test_a_second_report_of_a_month_is_the_next_version_and_the_first_stays(
     evidence = ProgressEvidence.objects.get(report=first)
     assert evidence.is_photo and len(evidence.sha256) == 64
     assert evidence.file.read() == tiny_png()
-    event = AuditEvent.objects.filter(event_type=EventType.PROJECT_PROGRESS_REPORTED).order_by("pk").first()
+    event = (
+        AuditEvent.objects.filter(event_type=EventType.PROJECT_PROGRESS_REPORTED)
+        .order_by("pk")
+        .first()
+    )
     assert event is not None and event.extra_data["files"][0][0] == "site.png"
     with pytest.raises(ValueError):
         first.save()

@@ -59,7 +59,8 @@ def save_rule(
         raise ValidationError(
             {
                 "code": _(
-                    "“%(code)s” is a rule the platform keeps itself (%(kind)s); choose another code."
+                    "“%(code)s” is a rule the platform keeps itself (%(kind)s); "
+                    "choose another code."
                 )
                 % {"code": code, "kind": existing.kind_label}
             }

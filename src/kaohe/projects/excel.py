@@ -141,7 +141,9 @@ class _Cells:
         self.sheet, self.row, self.cells, self.errors = sheet, row, cells, errors
 
     def _bad(self, name: str, rule: str) -> None:
-        self.errors.append(RowError(self.row, f"{self.sheet}.{name}", rule, _text(self.cells[name])))
+        self.errors.append(
+            RowError(self.row, f"{self.sheet}.{name}", rule, _text(self.cells[name]))
+        )
 
     def text(self, name: str, required: bool = True) -> str:
         value = _text(self.cells[name])
@@ -227,7 +229,12 @@ def parse_workbook(data: bytes) -> tuple[list[ProjectInput], list[RowError]]:
             owner = projects.get(code)
             if code and owner is None:
                 errors.append(
-                    RowError(row, f"{key}.project", _("No project of the projects sheet has this code."), code)
+                    RowError(
+                        row,
+                        f"{key}.project",
+                        _("No project of the projects sheet has this code."),
+                        code,
+                    )
                 )
             if key == PLAN_SHEET:
                 plan = PlanInput(c.month("month"), c.number("planned"), row=row)
@@ -277,7 +284,11 @@ def workbook(
     """A filled workbook from rows of cells in the template's column order (for tests and the
     demo)."""
     book = load_workbook(io.BytesIO(template()))
-    for key, rows in ((PROJECTS_SHEET, projects), (PLAN_SHEET, plan), (MILESTONES_SHEET, milestones)):
+    for key, rows in (
+        (PROJECTS_SHEET, projects),
+        (PLAN_SHEET, plan),
+        (MILESTONES_SHEET, milestones),
+    ):
         ws = book[SHEETS[key][0]]
         for row in rows:
             ws.append(list(row))

@@ -45,6 +45,8 @@ from kaohe.projects.models import (
     OffensiveUnit,
     PlanMonth,
     ProjectMilestone,
+)
+from kaohe.projects.models import (
     Role as TaskRole,
 )
 from kaohe.schemes.models import Cycle, TimeNode
@@ -178,9 +180,7 @@ def project_findings(
         if project.status == KeyProject.Status.COMPLETED or end < start:
             continue
         plan = planned.get(project.pk, Decimal(0))
-        actual = sum(
-            (r.invested for r in mine if start <= r.month <= end), Decimal(0)
-        )
+        actual = sum((r.invested for r in mine if start <= r.month <= end), Decimal(0))
         if plan > 0 and actual < pace * plan:
             share = actual / plan
             findings.found.append(
@@ -345,13 +345,15 @@ def store_findings(found: Findings, *, acting_user: Any) -> CheckResult:
             EventType.WARNING_RAISED,
             obj=w,
             unit=w.unit,
-            extra={"rule": w.rule.code, "period": node.period if node else "", "details": w.details},
+            extra={
+                "rule": w.rule.code,
+                "period": node.period if node else "",
+                "details": w.details,
+            },
         )
         for w in raised
     ] + [
-        audit.Entry(
-            EventType.WARNING_CLOSED, obj=w, unit=w.unit, extra={"resolution": "cleared"}
-        )
+        audit.Entry(EventType.WARNING_CLOSED, obj=w, unit=w.unit, extra={"resolution": "cleared"})
         for w in cleared
     ]
     if entries:

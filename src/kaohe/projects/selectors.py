@@ -111,12 +111,14 @@ def pace_window(cycle: Cycle, as_of: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(cycle.year, 1, 1), end
 
 
-def with_figures(queryset: QuerySet[KeyProject], as_of: dt.date | None = None) -> QuerySet[KeyProject]:
+def with_figures(
+    queryset: QuerySet[KeyProject], as_of: dt.date | None = None
+) -> QuerySet[KeyProject]:
     """Annotate `planned_to_date` and `actual_to_date` (the cycle year's months up to the last
     complete one, latest report versions) and `behind`, in the one query of the projects."""
     as_of = as_of or dt.date.today()
     cutoff = last_complete_month(as_of)
-    money = DecimalField(max_digits=16, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
     planned = (
         PlanMonth.objects.filter(
             project=OuterRef("pk"),
@@ -137,8 +139,12 @@ def with_figures(queryset: QuerySet[KeyProject], as_of: dt.date | None = None) -
         .values("s")
     )
     return queryset.annotate(
-        planned_to_date=Coalesce(Subquery(planned, output_field=money), Value(Decimal(0)), output_field=money),
-        actual_to_date=Coalesce(Subquery(actual, output_field=money), Value(Decimal(0)), output_field=money),
+        planned_to_date=Coalesce(
+            Subquery(planned, output_field=money), Value(Decimal(0)), output_field=money
+        ),
+        actual_to_date=Coalesce(
+            Subquery(actual, output_field=money), Value(Decimal(0)), output_field=money
+        ),
         behind=behind_exists(),
     )
 
@@ -255,10 +261,33 @@ def progress_chart(progress: Progress) -> dict[str, Any]:
             {"type": "value", "name": _("cumulative"), "splitLine": {"show": False}},
         ],
         "series": [
-            {"name": _("planned"), "type": "bar", "data": [num(m.planned) for m in progress.months], "itemStyle": {"color": "#9db7dc"}},
-            {"name": _("actual"), "type": "bar", "data": [num(m.actual) for m in progress.months], "itemStyle": {"color": "#1f6fd1"}},
-            {"name": _("cumulative planned"), "type": "line", "yAxisIndex": 1, "data": [num(m.cumulative_planned) for m in progress.months], "lineStyle": {"type": "dashed"}, "itemStyle": {"color": "#7a8699"}},
-            {"name": _("cumulative actual"), "type": "line", "yAxisIndex": 1, "data": [num(m.cumulative_actual) for m in progress.months], "itemStyle": {"color": "#d93025"}},
+            {
+                "name": _("planned"),
+                "type": "bar",
+                "data": [num(m.planned) for m in progress.months],
+                "itemStyle": {"color": "#9db7dc"},
+            },
+            {
+                "name": _("actual"),
+                "type": "bar",
+                "data": [num(m.actual) for m in progress.months],
+                "itemStyle": {"color": "#1f6fd1"},
+            },
+            {
+                "name": _("cumulative planned"),
+                "type": "line",
+                "yAxisIndex": 1,
+                "data": [num(m.cumulative_planned) for m in progress.months],
+                "lineStyle": {"type": "dashed"},
+                "itemStyle": {"color": "#7a8699"},
+            },
+            {
+                "name": _("cumulative actual"),
+                "type": "line",
+                "yAxisIndex": 1,
+                "data": [num(m.cumulative_actual) for m in progress.months],
+                "itemStyle": {"color": "#d93025"},
+            },
         ],
     }
 
@@ -273,7 +302,8 @@ class MapPoint:
     category: str
     longitude: float
     latitude: float
-    status: str
+    status: str  # as shown: "behind" when a schedule warning is open
+    project_status: str
     pace: float | None
     url: str
 
@@ -291,8 +321,9 @@ def map_points(queryset: QuerySet[KeyProject], as_of: dt.date | None = None) -> 
             category=p.category,
             longitude=float(p.longitude),
             latitude=float(p.latitude),
-            status=BEHIND if p.behind else p.status,
-            pace=pace_of(p.planned_to_date, p.actual_to_date),
+            status=BEHIND if getattr(p, "behind", False) else p.status,
+            project_status=p.status,
+            pace=pace_of(getattr(p, "planned_to_date", None), getattr(p, "actual_to_date", None)),
             url=reverse("projects:detail", args=[p.pk]),
         )
         for p in rows
@@ -324,6 +355,7 @@ def map_option(
                     "id": p.pk,
                     "code": p.code,
                     "status": p.status,
+                    "project_status": p.project_status,
                     "url": p.url,
                     "tooltip": {"formatter": tip},
                 }

@@ -166,7 +166,11 @@ def project_problems(
     def bad(name: str, rule: str, sheet: str = PROJECTS_SHEET, row: int | None = None) -> None:
         out.append((sheet, name, item.row if row is None else row, rule))
 
-    if not item.code or len(item.code) > 40 or not item.code.replace("-", "").replace("_", "").isalnum():
+    if (
+        not item.code
+        or len(item.code) > 40
+        or not item.code.replace("-", "").replace("_", "").isalnum()
+    ):
         bad("code", _("A code of up to 40 letters, digits, hyphens or underscores."))
     if not item.name_zh.strip():
         bad("name_zh", _("The Chinese name is required."))
@@ -180,7 +184,8 @@ def project_problems(
     if item.category not in ProjectCategory.values:
         bad(
             "category",
-            _("Not a category; one of: %(choices)s.") % {"choices": ", ".join(ProjectCategory.values)},
+            _("Not a category; one of: %(choices)s.")
+            % {"choices": ", ".join(ProjectCategory.values)},
         )
     if item.status not in KeyProject.Status.values:
         bad(
@@ -322,7 +327,10 @@ def _apply(
         row.name_zh, row.name_en, row.due = m.name_zh.strip(), m.name_en.strip(), m.due
         row.save()
     return (
-        [f"{first_of_month(p.month):%Y-%m}={p.planned}" for p in sorted(item.plan, key=lambda p: p.month)],
+        [
+            f"{first_of_month(p.month):%Y-%m}={p.planned}"
+            for p in sorted(item.plan, key=lambda p: p.month)
+        ],
         [f"{m.seq}:{m.name_zh}@{m.due.isoformat()}" for _s, m in sorted(wanted.items())],
     )
 
@@ -418,7 +426,9 @@ def as_input(project: KeyProject) -> ProjectInput:
 
 
 @transaction.atomic
-def register_project(cycle: Cycle, data: Mapping[str, Any] | ProjectInput, *, acting_user: Any) -> KeyProject:
+def register_project(
+    cycle: Cycle, data: Mapping[str, Any] | ProjectInput, *, acting_user: Any
+) -> KeyProject:
     """Put a project on the cycle's register with its plan and milestones (the office)."""
     access.check_citywide(acting_user, Action.ADMINISTER)
     ensure_open(cycle)
@@ -451,7 +461,11 @@ def update_project(
     """Change a project's facts, and its plan months and milestones when given (the office).
     Fields: those of `project_input`, plus `actual_start` and `actual_end`."""
     access.check_citywide(acting_user, Action.ADMINISTER)
-    project = KeyProject.objects.select_for_update().select_related("cycle", "owner", "district").get(pk=project.pk)
+    project = (
+        KeyProject.objects.select_for_update()
+        .select_related("cycle", "owner", "district")
+        .get(pk=project.pk)
+    )
     ensure_open(project.cycle)
     actual = {k: changes.pop(k) for k in ("actual_start", "actual_end") if k in changes}
     unknown = sorted(set(changes) - set(ProjectInput.__dataclass_fields__) - {"plan", "milestones"})
@@ -504,7 +518,9 @@ def import_projects(
             cycle=cycle, code__in=[i.code for i in rows]
         )
     }
-    stored, created, updated = [], [], []
+    stored: list[KeyProject] = []
+    created: list[str] = []
+    updated: list[str] = []
     for item in rows:
         project = existing.get(item.code) or KeyProject(cycle=cycle, created_by=acting_user)
         (updated if project.pk else created).append(item.code)
@@ -519,7 +535,9 @@ def import_projects(
     return stored
 
 
-def _milestones_done(project: KeyProject, given: Mapping[Any, Any], today: dt.date) -> dict[str, str]:
+def _milestones_done(
+    project: KeyProject, given: Mapping[Any, Any], today: dt.date
+) -> dict[str, str]:
     seqs = set(project.milestones.values_list("seq", flat=True))
     out: dict[str, str] = {}
     problems = []
@@ -557,7 +575,9 @@ def report_progress(
     milestones reached (seq → date) and photos or documents. A second report for the same month
     is the next version; the first is kept. The project's schedule is checked again after."""
     access.check_unit(acting_user, Action.REPORT, project.owner)
-    project = KeyProject.objects.select_for_update().select_related("cycle", "owner").get(pk=project.pk)
+    project = (
+        KeyProject.objects.select_for_update().select_related("cycle", "owner").get(pk=project.pk)
+    )
     ensure_open(project.cycle)
     today = timezone.localdate()
     problems: dict[str, list[str]] = {}
@@ -568,7 +588,8 @@ def report_progress(
     else:
         if first.year != project.cycle.year:
             problems["month"] = [
-                _("The month lies outside the cycle's year %(year)d.") % {"year": project.cycle.year}
+                _("The month lies outside the cycle's year %(year)d.")
+                % {"year": project.cycle.year}
             ]
         elif first > first_of_month(today):
             problems["month"] = [_("The month lies in the future.")]
@@ -590,7 +611,9 @@ def report_progress(
         problems["files"] = [f"{e.value}: {e.rule}" if e.value else e.rule for e in evidence_errors]
     if problems:
         raise ValidationError(problems)
-    last = ProgressReport.objects.filter(project=project, month=first).aggregate(v=Max("version"))["v"]
+    last = ProgressReport.objects.filter(project=project, month=first).aggregate(v=Max("version"))[
+        "v"
+    ]
     report = ProgressReport(
         project=project,
         month=first,

@@ -24,7 +24,9 @@ def tiny_png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (200, 
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        )
 
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -54,7 +56,12 @@ def project_data(code: str, owner: str, district: str, lon: float, **extra: Any)
         "milestones": [
             {"seq": 1, "name_zh": "开工", "name_en": "Start", "due": dt.date(2025, 2, 28)},
             {"seq": 2, "name_zh": "主体完工", "name_en": "Structure", "due": dt.date(2025, 9, 30)},
-            {"seq": 3, "name_zh": "竣工验收", "name_en": "Acceptance", "due": dt.date(2025, 12, 31)},
+            {
+                "seq": 3,
+                "name_zh": "竣工验收",
+                "name_en": "Acceptance",
+                "due": dt.date(2025, 12, 31),
+            },
         ],
     }
     data.update(extra)
