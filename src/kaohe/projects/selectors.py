@@ -257,8 +257,13 @@ def progress_chart(progress: Progress) -> dict[str, Any]:
         "grid": {"left": 8, "right": 8, "top": 40, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": months},
         "yAxis": [
-            {"type": "value", "name": _("month (10,000 yuan)")},
-            {"type": "value", "name": _("cumulative"), "splitLine": {"show": False}},
+            {"type": "value", "name": _("10,000 yuan"), "nameTextStyle": {"align": "left"}},
+            {
+                "type": "value",
+                "name": _("cumulative"),
+                "nameTextStyle": {"align": "right"},
+                "splitLine": {"show": False},
+            },
         ],
         "series": [
             {
