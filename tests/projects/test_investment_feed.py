@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
@@ -25,8 +26,6 @@ from kaohe.testing.projects import ProjectWorld
 
 @pytest.fixture
 def fed(pw: ProjectWorld, monkeypatch: pytest.MonkeyPatch) -> ProjectWorld:
-    from django.utils import timezone
-
     monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2025, 7, 20))
     office = pw.office
     for code, name in (

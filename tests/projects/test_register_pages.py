@@ -17,6 +17,7 @@ from django.utils import timezone
 from kaohe.core.models import Job
 from kaohe.projects import excel, schedule, services
 from kaohe.projects.models import InvestmentFeed, KeyProject, ProgressEvidence, ProgressReport
+from kaohe.projects.selectors import map_points
 from kaohe.testing.projects import ProjectWorld, tiny_png
 
 APRIL = dt.date(2025, 4, 15)
@@ -378,3 +379,30 @@ def test_the_api_lists_in_scope_and_answers_its_actions(
         "/api/v1/key-projects/feed/", {"cycle": 2025}, content_type="application/json"
     )
     assert feed.status_code == 400  # no indicator named yet
+
+
+def test_map_points_are_one_query_and_the_behind_filter_agrees(
+    pw: ProjectWorld,
+    client: Client,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.office)
+    services.report_progress(
+        pw.east,
+        month="2025-03",
+        invested=300,
+        status="under_way",
+        milestones_done={1: "2025-02-01"},
+        acting_user=pw.users["d1_reporter"],
+    )
+    # the report re-checked East's project as of today: its later milestones are overdue now
+    with django_assert_max_num_queries(1):
+        points = map_points(KeyProject.objects.filter(cycle=pw.cycle))
+    assert [p.code for p in points] == ["P-001", "P-002"]
+    _login(client, pw, "office")
+    behind = client.get("/api/v1/key-projects/?behind=true").json()["results"]
+    assert {p["code"] for p in behind} == {p.code for p in points if p.status == "behind"}
+    on_time = client.get("/api/v1/key-projects/?behind=false").json()["results"]
+    assert {p["code"] for p in on_time} == {p.code for p in points if p.status != "behind"}
+    page = client.get(reverse("projects:list") + "?behind=true").content.decode()
+    assert all(p.code in page for p in points if p.status == "behind")

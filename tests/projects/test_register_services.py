@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from kaohe.core.events import EventType
 from kaohe.core.models import AuditEvent
@@ -197,8 +198,6 @@ def test_a_bad_report_names_its_field_and_stores_nothing(
 
 
 def test_a_future_month_is_refused(pw: ProjectWorld, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
     monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2025, 4, 15))
     with pytest.raises(ValidationError) as caught:
         _report(pw, month="2025-05")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -138,8 +138,6 @@ def test_the_unit_may_not_decide_its_own_warning(pw: ProjectWorld) -> None:
     schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.office)
     warning = _active(pw.east.pk)[schedule.INVESTMENT_PACE]
     monitoring.explain_warning(warning, acting_user=pw.users["d1_head"], explanation="原因")
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         monitoring.decide_warning(
             warning, acting_user=pw.users["d1_head"], accept=True, decision="自己同意"
@@ -147,8 +145,6 @@ def test_the_unit_may_not_decide_its_own_warning(pw: ProjectWorld) -> None:
 
 
 def test_only_the_office_checks(pw: ProjectWorld) -> None:
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.users["d1_reporter"])
 
