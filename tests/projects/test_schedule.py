@@ -196,6 +196,7 @@ def test_monitoring_pages_show_schedule_warnings_and_keep_their_rules(
     page = client.get(reverse("monitoring:warning", args=[warning.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "planned_to_date" in page.content.decode()
+    assert f'id="warning-subject" href="/projects/{pw.east.pk}/"' in page.content.decode()
     assert client.get(reverse("monitoring:rules")).status_code == 200
     with pytest.raises(ValidationError):
         monitoring.save_rule(

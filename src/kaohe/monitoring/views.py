@@ -87,6 +87,12 @@ def _named(operands: dict[str, Any], names: dict[str, str] | None = None) -> dic
     return {names.get(code, code): value for code, value in operands.items()}
 
 
+def _local_link(value: Any) -> str:
+    """A path on this site (never another site's address), or ""."""
+    text = str(value or "")
+    return text if text.startswith("/") and not text.startswith("//") else ""
+
+
 @login_required
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     warning = get_object_or_404(
@@ -99,7 +105,9 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         content_type__model="warning", object_id=str(warning.pk)
     ).select_related("acting_user")
     figures = [
-        (k, v) for k, v in warning.details.items() if k not in {"unit", "status", "operands"}
+        (k, v)
+        for k, v in warning.details.items()
+        if k not in {"unit", "status", "operands", "link"}
     ]
     return render(
         request,
@@ -108,6 +116,8 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warning": warning,
             "figures": figures,
             "operands": _named(warning.details.get("operands") or {}),
+            # a platform rule's warning links what it is about (a key project, a major task)
+            "link": _local_link(warning.details.get("link")),
             "history": history.order_by("occurred_at"),
             "can_answer": can_answer,
             "can_decide": can_decide,

@@ -174,7 +174,12 @@ def project_findings(
                     f"Key project “{project.name_en or project.name_zh}”: milestone "
                     f"“{m.seq}. {m.name_en or m.name_zh}” was due on {m.due:%Y-%m-%d} and is "
                     "not reported reached.",
-                    {"project": project.code, "milestone": m.seq, "due": m.due.isoformat()},
+                    {
+                        "project": project.code,
+                        "milestone": m.seq,
+                        "due": m.due.isoformat(),
+                        "link": reverse("projects:detail", args=[project.pk]),
+                    },
                 )
             )
         if project.status == KeyProject.Status.COMPLETED or end < start:
@@ -200,6 +205,7 @@ def project_findings(
                         "actual_to_date": _money(actual),
                         "pace": round(float(share), 4),
                         "min_pace": float(pace),
+                        "link": reverse("projects:detail", args=[project.pk]),
                     },
                 )
             )
@@ -235,7 +241,12 @@ def task_findings(cycle: Cycle, as_of: dt.date, findings: Findings) -> None:
                 f"Major task “{task.name_en or task.name_zh}”: milestone "
                 f"“{m.seq}. {m.name_en or m.name_zh}” was due on {m.due:%Y-%m-%d} and has no "
                 "confirmed report.",
-                {"task": task.code, "milestone": m.seq, "due": m.due.isoformat()},
+                {
+                    "task": task.code,
+                    "milestone": m.seq,
+                    "due": m.due.isoformat(),
+                    "link": reverse("projects:offensive", args=[task.pk]),
+                },
             )
         )
 
