@@ -25,6 +25,7 @@ from kaohe.projects.models import (
     OffensiveUnit,
     Role,
 )
+from kaohe.schemes import services as scheme_services
 from kaohe.testing.jobs import run_queued_jobs
 from kaohe.testing.projects import ProjectWorld
 
@@ -218,3 +219,21 @@ def test_monitoring_pages_show_schedule_warnings_and_keep_their_rules(
     # the other district's reporter does not see East District's warning
     client.force_login(pw.users["d2_reporter"])
     assert client.get(reverse("monitoring:warning", args=[warning.pk])).status_code == 404
+
+
+def test_checking_another_cycle_leaves_this_ones_warnings(pw: ProjectWorld) -> None:
+    schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.office)
+    task = Offensive.objects.create(
+        cycle=pw.cycle, code="blue_sky", name_zh="蓝天攻坚", created_by=pw.office
+    )
+    OffensiveUnit.objects.create(offensive=task, unit=pw.d1, role=Role.LEAD)
+    OffensiveMilestone.objects.create(
+        offensive=task, seq=1, name_zh="淘汰燃煤锅炉", due=dt.date(2025, 3, 1)
+    )
+    schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.office)
+    active = Warning.objects.exclude(state=Warning.State.CLOSED).count()
+    assert active == 5
+    later = scheme_services.create_cycle(acting_user=pw.admin, year=2026)
+    result = schedule.check_schedules(later, as_of=dt.date(2026, 5, 1), acting_user=pw.office)
+    assert (result.raised, result.cleared) == (0, 0)
+    assert Warning.objects.exclude(state=Warning.State.CLOSED).count() == active

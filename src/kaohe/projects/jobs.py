@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from kaohe.core import jobs
 from kaohe.core.models import Job
@@ -24,7 +24,7 @@ def check_schedules(context: jobs.JobContext) -> jobs.Writer:
     as_of = dt.date.fromisoformat(context.params["as_of"])
     schedule.check_allowed(cycle, context.acting_user)
     found = schedule.findings(cycle, as_of=as_of, progress=context.progress)
-    context.progress(90, "Writing the warnings")
+    context.progress(90, gettext_noop("Writing the warnings"))
 
     def write() -> jobs.Done:
         schedule.check_schedules(cycle, as_of=as_of, acting_user=context.acting_user, found=found)

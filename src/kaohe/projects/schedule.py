@@ -213,6 +213,9 @@ def project_findings(
 
 def task_findings(cycle: Cycle, as_of: dt.date, findings: Findings) -> None:
     findings.checked_tasks = True
+    findings.task_milestone_ids.update(
+        OffensiveMilestone.objects.filter(offensive__cycle=cycle).values_list("pk", flat=True)
+    )
     confirmed = MilestoneReport.objects.filter(
         milestone=OuterRef("pk"), state=MilestoneReport.State.CONFIRMED
     )
@@ -226,7 +229,6 @@ def task_findings(cycle: Cycle, as_of: dt.date, findings: Findings) -> None:
         .select_related("offensive")
         .order_by("offensive__code", "seq")
     ):
-        findings.task_milestone_ids.add(m.pk)
         lead = leads.get(m.offensive_id)
         if lead is None:
             continue
@@ -276,8 +278,9 @@ def _looked_at(found: Findings, subject: str) -> bool:
     project = selectors.subject_project(subject)
     if project is not None:
         return project in found.project_ids
-    if subject.startswith("milestone:"):
-        return found.checked_tasks
+    kind, _sep, pk = subject.partition(":")
+    if kind == "milestone" and pk.isdigit():
+        return found.checked_tasks and int(pk) in found.task_milestone_ids
     return False
 
 
@@ -304,8 +307,8 @@ def store_findings(found: Findings, *, acting_user: Any) -> CheckResult:
     by_id = {r.pk: code for code, r in rules.items()}
     active = {
         (by_id[w.rule_id], w.subject): w
-        for w in Warning.objects.select_for_update()
-        .filter(rule__in=rules.values())
+        for w in Warning.objects.select_for_update(of=("self",))
+        .filter(rule__in=rules.values(), time_node__cycle=found.cycle)
         .exclude(state=Warning.State.CLOSED)
         .select_related("unit")
     }
