@@ -525,6 +525,43 @@ PAGES: dict[str, list[Entry]] = {
     "people:flags": [Feature("/people/flags/", "personnel")],
     "people:ratings": listing("/people/ratings/2025/"),
     "people:ratings_template": listing("/people/ratings/2025/template.xlsx"),
+    "projects:list": listing("/projects/"),
+    "projects:map": listing("/projects/map/"),
+    "projects:create": [
+        Feature("/projects/new/", "administer"),
+        *city_write("/projects/new/", {"code": "m"}),
+    ],
+    "projects:import": [
+        Feature("/projects/import/", "administer"),
+        *city_write("/projects/import/"),
+    ],
+    "projects:import_template": [Feature("/projects/import/template.xlsx", "administer")],
+    "projects:check": [
+        Feature("/projects/check/", "administer"),
+        *city_write("/projects/check/", {"action": "feed", "cycle": 2025}),
+    ],
+    "projects:detail": shown("/projects/{}/", "project"),
+    "projects:edit": [
+        Shown(
+            api("/projects/{}/edit/", ids("project")),
+            restricted(lambda side: side.project, "administer"),
+            district=False,
+        ),
+        *write("/projects/{}/edit/", "project", {"name_zh": "m"}),
+    ],
+    "projects:report": [
+        Shown(
+            api("/projects/{}/report/", ids("project")),
+            restricted(lambda side: side.project, "report"),
+            district=False,
+        ),
+        Write(
+            api("/projects/{}/report/", ids("project")),
+            restricted(lambda side: side.project, "report"),
+            lambda sw, side: {"month": "2025-04", "invested": "1", "status": "under_way"},
+        ),
+    ],
+    "projects:evidence": shown("/projects/evidence/{}/", "progress_evidence"),
     "surveys:list": [Feature("/surveys/", "survey")],
     "surveys:create": [
         Feature("/surveys/new/", "survey"),
@@ -732,6 +769,30 @@ API: dict[str, list[Entry]] = {
     "GET /api/v1/staff-results/": listing(f"{V1}/staff-results/"),
     "GET /api/v1/staff-results/{id}/": staff_shown(f"{V1}/staff-results/{{}}/", "staff_result"),
     "POST /api/v1/staff-results/run/": city_write(f"{V1}/staff-results/run/", {"cycle": 2025}),
+    "GET /api/v1/key-projects/": listing(f"{V1}/key-projects/"),
+    "POST /api/v1/key-projects/": city_write(f"{V1}/key-projects/", {"code": "m"}),
+    "GET /api/v1/key-projects/{id}/": shown(f"{V1}/key-projects/{{}}/", "project"),
+    "PATCH /api/v1/key-projects/{id}/": write(
+        f"{V1}/key-projects/{{}}/", "project", {"name_zh": "m"}, "patch"
+    ),
+    "POST /api/v1/key-projects/check/": city_write(f"{V1}/key-projects/check/", {"cycle": 2025}),
+    "POST /api/v1/key-projects/feed/": city_write(f"{V1}/key-projects/feed/", {"cycle": 2025}),
+    "POST /api/v1/key-projects/import/": city_write(f"{V1}/key-projects/import/"),
+    "GET /api/v1/key-projects/map/": listing(f"{V1}/key-projects/map/"),
+    "GET /api/v1/project-reports/": listing(f"{V1}/project-reports/"),
+    "POST /api/v1/project-reports/": [
+        BodyWrite(
+            const(f"{V1}/project-reports/"),
+            lambda sw, s: {
+                "project": s.project.pk,
+                "month": "2025-04",
+                "invested": "1",
+                "status": "under_way",
+            },
+            visible=restricted(lambda side: side.project, "report"),
+        )
+    ],
+    "GET /api/v1/project-reports/{id}/": shown(f"{V1}/project-reports/{{}}/", "progress_report"),
     "GET /api/v1/staff-gradings/": listing(f"{V1}/staff-gradings/"),
     "GET /api/v1/staff-gradings/{id}/": staff_shown(f"{V1}/staff-gradings/{{}}/", "grading"),
     "POST /api/v1/staff-gradings/{id}/propose/": staff_write(

@@ -35,6 +35,8 @@ from kaohe.people.models import (
     UpwardSurvey,
 )
 from kaohe.people.upward import create_upward_survey
+from kaohe.projects import services as project_services
+from kaohe.projects.models import KeyProject, ProgressEvidence, ProgressReport
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
@@ -48,6 +50,7 @@ from kaohe.testing.maps import as_file, square_map
 from kaohe.testing.monitoring import save_test_rules
 from kaohe.testing.panels import PanelObjects, build_panel_objects
 from kaohe.testing.people import build_staff_objects
+from kaohe.testing.projects import project_data, tiny_png
 from kaohe.testing.survey_office import SurveyObjects, build_survey_objects
 from kaohe.testing.survey_results import SurveyResultObjects, build_survey_result_objects
 from kaohe.testing.world import SCHEME_YAML, World, build_world, make_user
@@ -91,6 +94,9 @@ class Side:
     reward_share: RewardShare
     staff_rating: StaffRating
     upward_survey: UpwardSurvey
+    project: KeyProject
+    progress_report: ProgressReport
+    progress_evidence: ProgressEvidence
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -226,9 +232,30 @@ def build_scope_world() -> ScopeWorld:
         {OWN: (world.d1, users["d1_head"]), OTHER: (world.d2, users["d2_head"])},
         users["office"],
     )
+    # the districts' map (city-level: everyone signed in reads it, the office uploads it)
+    unit_services.upload_city_map(acting_user=admin, content=as_file(square_map(["D01", "D02"])))
+    register: dict[str, tuple[KeyProject, ProgressReport, ProgressEvidence]] = {}
+    for side, (code, reporter, lon) in zip(
+        SIDES, (("D01", "d1_reporter", 120.05), ("D02", "d2_reporter", 120.15)), strict=True
+    ):
+        project = project_services.register_project(
+            world.cycle, project_data(f"P-{code}", code, code, lon), acting_user=users["office"]
+        )
+        progress = project_services.report_progress(
+            project,
+            month=dt.date(2025, 3, 1),
+            invested=100,
+            status=KeyProject.Status.UNDER_WAY,
+            milestones_done={1: dt.date(2025, 2, 27)},
+            note="按计划推进",
+            files=[EvidenceFile("现场.png", tiny_png())],
+            acting_user=users[reporter],
+        )
+        register[side] = (project, progress, ProgressEvidence.objects.get(report=progress))
     sides = {}
     for side, unit in ((OWN, world.d1), (OTHER, world.d2)):
         goal_set, goal = goal_sets[side]
+        project, progress, photo = register[side]
         sides[side] = Side(
             unit=unit,
             post=Post.objects.get(unit=unit),
@@ -268,6 +295,9 @@ def build_scope_world() -> ScopeWorld:
             reward_share=staff.shares[side],
             staff_rating=StaffRating.objects.filter(person__unit=unit).earliest("pk"),
             upward_survey=create_upward_survey(world.cycle, unit, acting_user=users["office"]),
+            project=project,
+            progress_report=progress,
+            progress_evidence=photo,
             rectification=rectification_services.open_item(
                 published_run,
                 unit,
@@ -276,8 +306,6 @@ def build_scope_world() -> ScopeWorld:
                 due_date=timezone.localdate() + dt.timedelta(days=30),
             ),
         )
-    # the districts' map (city-level: everyone signed in reads it, the office uploads it)
-    unit_services.upload_city_map(acting_user=admin, content=as_file(square_map(["D01", "D02"])))
     return ScopeWorld(
         world=world,
         users=users,

@@ -182,8 +182,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    access.check_citywide(request.user, Action.ADMINISTER)
+    project = _project(request, pk, Action.ADMINISTER)  # the office's: 404 for the others
     form = ProjectForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
