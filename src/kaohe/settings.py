@@ -340,6 +340,7 @@ SPECTACULAR_SETTINGS = {
         "PublicationStatusEnum": "kaohe.schemes.models.SchemeVersion.Status",
         "SurveyKindEnum": "kaohe.surveys.models.Survey.Kind",
         "StaffGradeEnum": "kaohe.people.models.StaffGrade",
+        "KeyProjectStatusEnum": "kaohe.projects.models.KeyProject.Status",
     },
 }
 

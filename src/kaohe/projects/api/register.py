@@ -161,7 +161,7 @@ class CheckSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False)
 
 
-class CycleSerializer(serializers.Serializer):
+class ProjectCycleSerializer(serializers.Serializer):
     cycle = serializers.IntegerField()
 
 
@@ -264,10 +264,10 @@ class KeyProjectViewSet(ScopedReadOnlyViewSet):
         )
         return job_accepted(job, request)
 
-    @extend_schema(request=CycleSerializer, responses=FeedResultSerializer)
-    @action(detail=False, methods=["post"], serializer_class=CycleSerializer)
+    @extend_schema(request=ProjectCycleSerializer, responses=FeedResultSerializer)
+    @action(detail=False, methods=["post"], serializer_class=ProjectCycleSerializer)
     def feed(self, request: Request) -> Response:
-        payload = CycleSerializer(data=request.data)
+        payload = ProjectCycleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         cycle = _cycle(payload.validated_data["cycle"])
         result = self.call_service(feed_investment, cycle, acting_user=request.user)
@@ -286,7 +286,7 @@ def access_check(request: Request) -> None:
         raise PermissionDenied("the office only")
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class ProgressEvidenceSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -301,7 +301,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", read_only=True)
     project_code = serializers.CharField(source="project.code", read_only=True)
     reported_by = serializers.CharField(source="reported_by.username", read_only=True)
-    evidence = EvidenceSerializer(many=True, read_only=True)
+    evidence = ProgressEvidenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = ProgressReport
