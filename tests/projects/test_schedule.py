@@ -1,6 +1,6 @@
 """Behind-schedule warnings: raised for an overdue milestone and an investment pace below plan,
 cleared when the cause is gone, answered and decided through the monitoring life cycle; major
-tasks' overdue milestones on their lead unit; the monitoring pages show them."""
+tasks' overdue milestone parts on the unit whose part it is; the monitoring pages show them."""
 
 from __future__ import annotations
 
@@ -150,7 +150,9 @@ def test_only_the_office_checks(pw: ProjectWorld) -> None:
         schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.users["d1_reporter"])
 
 
-def test_an_overdue_task_milestone_warns_its_lead_unit(pw: ProjectWorld) -> None:
+def test_an_overdue_part_of_a_task_milestone_warns_the_unit_whose_part_it_is(
+    pw: ProjectWorld,
+) -> None:
     task = Offensive.objects.create(
         cycle=pw.cycle, code="clean_water", name_zh="碧水攻坚", created_by=pw.office
     )
@@ -160,9 +162,10 @@ def test_an_overdue_task_milestone_warns_its_lead_unit(pw: ProjectWorld) -> None
         offensive=task, seq=1, name_zh="截污纳管", due=dt.date(2025, 3, 31)
     )
     schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.office)
-    warning = Warning.objects.get(subject=f"milestone:{milestone.pk}")
-    assert warning.unit == pw.d2 and warning.rule.code == schedule.TASK_MILESTONE_OVERDUE
-    assert "碧水攻坚" in warning.message_zh
+    warnings = Warning.objects.filter(subject=f"milestone:{milestone.pk}").order_by("unit__code")
+    assert [w.unit for w in warnings] == [pw.d1, pw.d2]  # each unit's own part is overdue
+    assert {w.rule.code for w in warnings} == {schedule.TASK_MILESTONE_OVERDUE}
+    assert all("碧水攻坚" in w.message_zh for w in warnings)
     MilestoneReport.objects.create(
         milestone=milestone,
         unit=pw.d2,
@@ -172,9 +175,10 @@ def test_an_overdue_task_milestone_warns_its_lead_unit(pw: ProjectWorld) -> None
         reported_by=pw.users["d2_reporter"],
     )
     result = schedule.check_schedules(pw.cycle, as_of=APRIL, acting_user=pw.office)
-    assert result.cleared == 1
-    warning.refresh_from_db()
-    assert warning.resolution == Warning.Resolution.CLEARED
+    assert result.cleared == 1  # the lead's part is done; the cooperating unit's is still due
+    d2, d1 = (warnings.get(unit=unit) for unit in (pw.d2, pw.d1))
+    assert d2.resolution == Warning.Resolution.CLEARED
+    assert d1.state != Warning.State.CLOSED
 
 
 def test_the_job_runs_the_check(pw: ProjectWorld, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]

@@ -8,8 +8,9 @@ Three platform rules (kind "schedule", not the engine's: the monitoring pipeline
 * `project-investment-pace` — a project (not completed) whose cumulative actual investment over
   the cycle year's months up to the last complete one is below `InvestmentFeed.min_pace` (0.8
   when the cycle has none) × its cumulative plan; on the owner unit, subject `project:<id>`;
-* `task-milestone-overdue` — a major task's milestone due before the check date without a
-  confirmed report; on the task's lead unit, subject `milestone:<id>`.
+* `task-milestone-overdue` — a participating unit's part of a major task's milestone due before
+  the check date without a confirmed report of that unit; on that unit, subject
+  `milestone:<id>`.
 
 A warning is raised once per rule and subject while it is active, at the cycle's time node
 covering the check date (or the latest one ended before it). When the cause is gone an open or
@@ -27,7 +28,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -45,9 +45,6 @@ from kaohe.projects.models import (
     OffensiveUnit,
     PlanMonth,
     ProjectMilestone,
-)
-from kaohe.projects.models import (
-    Role as TaskRole,
 )
 from kaohe.schemes.models import Cycle, TimeNode
 from kaohe.schemes.services import ensure_open
@@ -212,45 +209,51 @@ def project_findings(
 
 
 def task_findings(cycle: Cycle, as_of: dt.date, findings: Findings) -> None:
+    """Each participating unit's part of a milestone due before `as_of` that has no confirmed
+    report of that unit: a warning on the unit (three queries)."""
     findings.checked_tasks = True
     findings.task_milestone_ids.update(
         OffensiveMilestone.objects.filter(offensive__cycle=cycle).values_list("pk", flat=True)
     )
-    confirmed = MilestoneReport.objects.filter(
-        milestone=OuterRef("pk"), state=MilestoneReport.State.CONFIRMED
+    done = set(
+        MilestoneReport.objects.filter(
+            milestone__offensive__cycle=cycle, state=MilestoneReport.State.CONFIRMED
+        ).values_list("milestone_id", "unit_id")
     )
-    leads = {
-        u.offensive_id: u.unit_id
-        for u in OffensiveUnit.objects.filter(offensive__cycle=cycle, role=TaskRole.LEAD)
-    }
+    participants: dict[int, list[int]] = {}
+    for offensive_id, unit_id in (
+        OffensiveUnit.objects.filter(offensive__cycle=cycle)
+        .order_by("offensive_id", "role", "unit__code")
+        .values_list("offensive_id", "unit_id")
+    ):
+        participants.setdefault(offensive_id, []).append(unit_id)
     for m in (
         OffensiveMilestone.objects.filter(offensive__cycle=cycle, due__lt=as_of)
-        .filter(~Exists(confirmed))
         .select_related("offensive")
         .order_by("offensive__code", "seq")
     ):
-        lead = leads.get(m.offensive_id)
-        if lead is None:
-            continue
         task = m.offensive
-        findings.found.append(
-            Finding(
-                TASK_MILESTONE_OVERDUE,
-                lead,
-                f"milestone:{m.pk}",
-                f"攻坚任务“{task.name_zh}”的节点“{m.seq}. {m.name_zh}”应于{m.due:%Y-%m-%d}"
-                "完成，尚无确认的完成报告。",
-                f"Major task “{task.name_en or task.name_zh}”: milestone "
-                f"“{m.seq}. {m.name_en or m.name_zh}” was due on {m.due:%Y-%m-%d} and has no "
-                "confirmed report.",
-                {
-                    "task": task.code,
-                    "milestone": m.seq,
-                    "due": m.due.isoformat(),
-                    "link": reverse("projects:offensive", args=[task.pk]),
-                },
+        for unit_id in participants.get(m.offensive_id, []):
+            if (m.pk, unit_id) in done:
+                continue
+            findings.found.append(
+                Finding(
+                    TASK_MILESTONE_OVERDUE,
+                    unit_id,
+                    f"milestone:{m.pk}",
+                    f"攻坚任务“{task.name_zh}”的节点“{m.seq}. {m.name_zh}”应于"
+                    f"{m.due:%Y-%m-%d}完成，本单位的完成报告尚未确认。",
+                    f"Major task “{task.name_en or task.name_zh}”: milestone "
+                    f"“{m.seq}. {m.name_en or m.name_zh}” was due on {m.due:%Y-%m-%d}; this "
+                    "unit's part has no confirmed report.",
+                    {
+                        "task": task.code,
+                        "milestone": m.seq,
+                        "due": m.due.isoformat(),
+                        "link": reverse("projects:offensive", args=[task.pk]),
+                    },
+                )
             )
-        )
 
 
 def findings(
@@ -306,7 +309,7 @@ def store_findings(found: Findings, *, acting_user: Any) -> CheckResult:
     node = node_for(found.cycle, found.as_of)
     by_id = {r.pk: code for code, r in rules.items()}
     active = {
-        (by_id[w.rule_id], w.subject): w
+        (by_id[w.rule_id], w.unit_id, w.subject): w
         for w in Warning.objects.select_for_update(of=("self",))
         .filter(rule__in=rules.values(), time_node__cycle=found.cycle)
         .exclude(state=Warning.State.CLOSED)
@@ -315,15 +318,16 @@ def store_findings(found: Findings, *, acting_user: Any) -> CheckResult:
     decided = set()
     if node is not None:
         decided = {
-            (by_id[r], s)
-            for r, s in Warning.objects.filter(
+            (by_id[r], u, s)
+            for r, u, s in Warning.objects.filter(
                 rule__in=rules.values(),
                 time_node=node,
                 state=Warning.State.CLOSED,
                 resolution__in=DECIDED,
-            ).values_list("rule_id", "subject")
+            ).values_list("rule_id", "unit_id", "subject")
         }
-    wanted = {(f.rule, f.subject): f for f in found.found}
+    # one warning per rule, unit and subject (each unit's part of a task milestone is its own)
+    wanted = {(f.rule, f.unit_id, f.subject): f for f in found.found}
     raised: list[Warning] = []
     if node is not None:
         for key, f in wanted.items():
