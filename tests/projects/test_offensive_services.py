@@ -1,5 +1,6 @@
-"""The major tasks' services: who may do what, the refusals with their message, nothing half
-stored, the audit trail, and a decision written once."""
+"""The major tasks' services: who may do what (each participating unit reports its own part of
+a milestone), the refusals with their message, nothing half stored, the audit trail, and a
+decision written once."""
 
 from __future__ import annotations
 
@@ -178,13 +179,77 @@ def test_lead_reports_with_evidence_and_audit(tw: TaskWorld) -> None:
     assert event.unit_id == tw.d1.pk
 
 
-@pytest.mark.parametrize("who", ["coop_reporter", "d3_reporter", "office_viewer"])
-def test_only_the_lead_unit_reports(tw: TaskWorld, who: str) -> None:
+@pytest.mark.parametrize("who", ["d3_reporter", "office_viewer"])
+def test_only_the_participating_units_report(tw: TaskWorld, who: str) -> None:
     user = tw.users["committee"] if who == "office_viewer" else getattr(tw, who)
     before = counts()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as exc:
         report(tw.milestones[0], dt.date(2025, 3, 20), user)
+    assert "Only the task's participating units report their parts." in str(exc.value)
     assert counts() == before
+
+
+def test_a_cooperating_unit_reports_its_own_part(tw: TaskWorld) -> None:
+    own = report(tw.milestones[0], dt.date(2025, 3, 28), tw.coop_reporter)
+    assert own.unit == tw.d2 and own.state == "submitted"
+    event = AuditEvent.objects.get(event_type=EventType.MILESTONE_REPORTED)
+    assert event.unit_id == tw.d2.pk
+    assert event.extra_data["unit"] == "D02" and event.extra_data["role"] == "cooperating"
+    # the lead's part of the same milestone is its own: both stand side by side
+    lead = report(tw.milestones[0], dt.date(2025, 3, 20), tw.lead_reporter)
+    assert lead.unit == tw.d1
+    live = MilestoneReport.objects.filter(milestone=tw.milestones[0], state="submitted")
+    assert sorted(live.values_list("unit__code", flat=True)) == ["D01", "D02"]
+    # the office decides each unit's report on its own
+    services.return_milestone(own, acting_user=tw.office, reason="缺照片")
+    services.confirm_milestone(lead, acting_user=tw.office)
+    again = report(tw.milestones[0], dt.date(2025, 3, 29), tw.coop_reporter)
+    assert again.unit == tw.d2 and again.state == "submitted"
+
+
+def test_the_lead_reports_a_cooperating_part_only_within_its_report_scope(
+    tw: TaskWorld,
+) -> None:
+    before = counts()
+    with pytest.raises(PermissionDenied) as exc:
+        services.report_milestone(
+            tw.milestones[0],
+            unit=tw.d2,
+            completed_on=dt.date(2025, 3, 20),
+            note="代报",
+            files=[evidence()],
+            acting_user=tw.lead_reporter,
+        )
+    assert "may not report the part of" in str(exc.value)
+    assert counts() == before
+    # a unit not taking part is refused even within the user's scope
+    with pytest.raises(PermissionDenied):
+        services.report_milestone(
+            tw.milestones[0],
+            unit=tw.d3,
+            completed_on=dt.date(2025, 3, 20),
+            note="代报",
+            files=[evidence()],
+            acting_user=tw.d3_reporter,
+        )
+    # once the lead's reporter may also report for West District, it must say whose part
+    unit_services.add_grant(
+        acting_user=tw.admin, user=tw.lead_reporter, role=Role.REPORTER, unit=tw.d2
+    )
+    before = counts()
+    with pytest.raises(ValidationError) as choose:
+        report(tw.milestones[0], dt.date(2025, 3, 20), tw.lead_reporter)
+    assert "choose the unit whose part it is" in messages(choose)["unit"][0]
+    assert counts() == before
+    part = services.report_milestone(
+        tw.milestones[0],
+        unit=tw.d2,
+        completed_on=dt.date(2025, 3, 20),
+        note="代报",
+        files=[evidence()],
+        acting_user=tw.lead_reporter,
+    )
+    assert part.unit == tw.d2
 
 
 @pytest.mark.parametrize(
@@ -215,11 +280,12 @@ def test_report_refuses_bad_input_and_stores_nothing(
     assert counts() == before
 
 
-def test_one_live_report_per_milestone_then_again_after_a_return(tw: TaskWorld) -> None:
+def test_one_live_report_per_part_then_again_after_a_return(tw: TaskWorld) -> None:
     first = report(tw.milestones[0], dt.date(2025, 3, 20), tw.lead_reporter)
     with pytest.raises(ValidationError) as exc:
         report(tw.milestones[0], dt.date(2025, 3, 21), tw.lead_reporter)
     assert "already has a report that is awaiting confirmation" in messages(exc)["milestone"][0]
+    assert str(tw.d1) in messages(exc)["milestone"][0]
     services.return_milestone(first, acting_user=tw.office, reason="照片不清晰")
     second = report(tw.milestones[0], dt.date(2025, 3, 22), tw.lead_reporter)
     assert second.state == "submitted"

@@ -6,8 +6,9 @@ owner reports progress month by month (investment, status, milestones reached, p
 documents); a second report for the same month is a new version and the first is kept.
 
 A major task (offensive) has a lead unit and cooperating units and milestones with due dates and
-weights. The lead unit reports a milestone done with evidence, the office confirms or returns
-it; the confirmed dates are what the scheme's `milestones` method scores (docs/scheme-format.md).
+weights. Each participating unit reports its own part of a milestone done with evidence, the
+office confirms or returns each unit's report; a unit's confirmed dates are what the scheme's
+`milestones` method scores for it (docs/scheme-format.md).
 
 Who sees what (`restrict`): the office and citywide viewers everything; a unit's people the
 projects it owns and the offensives it takes part in."""
@@ -366,7 +367,8 @@ class OffensiveMilestone(BilingualNameMixin, models.Model):
 
 
 class MilestoneReport(AppendOnly):
-    """The lead unit's report that a milestone is done, with evidence. Its content never
+    """A participating unit's report that its part of a milestone is done (`unit` is the unit
+    whose part it is), with evidence. Its content never
     changes; the office's decision (confirm or return, with a note) is written once. A returned
     report is followed by a new one."""
 
@@ -403,7 +405,7 @@ class MilestoneReport(AppendOnly):
         ordering = ["milestone", "reported_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["milestone"],
+                fields=["milestone", "unit"],
                 condition=Q(state__in=["submitted", "confirmed"]),
                 name="one_live_report_per_milestone",
             )

@@ -1,6 +1,7 @@
 """Every write of the major tasks (攻坚战): the office sets an offensive up (its lead unit,
-cooperating units and milestones) and changes it while no milestone has a report; the lead
-unit reports a milestone done with its evidence; the office confirms or returns the report.
+cooperating units and milestones) and changes it while no milestone has a report; each
+participating unit reports its own part of a milestone done with its evidence; the office
+confirms or returns each unit's report.
 
 Each service takes a keyword-only `acting_user`, runs in one transaction, checks everything
 before it stores anything (bad input is a `ValidationError` naming the field) and writes its
@@ -261,7 +262,7 @@ def update_offensive(
     milestones: Sequence[MilestoneSpec] | None = None,
 ) -> Offensive:
     """Change a major task's names, description, participants or milestones (the office;
-    None leaves a part as it is). Only while no milestone has a report: once the lead unit has
+    None leaves a part as it is). Only while no milestone has a report: once a unit has
     reported, what it reported against stays as it was. Participants and milestones given are
     replaced whole."""
     access.check_citywide(acting_user, Action.ADMINISTER)
@@ -334,11 +335,50 @@ def lead_of(offensive: Offensive | int) -> OffensiveUnit | None:
     )
 
 
-def may_report(user: Any, lead_unit_id: int) -> bool:
-    """May `user` report the milestones of a task this unit leads? Its people with the right
-    to report do, by a grant on the unit (or a unit above it); a citywide grant (the office)
-    does not: the office decides the reports, the lead unit sends them."""
-    return lead_unit_id in access.unit_scope(user, Action.REPORT).unit_ids
+def may_report(user: Any, unit_id: int) -> bool:
+    """May `user` report a participating unit's part of a task? Its people with the right to
+    report do, by a grant on the unit (or a unit above it); a citywide grant (the office) does
+    not: the office decides the reports, the units send them."""
+    return unit_id in access.unit_scope(user, Action.REPORT).unit_ids
+
+
+def reportable_parts(user: Any, offensive: Offensive | int) -> list[OffensiveUnit]:
+    """The participants of the task whose part `user` may report (with their units)."""
+    pk = offensive if isinstance(offensive, int) else offensive.pk
+    ids = access.unit_scope(user, Action.REPORT).unit_ids
+    return [
+        p
+        for p in OffensiveUnit.objects.filter(offensive_id=pk)
+        .select_related("unit")
+        .order_by("role", "unit__code")
+        if p.unit_id in ids
+    ]
+
+
+def _reporting_part(user: Any, offensive: Offensive, unit: Unit | None) -> OffensiveUnit:
+    """The participant `user` reports for: `unit` when given (a participant in the user's
+    REPORT scope), else the one participant in that scope."""
+    mine = reportable_parts(user, offensive)
+    if unit is not None:
+        part = next((p for p in mine if p.unit_id == unit.pk), None)
+        if part is None:
+            raise PermissionDenied(
+                _("You may not report the part of %(unit)s in this task.") % {"unit": unit}
+            )
+        return part
+    if not mine:
+        raise PermissionDenied(_("Only the task's participating units report their parts."))
+    if len(mine) > 1:
+        raise ValidationError(
+            {
+                "unit": _(
+                    "You may report for several units of this task (%(units)s): choose the "
+                    "unit whose part it is."
+                )
+                % {"units": "、".join(str(p.unit) for p in mine)}
+            }
+        )
+    return mine[0]
 
 
 def store_milestone_evidence(
@@ -367,23 +407,24 @@ def store_milestone_evidence(
 def report_milestone(
     milestone: OffensiveMilestone,
     *,
+    unit: Unit | None = None,
     completed_on: dt.date | None,
     note: str,
     files: Sequence[EvidenceFile],
     acting_user: Any,
 ) -> MilestoneReport:
-    """The lead unit reports a milestone done, with its evidence (at least one file, checked
-    before anything is stored). At most one report of a milestone is awaiting confirmation or
-    confirmed; after a return, a new report."""
+    """A participating unit reports its own part of a milestone done, with its evidence (at
+    least one file, checked before anything is stored). `unit` is the participant reported
+    for; None: the one participant in the user's REPORT scope (refused when there are none or
+    several). At most one report of a unit's part is awaiting confirmation or confirmed;
+    after a return, a new report."""
     milestone = (
         OffensiveMilestone.objects.select_for_update()
         .select_related("offensive__cycle")
         .get(pk=milestone.pk)
     )
     offensive = milestone.offensive
-    lead = lead_of(offensive)
-    if lead is None or not may_report(acting_user, lead.unit_id):
-        raise PermissionDenied(_("Only the lead unit of the task reports its milestones."))
+    part = _reporting_part(acting_user, offensive, unit)
     ensure_open(offensive.cycle)
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
@@ -412,19 +453,20 @@ def report_milestone(
             errors["files"] = [f"{p.value}: {p.rule}" if p.value else p.rule for p in problems]
     live = MilestoneReport.objects.filter(
         milestone=milestone,
+        unit_id=part.unit_id,
         state__in=[MilestoneReport.State.SUBMITTED, MilestoneReport.State.CONFIRMED],
     ).first()
     if live is not None:
         errors.setdefault("milestone", []).append(
-            _("This milestone already has a report that is %(state)s.")
-            % {"state": live.get_state_display()}
+            _("The part of %(unit)s in this milestone already has a report that is %(state)s.")
+            % {"unit": part.unit, "state": live.get_state_display()}
         )
     if errors:
         raise ValidationError(errors)
     assert completed_on is not None
     report = MilestoneReport.objects.create(
         milestone=milestone,
-        unit_id=lead.unit_id,
+        unit_id=part.unit_id,
         completed_on=completed_on,
         note=note,
         reported_by=acting_user,
@@ -434,10 +476,12 @@ def report_milestone(
         EventType.MILESTONE_REPORTED,
         acting_user=acting_user,
         obj=report,
-        unit=lead.unit,
+        unit=part.unit,
         extra={
             "offensive": offensive.code,
             "milestone": milestone.seq,
+            "unit": part.unit.code,
+            "role": part.role,
             "completed_on": completed_on.isoformat(),
             "files": [[e.name, e.sha256, e.size] for e in evidence],
         },
@@ -520,8 +564,8 @@ def confirm_milestone(
 
 @transaction.atomic
 def return_milestone(report: MilestoneReport, *, acting_user: Any, reason: str) -> MilestoneReport:
-    """The office returns a report awaiting confirmation, saying why; the lead unit may report
-    the milestone again."""
+    """The office returns a report awaiting confirmation, saying why; the unit may report its
+    part again."""
     reason = _text(reason)
     if not reason:
         raise ValidationError({"reason": _("Say why the report is returned.")})
