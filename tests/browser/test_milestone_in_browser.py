@@ -1,6 +1,7 @@
 """A real browser: East District's reporter finds the flood-control task among their own tasks,
-reports its last milestone done with a PDF, and the office confirms it on the task's page; the
-board then counts it. Screenshots in test-artifacts/."""
+reports its own part of the last milestone done with a PDF, and the office confirms it in the
+task's milestones × participants matrix; West District's part stays its own; the board then
+counts it. Screenshots in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def test_the_lead_reports_and_the_office_confirms(live_server, monkeypatch):  # 
         assert task.count() == 1 and "防汛攻坚战" in task.inner_text()
         assert task.locator("a.report").count() == 3
         screenshot(page, "tasks-my-tasks")
-        click_through(page, f"a[href='/projects/tasks/milestones/{last.pk}/report/']")
+        click_through(
+            page, f"a[href='/projects/tasks/milestones/{last.pk}/report/?unit={tw.d1.pk}']"
+        )
         page.fill("#report-form input[name=completed_on]", "2025-09-28")
         page.fill("#report-form textarea[name=note]", "汛期演练已完成")
         page.set_input_files(
@@ -34,22 +37,25 @@ def test_the_lead_reports_and_the_office_confirms(live_server, monkeypatch):  # 
         )
         click_through(page, "#report-form button[type=submit]")
         assert page.url.endswith(f"/projects/tasks/{tw.offensive.pk}/")
-        row = page.locator(f"tr[data-milestone='{last.pk}']")
-        assert row.get_attribute("data-status") == "awaiting"
+        cell = page.locator(f"tr[data-milestone='{last.pk}'] td.part[data-unit='{tw.d1.pk}']")
+        assert cell.get_attribute("data-status") == "awaiting"
+        west = page.locator(f"tr[data-milestone='{last.pk}'] td.part[data-unit='{tw.d2.pk}']")
+        assert west.get_attribute("data-status") == "overdue"
+        assert west.locator("a.report").count() == 0  # not East District's to report
         page.close()
         office = signed_in_page(chromium, base, "office", PASSWORD)
         office.goto(f"{base}/projects/tasks/{tw.offensive.pk}/")
-        row = office.locator(f"tr[data-milestone='{last.pk}']")
-        assert "drill.pdf" in row.inner_text()
+        cell = office.locator(f"tr[data-milestone='{last.pk}'] td.part[data-unit='{tw.d1.pk}']")
+        assert "drill.pdf" in cell.inner_text()
         screenshot(office, "tasks-office-decides")
-        row.locator("input[name=note]").fill("演练记录齐全")
+        cell.locator("input[name=note]").fill("演练记录齐全")
         with office.expect_navigation():
-            row.locator("button[value=confirm]").click()
-        row = office.locator(f"tr[data-milestone='{last.pk}']")
-        assert row.get_attribute("data-status") == "on_time"
+            cell.locator("button[value=confirm]").click()
+        cell = office.locator(f"tr[data-milestone='{last.pk}'] td.part[data-unit='{tw.d1.pk}']")
+        assert cell.get_attribute("data-status") == "on_time"
         office.goto(f"{base}/projects/tasks/")
         assert office.locator("#status-counts [data-status=on_time] .value").inner_text() == "1"
-        assert office.locator("#milestones tbody tr").count() == 3
+        assert office.locator("#milestones tbody tr").count() == 6  # 3 milestones × 2 units
         screenshot(office, "tasks-board")
         office.close()
     assert MilestoneReport.objects.get(milestone=last).state == "confirmed"

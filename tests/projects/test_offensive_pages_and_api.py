@@ -1,5 +1,7 @@
 """The major tasks' pages and API for the office, the lead unit, a cooperating unit and a
-district that takes no part (out of scope: 404 or absent)."""
+district that takes no part (out of scope: 404 or absent). Each participating unit reports its
+own part of every milestone: the fixture's lead (D01) has confirmed its part of milestone 1 and
+sent milestone 2; the cooperating unit (D02) has reported nothing yet."""
 
 from __future__ import annotations
 
@@ -39,11 +41,9 @@ def users(tw: TaskWorld) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("who", "rows"), [("office", 3), ("lead", 3), ("cooperating", 3), ("uninvolved", 0)]
+    ("who", "rows"), [("office", 6), ("lead", 6), ("cooperating", 6), ("uninvolved", 0)]
 )
-def test_board_shows_the_milestones_in_scope(
-    tw: TaskWorld, client: Client, who: str, rows: int
-) -> None:
+def test_board_shows_the_parts_in_scope(tw: TaskWorld, client: Client, who: str, rows: int) -> None:
     page = login(client, users(tw)[who]).get("/projects/tasks/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()
@@ -58,9 +58,11 @@ def test_board_filters_by_status_and_counts(tw: TaskWorld, client: Client) -> No
     login(client, tw.office)
     page = client.get("/projects/tasks/?status=overdue", HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
-    assert html.count("<tr data-milestone=") == 1 and "Flood-season drill" in html
+    # the lead's third part and the cooperating unit's three
+    assert html.count("<tr data-milestone=") == 4 and "Flood-season drill" in html
+    assert html.count(f'data-unit="{tw.d2.pk}" data-status="overdue"') == 3
     counts = page.context["board"].counts
-    assert {code: n for code, _label, n in counts}["overdue"] == 1
+    assert {code: n for code, _label, n in counts}["overdue"] == 4
     assert client.get("/projects/tasks/?status=nonsense").context["board"].total == 0
     zh = client.get("/projects/tasks/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "完成河道清淤" in zh
@@ -69,13 +71,17 @@ def test_board_filters_by_status_and_counts(tw: TaskWorld, client: Client) -> No
 def test_my_tasks_shows_role_and_what_to_report(tw: TaskWorld, client: Client) -> None:
     lead = login(client, tw.lead_reporter).get("/projects/tasks/mine/", HTTP_ACCEPT_LANGUAGE="en")
     html = lead.content.decode()
-    assert 'data-role="lead"' in html and "1 milestone to report." in html
-    m3 = tw.milestones[2]
-    assert f"/projects/tasks/milestones/{m3.pk}/report/" in html
+    assert 'data-role="lead"' in html and "1 part to report." in html
+    m1, _m2, m3 = tw.milestones
+    assert f"/projects/tasks/milestones/{m3.pk}/report/?unit={tw.d1.pk}" in html
+    assert html.count("/report/?unit=") == 1
     client.logout()
     coop = login(client, tw.coop_reporter).get("/projects/tasks/mine/", HTTP_ACCEPT_LANGUAGE="en")
     html = coop.content.decode()
-    assert 'data-role="cooperating"' in html and "/report/" not in html
+    # the cooperating unit's own parts: none reported, all three to report
+    assert 'data-role="cooperating"' in html and "3 parts to report." in html
+    assert f"/projects/tasks/milestones/{m1.pk}/report/?unit={tw.d2.pk}" in html
+    assert 'data-status="on_time"' not in html
     client.logout()
     none = login(client, tw.d3_reporter).get("/projects/tasks/mine/", HTTP_ACCEPT_LANGUAGE="en")
     assert "takes part in no major task" in none.content.decode()
@@ -100,9 +106,28 @@ def test_detail_offers_the_office_its_decision(tw: TaskWorld, client: Client) ->
     html = login(client, tw.office).get(f"/projects/tasks/{tw.offensive.pk}/").content.decode()
     pending = tw.milestones[1].reports.get()
     assert f"/projects/tasks/reports/{pending.pk}/decide/" in html
+    assert "/report/?unit=" not in html  # the office does not report
     client.logout()
     html = login(client, tw.coop_reporter).get(f"/projects/tasks/{tw.offensive.pk}/").content
     assert b"/decide/" not in html
+
+
+def test_detail_shows_the_milestones_by_participant(tw: TaskWorld, client: Client) -> None:
+    login(client, tw.coop_reporter)
+    page = client.get(f"/projects/tasks/{tw.offensive.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    detail = page.context["detail"]
+    matrix = [[(c.row.unit.code, c.row.status) for c in m.cells] for m in detail.milestones]
+    assert matrix == [
+        [("D01", "on_time"), ("D02", "overdue")],
+        [("D01", "awaiting"), ("D02", "overdue")],
+        [("D01", "overdue"), ("D02", "overdue")],
+    ]
+    html = page.content.decode()
+    # the cooperating unit may report its own three parts, never the lead's
+    assert html.count(f"/report/?unit={tw.d2.pk}") == 3
+    assert f"/report/?unit={tw.d1.pk}" not in html
+    evidence = tw.milestones[0].reports.get().evidence.get()
+    assert f"/projects/tasks/evidence/{evidence.pk}/" in html
 
 
 def test_lead_reports_through_the_page(tw: TaskWorld, client: Client) -> None:
@@ -126,7 +151,28 @@ def test_lead_reports_through_the_page(tw: TaskWorld, client: Client) -> None:
     assert m3.reports.get().evidence.get().name == "drill.pdf"
 
 
-@pytest.mark.parametrize(("who", "code"), [("cooperating", 403), ("uninvolved", 404)])
+def test_a_cooperating_unit_reports_its_part_through_the_page(
+    tw: TaskWorld, client: Client
+) -> None:
+    m1 = tw.milestones[0]
+    login(client, tw.coop_reporter)
+    url = f"/projects/tasks/milestones/{m1.pk}/report/"
+    assert "unit" not in client.get(url).context["form"].fields  # one unit: nothing to choose
+    done = client.post(
+        url,
+        {
+            "completed_on": "2025-04-02",
+            "note": "西区清淤完成",
+            "files": [SimpleUploadedFile("west.pdf", PDF)],
+        },
+    )
+    assert done.status_code == 302
+    own = m1.reports.get(unit=tw.d2)
+    assert own.state == "submitted" and own.evidence.get().name == "west.pdf"
+    assert m1.reports.get(unit=tw.d1).state == "confirmed"
+
+
+@pytest.mark.parametrize(("who", "code"), [("office", 403), ("uninvolved", 404)])
 def test_others_cannot_report(tw: TaskWorld, client: Client, who: str, code: int) -> None:
     login(client, users(tw)[who])
     assert (
@@ -201,12 +247,32 @@ def test_api_lists_in_scope(tw: TaskWorld, client: Client, who: str, count: int)
     assert detail.status_code == (200 if count else 404)
 
 
-def test_api_milestone_status_filter(tw: TaskWorld, client: Client) -> None:
+def test_api_milestone_parts_and_status_filter(tw: TaskWorld, client: Client) -> None:
     login(client, tw.office)
-    rows = client.get("/api/v1/offensive-milestones/?status=awaiting").json()["results"]
-    assert [(r["seq"], r["status"], r["completed_on"]) for r in rows] == [
-        (2, "awaiting", "2025-07-10")
+    rows = client.get("/api/v1/offensive-milestones/").json()["results"]
+    assert [(p["unit"], p["role"], p["status"]) for p in rows[0]["parts"]] == [
+        ("D01", "lead", "on_time"),
+        ("D02", "cooperating", "overdue"),
     ]
+    rows = client.get("/api/v1/offensive-milestones/?status=awaiting").json()["results"]
+    assert [(r["seq"], r["parts"]) for r in rows] == [
+        (
+            2,
+            [
+                {
+                    "unit": "D01",
+                    "role": "lead",
+                    "status": "awaiting",
+                    "report": tw.milestones[1].reports.get().pk,
+                    "completed_on": "2025-07-10",
+                    "days_late": None,
+                }
+            ],
+        )
+    ]
+    overdue = client.get("/api/v1/offensive-milestones/?status=overdue").json()
+    assert overdue["count"] == 3
+    assert [len(r["parts"]) for r in overdue["results"]] == [1, 1, 2]
     assert client.get("/api/v1/offensive-milestones/?status=bad").status_code == 400
 
 
@@ -228,10 +294,16 @@ def test_api_create_report_and_decide(tw: TaskWorld, client: Client) -> None:
     assert created.status_code == 201, created.json()
     milestone_id = created.json()["milestones"][0]["id"]
     client.logout()
-    # D01 cooperates on "roads": it may not report; D02 leads
+    # D01 cooperates on "roads": it reports its own part, not the lead's (D02)
     login(client, tw.lead_reporter)
     form = {"milestone": milestone_id, "completed_on": "2025-04-28", "note": "开工"}
-    assert client.post("/api/v1/milestone-reports/", form).status_code == 403
+    other = client.post("/api/v1/milestone-reports/", {**form, "unit": "D02"})
+    assert other.status_code == 403 and "may not report the part of" in str(other.json())
+    own = client.post(
+        "/api/v1/milestone-reports/",
+        {**form, "unit": "D01", "files": [SimpleUploadedFile("d1.pdf", PDF)]},
+    )
+    assert own.status_code == 201 and own.json()["unit"] == "D01"
     client.logout()
     login(client, tw.coop_reporter)
     missing = client.post("/api/v1/milestone-reports/", form)
@@ -265,11 +337,14 @@ def test_board_and_api_filter_by_cycle_task_and_unit(tw: TaskWorld, client: Clie
         query: client.get(f"/projects/tasks/?{query}").context["board"].total
         for query in ("cycle=2025", f"offensive={tw.offensive.pk}", f"unit={tw.d2.pk}")
     }
-    assert total == {"cycle=2025": 3, f"offensive={tw.offensive.pk}": 3, f"unit={tw.d2.pk}": 3}
+    assert total == {"cycle=2025": 6, f"offensive={tw.offensive.pk}": 6, f"unit={tw.d2.pk}": 3}
     # North District takes part in nothing: not a choice of the unit filter
     assert client.get(f"/projects/tasks/?unit={tw.d3.pk}").context["board"].total == 0
     api = client.get(f"/api/v1/offensive-milestones/?unit={tw.d1.pk}&status=on_time").json()
-    assert [r["seq"] for r in api["results"]] == [1]
+    assert [(r["seq"], [p["unit"] for p in r["parts"]]) for r in api["results"]] == [(1, ["D01"])]
+    api = client.get(f"/api/v1/offensive-milestones/?unit={tw.d2.pk}&status=on_time").json()
+    assert api["count"] == 0
     assert client.get(f"/api/v1/offensives/?unit={tw.d2.pk}").json()["count"] == 1
     reports = client.get("/api/v1/milestone-reports/?state=submitted").json()
     assert [r["completed_on"] for r in reports["results"]] == ["2025-07-10"]
+    assert client.get(f"/api/v1/milestone-reports/?unit={tw.d2.pk}").json()["count"] == 0

@@ -1,6 +1,7 @@
 """REST API of the major tasks (攻坚战): the tasks (the office sets one up), their milestones
-with their board status, and the milestone reports (the lead unit sends one, multipart with
-its evidence files; the office confirms or returns it).
+with each participating unit's part and its board status, and the milestone reports (a
+participating unit sends one for its own part, multipart with its evidence files; the office
+confirms or returns it).
 
 Thin: serializers validate the shape, the services decide, and every object is fetched through
 `.restrict()`: a unit reaches the tasks it takes part in, the office everything."""
@@ -10,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -124,12 +125,21 @@ class OffensiveViewSet(ScopedReadOnlyViewSet):
         return Response(OffensiveSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
+class PartSerializer(serializers.Serializer):
+    """A participating unit's part of a milestone, with its board status."""
+
+    unit = serializers.CharField(source="unit.code")
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.ChoiceField(choices=selectors.STATUSES)
+    report = serializers.IntegerField(source="report_id", allow_null=True)
+    completed_on = serializers.DateField(allow_null=True)
+    days_late = serializers.IntegerField(allow_null=True)
+
+
 class OffensiveMilestoneSerializer(serializers.ModelSerializer):
     offensive_code = serializers.CharField(source="offensive.code")
     cycle = serializers.IntegerField(source="offensive.cycle.year")
-    status = serializers.ChoiceField(choices=selectors.STATUSES, read_only=True)
-    report = serializers.IntegerField(source="report_id", allow_null=True, read_only=True)
-    completed_on = serializers.DateField(source="report_done", allow_null=True, read_only=True)
+    parts = serializers.SerializerMethodField()
 
     class Meta:
         model = OffensiveMilestone
@@ -144,14 +154,19 @@ class OffensiveMilestoneSerializer(serializers.ModelSerializer):
             "due",
             "weight",
             "evidence_required",
-            "status",
-            "report",
-            "completed_on",
+            "parts",
         ]
+
+    @extend_schema_field(PartSerializer(many=True))
+    def get_parts(self, milestone: OffensiveMilestone) -> list[dict[str, Any]]:
+        rows = self.context.get("parts", {}).get(milestone.pk, [])
+        return list(PartSerializer(rows, many=True).data)
 
 
 class OffensiveMilestoneViewSet(ScopedReadOnlyViewSet):
-    """Milestones of the tasks in scope with their status (as on the board), filterable."""
+    """Milestones of the tasks in scope, each with its participating units' parts and their
+    status (as on the board). The filters (the board's) select parts: a milestone is listed
+    when one of its parts matches, with the parts that match."""
 
     queryset = OffensiveMilestone.objects.select_related("offensive__cycle").order_by(
         "offensive__cycle__year", "offensive__code", "seq"
@@ -160,8 +175,13 @@ class OffensiveMilestoneViewSet(ScopedReadOnlyViewSet):
     filterset_class = MilestoneFilterSet
     cache_lists = False  # the status moves with the date (upcoming → overdue) without an event
 
-    def get_queryset(self) -> Any:
-        return selectors.with_status(super().get_queryset())
+    def filter_queryset(self, queryset: Any) -> Any:
+        parts = super().filter_queryset(selectors.with_status(queryset))
+        self._parts = selectors.parts_by_milestone(parts)
+        return queryset.filter(pk__in=sorted(self._parts))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "parts": getattr(self, "_parts", {})}
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -197,6 +217,15 @@ class MilestoneReportSerializer(serializers.ModelSerializer):
 
 class MilestoneReportCreateSerializer(serializers.Serializer):
     milestone = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    unit = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Unit.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the participating unit whose part it is (needed only when you may report "
+        "for several)",
+    )
     completed_on = serializers.DateField()
     note = serializers.CharField(max_length=4000)
     files = serializers.ListField(
@@ -209,8 +238,9 @@ class ConfirmSerializer(serializers.Serializer):
 
 
 class MilestoneReportViewSet(ScopedReadOnlyViewSet):
-    """Milestone reports of the tasks in scope: the lead unit sends one (multipart, with its
-    evidence files as `files`), the office confirms or returns it."""
+    """Milestone reports of the tasks in scope: a participating unit sends one for its own part
+    (multipart, with its evidence files as `files`; `unit` when the user may report for
+    several), the office confirms or returns it."""
 
     queryset = (
         MilestoneReport.objects.select_related("unit", "milestone", "reported_by")
@@ -242,6 +272,7 @@ class MilestoneReportViewSet(ScopedReadOnlyViewSet):
         report = self.call_service(
             services.report_milestone,
             milestone,
+            unit=data["unit"],
             completed_on=data["completed_on"],
             note=data["note"],
             files=files,

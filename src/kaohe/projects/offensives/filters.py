@@ -48,8 +48,9 @@ class OffensiveFilterSet(ListFilterSet):
 
 
 class MilestoneFilterSet(ListFilterSet):
-    """Milestones with their status (page `/projects/tasks/`, `/api/v1/offensive-milestones/`):
-    the queryset is annotated by `selectors.with_status`."""
+    """The parts of the milestones (milestone × participating unit) with their status (page
+    `/projects/tasks/`, `/api/v1/offensive-milestones/`): the queryset is the parts annotated
+    by `selectors.with_status`; `unit` keeps that unit's parts."""
 
     cycle = cycle_choice("offensive__cycle")
     offensive = django_filters.ModelChoiceFilter(queryset=visible_offensives, label=_("Major task"))
@@ -65,9 +66,7 @@ class MilestoneFilterSet(ListFilterSet):
     def by_unit(self, queryset: QuerySet[Any], name: str, value: Unit | None) -> QuerySet[Any]:
         if value is None:
             return queryset
-        return queryset.filter(
-            offensive__in=OffensiveUnit.objects.filter(unit=value).values("offensive")
-        )
+        return queryset.filter(part_unit_id=value.pk)
 
 
 class MilestoneReportFilterSet(ListFilterSet):
@@ -77,7 +76,8 @@ class MilestoneReportFilterSet(ListFilterSet):
         field_name="milestone__offensive", queryset=visible_offensives, label=_("Major task")
     )
     milestone = django_filters.ModelChoiceFilter(queryset=visible_milestones, label=_("Milestone"))
+    unit = django_filters.ModelChoiceFilter(queryset=participating_units, label=_("Unit"))
 
     class Meta:
         model = MilestoneReport
-        fields = ["offensive", "milestone", "state"]
+        fields = ["offensive", "milestone", "unit", "state"]

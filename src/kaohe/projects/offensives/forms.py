@@ -72,6 +72,20 @@ def milestone_specs(formset: Any) -> list[MilestoneSpec]:
 
 
 class ReportForm(forms.Form):
+    """A unit's report of its part. With several participants the user may report for, the
+    form asks whose part it is (`unit`, among `units`)."""
+
+    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = list(units)
+        if len(units) > 1:
+            self.fields["unit"] = forms.TypedChoiceField(
+                label=_("Unit whose part it is"),
+                choices=[(u.pk, str(u)) for u in units],
+                coerce=int,
+            )
+            self.order_fields(["unit"])
+
     completed_on = forms.DateField(
         label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
     )

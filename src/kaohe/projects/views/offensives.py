@@ -1,6 +1,7 @@
-"""Pages of the major tasks (攻坚战): the board of every milestone by status, a unit's own
-tasks, setting a task up (the office), a task's detail with its reports and evidence, the lead
-unit's report and the office's decision. Views fetch through `.restrict()` (out of scope is a
+"""Pages of the major tasks (攻坚战): the board of every part (milestone × participating unit)
+by status, a unit's own tasks, setting a task up (the office), a task's detail (the milestones
+× participants matrix with the reports and evidence), a unit's report of its own part and the
+office's decision. Views fetch through `.restrict()` (out of scope is a
 404) and write through the services."""
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    """Every milestone of the tasks in scope, by status, with the counts."""
+    """Every part of the tasks in scope (milestone × unit), by status, with the counts."""
     filters = MilestoneFilterSet(
         request.GET, queryset=selectors.visible_milestones(request.user), request=request
     )
@@ -66,7 +67,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    """The user's units' tasks: role, milestones, the next due and what to report."""
+    """The user's units' tasks: role, its own parts, the next due and what to report."""
     return render(
         request,
         "projects/tasks/my_tasks.html",
@@ -110,10 +111,11 @@ def _offensive(request: HttpRequest, pk: int) -> Offensive:
 
 @login_required
 def offensive_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A task: lead and cooperating units, the milestones with their weights, reports and
-    evidence; the lead unit's report links and the office's decision forms."""
+    """A task: lead and cooperating units, the milestones × participants matrix with each
+    part's status, reports and evidence; a unit's "report my part" links and the office's
+    decision forms."""
     offensive = _offensive(request, pk)
-    detail = selectors.offensive_detail(offensive)
+    detail = selectors.offensive_detail(offensive, request.user)
     office = _is_office(request)
     return render(
         request,
@@ -122,8 +124,6 @@ def offensive_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "detail": detail,
             "offensive": offensive,
             "is_office": office,
-            "can_report": detail.lead is not None
-            and services.may_report(request.user, detail.lead.unit_id),
             "decision_form": DecisionForm() if office else None,
         },
     )
@@ -135,19 +135,25 @@ def _files(request: HttpRequest) -> list[EvidenceFile]:
 
 @login_required
 def milestone_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """The lead unit reports a milestone done: the date, what was done, the evidence."""
+    """A participating unit reports its own part of a milestone done: the date, what was done,
+    the evidence (`?unit=` or the form's choice when the user reports for several units)."""
     milestone = get_object_or_404(
         OffensiveMilestone.objects.restrict(request.user).select_related("offensive__cycle"),
         pk=pk,
     )
-    lead = services.lead_of(milestone.offensive_id)
-    if lead is None or not services.may_report(request.user, lead.unit_id):
-        raise PermissionDenied(_("Only the lead unit of the task reports its milestones."))
-    form = ReportForm(request.POST or None)
+    parts = services.reportable_parts(request.user, milestone.offensive_id)
+    if not parts:
+        raise PermissionDenied(_("Only the task's participating units report their parts."))
+    units = [p.unit for p in parts]
+    chosen = request.GET.get("unit", "")
+    initial = {"unit": int(chosen)} if chosen.isdigit() else None
+    form = ReportForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
+        unit_id = form.cleaned_data.get("unit", units[0].pk)
         try:
             services.report_milestone(
                 milestone,
+                unit=next(u for u in units if u.pk == unit_id),
                 completed_on=form.cleaned_data["completed_on"],
                 note=form.cleaned_data["note"],
                 files=_files(request),
@@ -161,7 +167,12 @@ def milestone_report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/tasks/milestone_report.html",
-        {"milestone": milestone, "offensive": milestone.offensive, "form": form, "lead": lead},
+        {
+            "milestone": milestone,
+            "offensive": milestone.offensive,
+            "form": form,
+            "units": units,
+        },
     )
 
 
@@ -183,7 +194,7 @@ def milestone_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Confirmed."))
             else:
                 services.return_milestone(report, acting_user=request.user, reason=note)
-                messages.success(request, _("Returned to the lead unit."))
+                messages.success(request, _("Returned to the unit."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect("projects:offensive", report.milestone.offensive_id)
