@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kaohe.engine.milestones import Involvement
+from kaohe.engine.milestones import Involvement, score_involvements
 from kaohe.projects.offensives import selectors, services
 from kaohe.projects.offensives.inputs import involvements
 from kaohe.testing.offensives import (
@@ -30,10 +30,11 @@ def tw(world: World) -> TaskWorld:
     return build_task_world(world)
 
 
-def test_each_participant_gets_its_role_and_the_confirmed_dates(tw: TaskWorld) -> None:
+def test_each_participant_gets_its_role_and_its_own_confirmed_dates(tw: TaskWorld) -> None:
     first, second, _third = tw.milestones
     confirmed = report_and_confirm(first, dt.date(2025, 3, 20), tw.lead_reporter, tw.office)
     report(second, dt.date(2025, 7, 1), tw.lead_reporter)  # awaiting: not done yet
+    coop_first = report_and_confirm(first, dt.date(2025, 4, 3), tw.coop_reporter, tw.office)
     units = [tw.d1.pk, tw.d2.pk, tw.d3.pk]
     found = involvements(tw.cycle, ["flood_control", "nothing"], units, moment=None, as_of=AS_OF)
     assert set(found) == {"flood_control"}  # a code naming no task gives no records
@@ -48,7 +49,28 @@ def test_each_participant_gets_its_role_and_the_confirmed_dates(tw: TaskWorld) -
     ]
     assert lead.milestones[1].name_en == "Build the pumping station"
     assert provenance == {"offensive": tw.offensive.pk, "reports": {"1": confirmed.pk}}
-    assert by_unit[tw.d2.pk][0].role == "cooperating"
+    coop, coop_provenance = by_unit[tw.d2.pk]
+    assert coop.role == "cooperating"
+    # West District's own part: done later than the lead's, the rest not done
+    assert [m.done for m in coop.milestones] == ["2025-04-03", None, None]
+    assert coop_provenance == {"offensive": tw.offensive.pk, "reports": {"1": coop_first.pk}}
+
+
+def test_two_districts_of_a_task_score_apart_when_one_is_late(tw: TaskWorld) -> None:
+    roads = build_offensive(tw.world, code="roads", cooperating=[tw.d2, tw.d3])
+    first, second, third = roads.milestones.order_by("seq")
+    for milestone, done in ((first, (3, 30)), (second, (6, 30)), (third, (9, 30))):
+        report_and_confirm(milestone, dt.date(2025, *done), tw.coop_reporter, tw.office)
+    # North District: the first on time, the second 10 days late, the third missed
+    report_and_confirm(first, dt.date(2025, 3, 31), tw.d3_reporter, tw.office)
+    report_and_confirm(second, dt.date(2025, 7, 10), tw.d3_reporter, tw.office)
+    found = involvements(tw.cycle, ["roads"], [tw.d2.pk, tw.d3.pk], moment=None, as_of=AS_OF)
+    cells = [found["roads"][tw.d2.pk][0], found["roads"][tw.d3.pk][0]]
+    fraction, _details, _breakdown = score_involvements(
+        cells, roles={"lead": 1, "cooperating": 0.6}, late=0.5
+    )
+    # D02 all on time: 0.6 × 1; D03 (1·1 + 2·0.5 + 1·0) / 4 = 0.5: 0.6 × 0.5
+    assert fraction.tolist() == pytest.approx([0.6, 0.3])
 
 
 def test_a_confirmation_after_the_moment_is_not_read(tw: TaskWorld) -> None:

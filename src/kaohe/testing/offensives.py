@@ -1,7 +1,8 @@
 """Major tasks for tests, built through the real services on the test world: a third district
 that takes no part (North District, its reporter `d3_reporter`), a flood-control task led by
 East District (D01) with West District (D02) cooperating and three milestones due in 2025, and
-helpers to report and confirm a milestone."""
+helpers to report a unit's part of a milestone (the reporter's own unit unless `unit`) and
+confirm it."""
 
 from __future__ import annotations
 
@@ -102,10 +103,19 @@ def build_task_world(world: World) -> TaskWorld:
 
 
 def report(
-    milestone: OffensiveMilestone, completed_on: dt.date, reporter: Any, note: str = "已完成"
+    milestone: OffensiveMilestone,
+    completed_on: dt.date,
+    reporter: Any,
+    note: str = "已完成",
+    unit: Unit | None = None,
 ) -> MilestoneReport:
     return services.report_milestone(
-        milestone, completed_on=completed_on, note=note, files=[evidence()], acting_user=reporter
+        milestone,
+        unit=unit,
+        completed_on=completed_on,
+        note=note,
+        files=[evidence()],
+        acting_user=reporter,
     )
 
 

@@ -1,10 +1,11 @@
 """What the scheme's `milestones` method reads of the major tasks: for each offensive of the
 cycle named by a scheme input code, one `engine.milestones.Involvement` per participating unit.
 
-A milestone counts as done on the completion date of its report confirmed at or before the
-run's moment (the confirmation time is the report's `decided_at`): a confirmation written after
-the moment never changes what an earlier run read, so the same moment gives the same records.
-Four queries whatever the number of offensives, units and milestones."""
+Each participating unit reports its own part of every milestone: for a unit, a milestone counts
+as done on the completion date of ITS OWN report confirmed at or before the run's moment (the
+confirmation time is the report's `decided_at`): a confirmation written after the moment never
+changes what an earlier run read, so the same moment gives the same records. Four queries
+whatever the number of offensives, units and milestones."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def involvements(
     as_of: dt.date,
 ) -> Records:
     """code → unit id → (the unit's `Involvement`, its provenance: the offensive's id and the
-    ids of the confirmed reports used, by milestone number — plain JSON-ready values).
+    ids of the unit's own confirmed reports used, by milestone number — plain JSON-ready values).
 
     `moment` None reads every confirmed report (the current state, for provisional standings).
     A code naming no offensive of the cycle gives no entry (its column is all missing); a unit
@@ -54,40 +55,42 @@ def involvements(
     )
     if moment is not None:
         confirmed = confirmed.filter(decided_at__lte=moment)
-    done: dict[int, tuple[int, dt.date]] = {
-        milestone_id: (pk, completed_on)
-        for milestone_id, pk, completed_on in confirmed.order_by("pk").values_list(
-            "milestone_id", "pk", "completed_on"
-        )
+    # (milestone, unit) → (report id, completed on): at most one confirmed report per part
+    done: dict[tuple[int, int], tuple[int, dt.date]] = {
+        (milestone_id, unit_id): (pk, completed_on)
+        for milestone_id, unit_id, pk, completed_on in confirmed.filter(unit_id__in=list(unit_ids))
+        .order_by("pk")
+        .values_list("milestone_id", "unit_id", "pk", "completed_on")
     }
-    milestones: dict[int, list[Milestone]] = {}
-    reports: dict[int, dict[str, int]] = {}
+    rows: dict[int, list[tuple[int, int, str, str, dt.date, Any]]] = {}
     for pk, offensive_id, seq, name_zh, name_en, due, weight in (
         OffensiveMilestone.objects.filter(offensive_id__in=offensives)
         .order_by("offensive_id", "seq")
         .values_list("pk", "offensive_id", "seq", "name_zh", "name_en", "due", "weight")
     ):
-        report = done.get(pk)
-        milestones.setdefault(offensive_id, []).append(
-            Milestone(
-                id=str(seq),
-                weight=float(weight),
-                due=due.isoformat(),
-                done=report[1].isoformat() if report else None,
-                name_zh=name_zh,
-                name_en=name_en,
-            )
-        )
-        if report is not None:
-            reports.setdefault(offensive_id, {})[str(seq)] = report[0]
+        rows.setdefault(offensive_id, []).append((pk, seq, name_zh, name_en, due, weight))
     out: Records = {}
     for offensive_id, code in offensives.items():
-        items = tuple(milestones.get(offensive_id, ()))
-        provenance = {"offensive": offensive_id, "reports": reports.get(offensive_id, {})}
-        out[code] = {
-            unit_id: (Involvement(role, as_of.isoformat(), items), dict(provenance))
-            for unit_id, role in roles.get(offensive_id, [])
-        }
+        out[code] = {}
+        for unit_id, role in roles.get(offensive_id, []):
+            items = []
+            reports: dict[str, int] = {}
+            for pk, seq, name_zh, name_en, due, weight in rows.get(offensive_id, []):
+                report = done.get((pk, unit_id))
+                items.append(
+                    Milestone(
+                        id=str(seq),
+                        weight=float(weight),
+                        due=due.isoformat(),
+                        done=report[1].isoformat() if report else None,
+                        name_zh=name_zh,
+                        name_en=name_en,
+                    )
+                )
+                if report is not None:
+                    reports[str(seq)] = report[0]
+            provenance = {"offensive": offensive_id, "reports": reports}
+            out[code][unit_id] = (Involvement(role, as_of.isoformat(), tuple(items)), provenance)
     return out
 
 
