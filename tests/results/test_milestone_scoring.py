@@ -1,14 +1,28 @@
 """A district scheme with a `milestones` leaf scored through the real `run_scoring` service:
 the flood-control task led by East District (D01), West District (D02) cooperating, North
 District (D03) not involved (``impute: {value: 1}``: full marks, a task it has no part in does
-not count against it).
+not count against it). Each participating unit reports its own part of every milestone and is
+scored on its own confirmed dates.
 
-Milestones (weights 1, 2, 1; due 2025-03-31, 06-30, 09-30), seen from the year's end:
+Milestones (weights 1, 2, 1; due 2025-03-31, 06-30, 09-30), seen from the year's end.
+
+East District (lead, role share 1):
 - 1 completed 2025-03-20, confirmed: on time, share 1;
 - 2 completed 2025-07-10, confirmed: 10 days late, share ``late`` = 0.5;
 - 3 never reported: missed, share 0.
-Weighted share (1·1 + 2·0.5 + 1·0) / 4 = 0.5, so the lead's fraction is 1 × 0.5 and its points
-10 × 0.5 = 5; the cooperating unit's 0.6 × 0.5 × 10 = 3; D03's 10 (imputed)."""
+Weighted share (1·1 + 2·0.5 + 1·0) / 4 = 0.5: fraction 1 × 0.5, points 10 × 0.5 = 5.
+
+West District (cooperating, role share 0.6), its own parts:
+- 1 completed 2025-04-05, confirmed: 5 days late, share 0.5;
+- 2 completed 2025-06-28, confirmed: on time, share 1;
+- 3 completed 2025-09-30, confirmed: on time (the due day itself), share 1.
+Weighted share (1·0.5 + 2·1 + 1·1) / 4 = 0.875: points 10 × 0.6 × 0.875 = 5.25.
+
+D03: 10 (imputed).
+
+The run before the last confirmations (East District's milestone 2, West District's milestone
+3) ignores them: East (1·1 + 0 + 0) / 4 = 0.25 → 2.5; West (1·0.5 + 2·1 + 0) / 4 = 0.625 →
+10 × 0.6 × 0.625 = 3.75."""
 
 from __future__ import annotations
 
@@ -79,11 +93,16 @@ def scored(world: World) -> tuple[TaskWorld, ScoringRun, object]:
         acting_user=world.admin,
         source=Source.IMPORT,
     )
-    first, second, _third = tw.milestones
+    first, second, third = tw.milestones
     report_and_confirm(first, dt.date(2025, 3, 20), tw.lead_reporter, tw.office)
     late = report(second, dt.date(2025, 7, 10), tw.lead_reporter)
+    # West District's own parts, on its own dates
+    report_and_confirm(first, dt.date(2025, 4, 5), tw.coop_reporter, tw.office)
+    report_and_confirm(second, dt.date(2025, 6, 28), tw.coop_reporter, tw.office)
+    west_last = report(third, dt.date(2025, 9, 30), tw.coop_reporter)
     before_confirmation = timezone.now()
     tasks.confirm_milestone(late, acting_user=tw.office)
+    tasks.confirm_milestone(west_last, acting_user=tw.office)
     version = schemes.update_scheme_draft(
         world.version, acting_user=world.admin, yaml_text=MILESTONE_YAML
     )
@@ -96,9 +115,9 @@ def points(run: ScoringRun) -> dict[str, float | None]:
     return {r.unit.code: r.nodes["flood_offensive"] for r in run.results.select_related("unit")}
 
 
-def test_lead_and_cooperating_points_from_the_confirmed_reports(scored) -> None:  # type: ignore[no-untyped-def]
+def test_each_unit_scored_on_its_own_confirmed_parts(scored) -> None:  # type: ignore[no-untyped-def]
     _tw, run, _moment = scored
-    assert points(run) == pytest.approx({"D01": 5.0, "D02": 3.0, "D03": 10.0})
+    assert points(run) == pytest.approx({"D01": 5.0, "D02": 5.25, "D03": 10.0})
     totals = {r.unit.code: r.status for r in run.results.select_related("unit")}
     assert totals == {"D01": "scored", "D02": "scored", "D03": "scored"}
 
@@ -112,7 +131,14 @@ def test_the_run_stores_each_units_record(scored) -> None:  # type: ignore[no-un
     assert [m["done"] for m in lead["milestones"]] == ["2025-03-20", "2025-07-10", None]
     assert lead["provenance"]["offensive"] == tw.offensive.pk
     assert sorted(lead["provenance"]["reports"]) == ["1", "2"]
-    assert stored["D02"].record["role"] == "cooperating"
+    west = stored["D02"].record
+    assert west["role"] == "cooperating"
+    assert [m["done"] for m in west["milestones"]] == ["2025-04-05", "2025-06-28", "2025-09-30"]
+    # each unit's provenance lists its own reports
+    assert sorted(west["provenance"]["reports"]) == ["1", "2", "3"]
+    assert not set(west["provenance"]["reports"].values()) & set(
+        lead["provenance"]["reports"].values()
+    )
 
 
 def test_the_explanation_lists_the_milestones_used(scored) -> None:  # type: ignore[no-untyped-def]
@@ -120,11 +146,11 @@ def test_the_explanation_lists_the_milestones_used(scored) -> None:  # type: ign
     result = UnitResult.objects.get(run=run, unit__code="D02")
     leaf = leaf_of(result.explanation["tree"], "flood_offensive")
     ms = leaf["milestones"]
-    assert ms["role"] == "cooperating" and ms["role_share"] == 0.6 and ms["share"] == 0.5
+    assert ms["role"] == "cooperating" and ms["role_share"] == 0.6 and ms["share"] == 0.875
     assert [(m["status"], m["days_late"], m["share"]) for m in ms["milestones"]] == [
+        ("late", 5, 0.5),
         ("on_time", None, 1.0),
-        ("late", 10, 0.5),
-        ("missed", None, 0.0),
+        ("on_time", None, 1.0),
     ]
     assert leaf["periods"][0]["inputs"][0]["provenance"].startswith("offensive:")
     uninvolved = UnitResult.objects.get(run=run, unit__code="D03")
@@ -148,8 +174,9 @@ def test_a_run_at_an_earlier_moment_ignores_a_later_confirmation(scored) -> None
     earlier = results.run_scoring(
         run.scheme_version, acting_user=tw.world.admin, snapshot_at=before_confirmation
     )
-    # milestone 2 was reported but not yet confirmed then: missed; (1·1 + 0 + 0) / 4 = 0.25
-    assert points(earlier) == pytest.approx({"D01": 2.5, "D02": 1.5, "D03": 10.0})
+    # East's milestone 2 and West's milestone 3 were reported but not yet confirmed then:
+    # missed; East (1·1 + 0 + 0) / 4 = 0.25, West (1·0.5 + 2·1 + 0) / 4 = 0.625
+    assert points(earlier) == pytest.approx({"D01": 2.5, "D02": 3.75, "D03": 10.0})
     again = results.run_scoring(
         run.scheme_version, acting_user=tw.world.admin, snapshot_at=before_confirmation
     )
