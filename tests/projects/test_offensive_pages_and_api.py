@@ -12,9 +12,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from kaohe.core.roles import Role
 from kaohe.projects.models import MilestoneReport, Offensive, OffensiveMilestone
 from kaohe.testing.offensives import PDF, TaskWorld, build_task_world, report, report_and_confirm
 from kaohe.testing.world import World
+from kaohe.units import services as unit_services
 
 
 @pytest.fixture
@@ -170,6 +172,29 @@ def test_a_cooperating_unit_reports_its_part_through_the_page(
     own = m1.reports.get(unit=tw.d2)
     assert own.state == "submitted" and own.evidence.get().name == "west.pdf"
     assert m1.reports.get(unit=tw.d1).state == "confirmed"
+
+
+def test_a_reporter_of_several_units_chooses_whose_part(tw: TaskWorld, client: Client) -> None:
+    unit_services.add_grant(
+        acting_user=tw.admin, user=tw.lead_reporter, role=Role.REPORTER, unit=tw.d2
+    )
+    m3 = tw.milestones[2]
+    login(client, tw.lead_reporter)
+    url = f"/projects/tasks/milestones/{m3.pk}/report/"
+    form = client.get(f"{url}?unit={tw.d2.pk}").context["form"]
+    assert form["unit"].value() == tw.d2.pk
+    assert [pk for pk, _name in form.fields["unit"].choices] == [tw.d1.pk, tw.d2.pk]
+    done = client.post(
+        url,
+        {
+            "unit": tw.d2.pk,
+            "completed_on": "2025-09-29",
+            "note": "代西区报送",
+            "files": [SimpleUploadedFile("west.pdf", PDF)],
+        },
+    )
+    assert done.status_code == 302
+    assert list(m3.reports.values_list("unit__code", flat=True)) == ["D02"]
 
 
 @pytest.mark.parametrize(("who", "code"), [("office", 403), ("uninvolved", 404)])

@@ -176,7 +176,7 @@ class OffensiveMilestoneViewSet(ScopedReadOnlyViewSet):
     cache_lists = False  # the status moves with the date (upcoming → overdue) without an event
 
     def filter_queryset(self, queryset: Any) -> Any:
-        parts = super().filter_queryset(selectors.with_status(queryset))
+        parts = super().filter_queryset(selectors.in_board_order(selectors.with_status(queryset)))
         self._parts = selectors.parts_by_milestone(parts)
         return queryset.filter(pk__in=sorted(self._parts))
 

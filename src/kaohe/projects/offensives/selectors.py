@@ -111,9 +111,19 @@ def with_status(
 def visible_milestones(user: Any) -> QuerySet[OffensiveMilestone]:
     """The parts of the tasks the user may see, with their status, in board order (task,
     milestone, the lead first, then the cooperating units)."""
-    return with_status(
-        OffensiveMilestone.objects.restrict(user, Action.VIEW).select_related("offensive__cycle")
-    ).order_by(
+    return in_board_order(
+        with_status(
+            OffensiveMilestone.objects.restrict(user, Action.VIEW).select_related(
+                "offensive__cycle"
+            )
+        )
+    )
+
+
+def in_board_order(parts: QuerySet[OffensiveMilestone]) -> QuerySet[OffensiveMilestone]:
+    """Parts (from `with_status`) by cycle, task and milestone, the lead unit's part first,
+    then the cooperating units'."""
+    return parts.order_by(
         "offensive__cycle__year",
         "offensive__code",
         "seq",

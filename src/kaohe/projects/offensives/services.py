@@ -343,16 +343,12 @@ def may_report(user: Any, unit_id: int) -> bool:
 
 
 def reportable_parts(user: Any, offensive: Offensive | int) -> list[OffensiveUnit]:
-    """The participants of the task whose part `user` may report (with their units)."""
+    """The participants of the task whose part `user` may report (with their units), the lead
+    first."""
     pk = offensive if isinstance(offensive, int) else offensive.pk
     ids = access.unit_scope(user, Action.REPORT).unit_ids
-    return [
-        p
-        for p in OffensiveUnit.objects.filter(offensive_id=pk)
-        .select_related("unit")
-        .order_by("role", "unit__code")
-        if p.unit_id in ids
-    ]
+    parts = OffensiveUnit.objects.filter(offensive_id=pk, unit_id__in=sorted(ids))
+    return sorted(parts.select_related("unit"), key=lambda p: (p.role != Role.LEAD, p.unit.code))
 
 
 def _reporting_part(user: Any, offensive: Offensive, unit: Unit | None) -> OffensiveUnit:
