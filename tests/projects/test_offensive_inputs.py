@@ -7,13 +7,16 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kaohe.engine.milestones import Involvement, score_involvements
+from kaohe.projects.models import Offensive
 from kaohe.projects.offensives import selectors, services
 from kaohe.projects.offensives.inputs import involvements
 from kaohe.testing.offensives import (
+    MILESTONES,
     TaskWorld,
     build_offensive,
     build_task_world,
@@ -110,3 +113,31 @@ def test_reads_take_a_handful_of_queries(tw: TaskWorld) -> None:
     with CaptureQueriesContext(connection) as reads:
         tasks = selectors.my_tasks(tw.lead_reporter)
     assert len(tasks) == 6 and len(reads) <= 6
+
+
+def test_the_detail_and_the_api_list_take_a_constant_number_of_queries(
+    tw: TaskWorld, client: Client
+) -> None:
+    def reads_of_detail(offensive: Offensive) -> int:
+        viewer = type(tw.coop_reporter).objects.get(pk=tw.coop_reporter.pk)  # no cached scope
+        with CaptureQueriesContext(connection) as reads:
+            detail = selectors.offensive_detail(offensive, viewer)
+            assert all(e.name for m in detail.milestones for c in m.cells for r in c.reports
+                       for e in r.evidence.all())  # fmt: skip
+        return len(reads)
+
+    def reads_of_api() -> int:
+        client.force_login(tw.office)
+        with CaptureQueriesContext(connection) as reads:
+            assert client.get("/api/v1/offensive-milestones/").status_code == 200
+        return len(reads)
+
+    small = build_offensive(tw.world, code="small", milestones=[MILESTONES[0]])
+    report(small.milestones.get(), dt.date(2025, 3, 1), tw.lead_reporter)
+    few_detail, few_api = reads_of_detail(small), reads_of_api()
+    big = build_offensive(tw.world, code="big", cooperating=[tw.d2, tw.d3])
+    for milestone in big.milestones.all():
+        for reporter in (tw.lead_reporter, tw.coop_reporter, tw.d3_reporter):
+            report(milestone, dt.date(2025, 3, 1), reporter)
+    assert reads_of_detail(big) == few_detail <= 6
+    assert reads_of_api() == few_api

@@ -329,7 +329,8 @@ def offensive_detail(
 ) -> OffensiveDetail:
     """One task: its lead and cooperating units and the milestones × participants matrix,
     each cell with its status, days late and the unit's reports with their evidence (and
-    whether `user` may report it now). Four queries."""
+    whether `user` may report it now). Five queries at most, whatever the number of
+    milestones, units and reports."""
     today = today or timezone.localdate()
     parts = list(offensive.participants.select_related("unit").order_by("role", "unit__code"))
     lead = next((p for p in parts if p.role == Role.LEAD), None)
