@@ -14,6 +14,7 @@ from django.test import Client
 
 from kaohe.core.roles import Role
 from kaohe.projects.models import MilestoneReport, Offensive, OffensiveMilestone
+from kaohe.projects.offensives import services
 from kaohe.testing.offensives import PDF, TaskWorld, build_task_world, report, report_and_confirm
 from kaohe.testing.world import World
 from kaohe.units import services as unit_services
@@ -373,3 +374,20 @@ def test_board_and_api_filter_by_cycle_task_and_unit(tw: TaskWorld, client: Clie
     reports = client.get("/api/v1/milestone-reports/?state=submitted").json()
     assert [r["completed_on"] for r in reports["results"]] == ["2025-07-10"]
     assert client.get(f"/api/v1/milestone-reports/?unit={tw.d2.pk}").json()["count"] == 0
+
+
+def test_a_returned_part_is_offered_again_to_its_unit_only(tw: TaskWorld, client: Client) -> None:
+    from_west = report(tw.milestones[0], dt.date(2025, 4, 1), tw.coop_reporter)
+    services.return_milestone(from_west, acting_user=tw.office, reason="缺验收单")
+    login(client, tw.coop_reporter)
+    page = client.get(f"/projects/tasks/{tw.offensive.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    west = page.context["detail"].milestones[0].cells[1]
+    assert west.row.unit == tw.d2 and west.row.status == "returned" and west.can_report
+    assert f"/projects/tasks/milestones/{tw.milestones[0].pk}/report/?unit={tw.d2.pk}" in (
+        page.content.decode()
+    )
+    client.logout()
+    login(client, tw.lead_reporter)
+    page = client.get(f"/projects/tasks/{tw.offensive.pk}/")
+    assert not page.context["detail"].milestones[0].cells[1].can_report
+    assert f"?unit={tw.d2.pk}" not in page.content.decode()
