@@ -42,33 +42,15 @@ from kaohe.results.inputs import build_snapshot
 from kaohe.results.models import ProvisionalStanding, RunInput, ScoringRun, UnitResult
 from kaohe.results.provisional import refresh_provisional
 from kaohe.schemes import services as schemes
-from kaohe.testing.offensives import TaskWorld, build_task_world, report, report_and_confirm
-from kaohe.testing.results import record_full_year
-from kaohe.testing.world import SCHEME_YAML, World
-
-LEAF = """\
-    - id: flood_offensive
-      name: {zh: 防汛攻坚战, en: Flood control offensive}
-      points: 10
-      input: flood_control
-      method:
-        type: milestones
-        roles: {lead: 1, cooperating: 0.6}
-        late: 0.5
-      impute: {value: 1}
-"""
-
-MILESTONE_YAML = (
-    SCHEME_YAML.replace(
-        "points: 100\nroot:",
-        "points: 100\ninputs:\n  flood_control: {name: {zh: 防汛攻坚战}, type: milestones}\nroot:",
-    )
-    .replace(
-        "      points: 20\n      input: fiscal_revenue",
-        "      points: 10\n      input: fiscal_revenue",
-    )
-    .replace("grades:", LEAF + "grades:")
+from kaohe.testing.offensives import (
+    MILESTONE_YAML,
+    TaskWorld,
+    build_task_world,
+    report,
+    report_and_confirm,
 )
+from kaohe.testing.results import record_full_year
+from kaohe.testing.world import World
 
 
 def leaf_of(tree: dict, node_id: str) -> dict:

@@ -66,6 +66,14 @@ def _indicator_codes(
     return codes
 
 
+def _read_codes(
+    scheme: Any, catalogue: Mapping[str, IndicatorRow | Indicator] | None = None
+) -> set[str]:
+    """What a change to which makes the scheme's standings stale: its indicators (through
+    formulas) and the major tasks its milestones leaves read."""
+    return _indicator_codes(scheme, catalogue) | set(scheme.milestone_codes)
+
+
 def _units_of(category_id: int, assessed: Sequence[UnitRow]) -> list[UnitRow]:
     """The units a scheme for this category scores (`results.services.scheme_units`: its own
     and its sub-categories'), out of the active assessed units (in code order)."""
@@ -104,8 +112,7 @@ def refresh_for_version(
     assessed units in code order; `time_nodes`: the version's cycle's, in their order;
     `catalogue` (every indicator by code) when the caller has read them."""
     scheme = _scheme_of(version)
-    codes = _indicator_codes(scheme, catalogue)
-    if changed_codes is not None and not changed_codes & codes:
+    if changed_codes is not None and not changed_codes & _read_codes(scheme, catalogue):
         return 0
     units = _units_of(version.category_id, units)
     _clear(version.scheme_id)
@@ -205,7 +212,7 @@ def refresh_provisional(
     reading = {
         pk: version
         for pk, version in latest.items()
-        if changed_codes is None or changed_codes & _indicator_codes(_scheme_of(version), catalogue)
+        if changed_codes is None or changed_codes & _read_codes(_scheme_of(version), catalogue)
     }
     if not reading:
         return 0

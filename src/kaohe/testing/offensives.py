@@ -16,7 +16,7 @@ from kaohe.observations.evidence import EvidenceFile
 from kaohe.projects.models import MilestoneReport, Offensive, OffensiveMilestone
 from kaohe.projects.offensives import services
 from kaohe.projects.offensives.services import MilestoneSpec
-from kaohe.testing.world import World, make_user
+from kaohe.testing.world import SCHEME_YAML, World, make_user
 from kaohe.units import services as unit_services
 from kaohe.units.models import Unit
 
@@ -128,3 +128,30 @@ def report_and_confirm(
 
 
 WEIGHTS = {1: Decimal(1), 2: Decimal(2), 3: Decimal(1)}
+
+
+# the test scheme with a 10-point milestones leaf reading the task "flood_control" (its
+# fiscal revenue leaf gives up the 10 points)
+LEAF = """\
+    - id: flood_offensive
+      name: {zh: 防汛攻坚战, en: Flood control offensive}
+      points: 10
+      input: flood_control
+      method:
+        type: milestones
+        roles: {lead: 1, cooperating: 0.6}
+        late: 0.5
+      impute: {value: 1}
+"""
+
+MILESTONE_YAML = (
+    SCHEME_YAML.replace(
+        "points: 100\nroot:",
+        "points: 100\ninputs:\n  flood_control: {name: {zh: 防汛攻坚战}, type: milestones}\nroot:",
+    )
+    .replace(
+        "      points: 20\n      input: fiscal_revenue",
+        "      points: 10\n      input: fiscal_revenue",
+    )
+    .replace("grades:", LEAF + "grades:")
+)

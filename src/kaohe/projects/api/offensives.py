@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from kaohe.core.api import MAX_ID, ReasonSerializer, ScopedReadOnlyViewSet
+from kaohe.flows import tasks as tasks_flow
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.projects.models import (
     MilestoneReport,
@@ -290,7 +291,7 @@ class MilestoneReportViewSet(ScopedReadOnlyViewSet):
         payload = ConfirmSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         self.call_service(
-            services.confirm_milestone,
+            tasks_flow.confirm_part,
             report,
             acting_user=request.user,
             note=payload.validated_data["note"],

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kaohe.core import access
 from kaohe.core.roles import Action
+from kaohe.flows import tasks as tasks_flow
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.observations.views import EVIDENCE_CONTENT_TYPES
 from kaohe.projects.models import MilestoneReport, Offensive, OffensiveMilestone
@@ -190,7 +191,7 @@ def milestone_decide(request: HttpRequest, pk: int) -> HttpResponse:
         note = form.cleaned_data["note"]
         try:
             if form.cleaned_data["decision"] == "confirm":
-                services.confirm_milestone(report, acting_user=request.user, note=note)
+                tasks_flow.confirm_part(report, acting_user=request.user, note=note)
                 messages.success(request, _("Confirmed."))
             else:
                 services.return_milestone(report, acting_user=request.user, reason=note)
