@@ -25,6 +25,7 @@ from django.urls import resolve
 from kaohe.core.access import has_citywide
 from kaohe.core.models import AuditEvent, Job
 from kaohe.observations.models import Observation
+from kaohe.projects.offensives.services import reportable_parts
 from kaohe.testing import routes
 from kaohe.testing.scope_world import OWN, SIDES, ScopeWorld, Side, build_scope_world
 from kaohe.testing.world import SCHEME_YAML
@@ -232,6 +233,11 @@ def staff_write(path: str, attr: str, body: dict[str, Any] | None = None) -> lis
 def staff_rating_body(sw: ScopeWorld, side: Side) -> dict[str, Any]:
     row = {"person": side.person.code, "rated_by": "leader", "dimension": "ability", "score": "80"}
     return {"cycle": 2025, "rows": [row]}
+
+
+def reports_a_part(sw: ScopeWorld, side: Side, user: Any) -> bool:
+    """A participating unit's reporter (the page and the write of its own part of a task)."""
+    return bool(reportable_parts(user, side.offensive.pk))
 
 
 def person_record(sw: ScopeWorld, side: Side) -> str:
@@ -562,6 +568,29 @@ PAGES: dict[str, list[Entry]] = {
         ),
     ],
     "projects:evidence": shown("/projects/evidence/{}/", "progress_evidence"),
+    "projects:board": listing("/projects/tasks/"),
+    "projects:my_tasks": listing("/projects/tasks/mine/"),
+    "projects:offensive_create": [
+        Feature("/projects/tasks/new/", "administer"),
+        *city_write("/projects/tasks/new/", {"code": "m"}),
+    ],
+    "projects:offensive": shown("/projects/tasks/{}/", "offensive"),
+    "projects:milestone_report": [
+        Shown(
+            api("/projects/tasks/milestones/{}/report/", ids("milestone")),
+            reports_a_part,
+            district=False,
+        ),
+        Write(
+            api("/projects/tasks/milestones/{}/report/", ids("milestone")),
+            reports_a_part,
+            lambda sw, side: {"completed_on": "2025-03-30", "note": "m"},
+        ),
+    ],
+    "projects:milestone_decide": write(
+        "/projects/tasks/reports/{}/decide/", "milestone_report", {"decision": "confirm"}
+    ),
+    "projects:milestone_evidence": shown("/projects/tasks/evidence/{}/", "milestone_evidence"),
     "surveys:list": [Feature("/surveys/", "survey")],
     "surveys:create": [
         Feature("/surveys/new/", "survey"),
@@ -793,6 +822,30 @@ API: dict[str, list[Entry]] = {
         )
     ],
     "GET /api/v1/project-reports/{id}/": shown(f"{V1}/project-reports/{{}}/", "progress_report"),
+    "GET /api/v1/offensives/": listing(f"{V1}/offensives/"),
+    "POST /api/v1/offensives/": city_write(f"{V1}/offensives/", {"code": "m"}),
+    "GET /api/v1/offensives/{id}/": shown(f"{V1}/offensives/{{}}/", "offensive"),
+    "GET /api/v1/offensive-milestones/": listing(f"{V1}/offensive-milestones/"),
+    "GET /api/v1/offensive-milestones/{id}/": shown(
+        f"{V1}/offensive-milestones/{{}}/", "milestone"
+    ),
+    "GET /api/v1/milestone-reports/": listing(f"{V1}/milestone-reports/"),
+    "POST /api/v1/milestone-reports/": [
+        BodyWrite(
+            const(f"{V1}/milestone-reports/"),
+            lambda sw, s: {"milestone": s.milestone.pk, "completed_on": "2025-03-30", "note": "m"},
+            visible=reports_a_part,
+        )
+    ],
+    "GET /api/v1/milestone-reports/{id}/": shown(
+        f"{V1}/milestone-reports/{{}}/", "milestone_report"
+    ),
+    "POST /api/v1/milestone-reports/{id}/confirm/": write(
+        f"{V1}/milestone-reports/{{}}/confirm/", "milestone_report"
+    ),
+    "POST /api/v1/milestone-reports/{id}/return/": write(
+        f"{V1}/milestone-reports/{{}}/return/", "milestone_report", {"reason": "m"}
+    ),
     "GET /api/v1/staff-gradings/": listing(f"{V1}/staff-gradings/"),
     "GET /api/v1/staff-gradings/{id}/": staff_shown(f"{V1}/staff-gradings/{{}}/", "grading"),
     "POST /api/v1/staff-gradings/{id}/propose/": staff_write(

@@ -36,7 +36,16 @@ from kaohe.people.models import (
 )
 from kaohe.people.upward import create_upward_survey
 from kaohe.projects import services as project_services
-from kaohe.projects.models import KeyProject, ProgressEvidence, ProgressReport
+from kaohe.projects.models import (
+    KeyProject,
+    MilestoneEvidence,
+    MilestoneReport,
+    Offensive,
+    OffensiveMilestone,
+    ProgressEvidence,
+    ProgressReport,
+)
+from kaohe.projects.offensives import services as task_services
 from kaohe.rectification import services as rectification_services
 from kaohe.rectification.models import Commendation, RectificationItem
 from kaohe.results import jobs as result_jobs
@@ -48,6 +57,7 @@ from kaohe.schemes.models import Cycle
 from kaohe.testing.goals import fill_portfolio
 from kaohe.testing.maps import as_file, square_map
 from kaohe.testing.monitoring import save_test_rules
+from kaohe.testing.offensives import evidence as task_evidence
 from kaohe.testing.panels import PanelObjects, build_panel_objects
 from kaohe.testing.people import build_staff_objects
 from kaohe.testing.projects import project_data, tiny_png
@@ -97,6 +107,10 @@ class Side:
     project: KeyProject
     progress_report: ProgressReport
     progress_evidence: ProgressEvidence
+    offensive: Offensive
+    milestone: OffensiveMilestone
+    milestone_report: MilestoneReport
+    milestone_evidence: MilestoneEvidence
 
 
 def _diagnosis_report(admin: Any, run: ScoringRun, unit: Unit) -> Report:
@@ -235,6 +249,7 @@ def build_scope_world() -> ScopeWorld:
     # the districts' map (city-level: everyone signed in reads it, the office uploads it)
     unit_services.upload_city_map(acting_user=admin, content=as_file(square_map(["D01", "D02"])))
     register: dict[str, tuple[KeyProject, ProgressReport, ProgressEvidence]] = {}
+    tasks: dict[str, tuple[Offensive, OffensiveMilestone, MilestoneReport, MilestoneEvidence]] = {}
     for side, (code, reporter, lon) in zip(
         SIDES, (("D01", "d1_reporter", 120.05), ("D02", "d2_reporter", 120.15)), strict=True
     ):
@@ -252,10 +267,30 @@ def build_scope_world() -> ScopeWorld:
             acting_user=users[reporter],
         )
         register[side] = (project, progress, ProgressEvidence.objects.get(report=progress))
+        # a major task the side's district leads alone, its first part reported
+        unit = world.d1 if side == OWN else world.d2
+        offensive = task_services.create_offensive(
+            world.cycle,
+            code=f"task_{code.lower()}",
+            name_zh=f"{code}攻坚",
+            lead=unit,
+            milestones=[task_services.MilestoneSpec("开工", dt.date(2025, 3, 31))],
+            acting_user=users["office"],
+        )
+        milestone = offensive.milestones.get()
+        part = task_services.report_milestone(
+            milestone,
+            completed_on=dt.date(2025, 3, 30),
+            note="已开工",
+            files=[task_evidence()],
+            acting_user=users[reporter],
+        )
+        tasks[side] = (offensive, milestone, part, part.evidence.get())
     sides = {}
     for side, unit in ((OWN, world.d1), (OTHER, world.d2)):
         goal_set, goal = goal_sets[side]
         project, progress, photo = register[side]
+        offensive, milestone, part, proof = tasks[side]
         sides[side] = Side(
             unit=unit,
             post=Post.objects.get(unit=unit),
@@ -298,6 +333,10 @@ def build_scope_world() -> ScopeWorld:
             project=project,
             progress_report=progress,
             progress_evidence=photo,
+            offensive=offensive,
+            milestone=milestone,
+            milestone_report=part,
+            milestone_evidence=proof,
             rectification=rectification_services.open_item(
                 published_run,
                 unit,

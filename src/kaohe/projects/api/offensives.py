@@ -18,7 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from kaohe.core import access
 from kaohe.core.api import MAX_ID, ReasonSerializer, ScopedReadOnlyViewSet
+from kaohe.core.roles import Action
 from kaohe.flows import tasks as tasks_flow
 from kaohe.observations.evidence import EvidenceFile
 from kaohe.projects.models import (
@@ -111,6 +113,7 @@ class OffensiveViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request=OffensiveCreateSerializer, responses={201: OffensiveSerializer})
     def create(self, request: Request) -> Response:
+        access.check_citywide(request.user, Action.ADMINISTER)  # the office's, before the body
         payload = OffensiveCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -144,7 +144,7 @@ def milestone_report(request: HttpRequest, pk: int) -> HttpResponse:
     )
     parts = services.reportable_parts(request.user, milestone.offensive_id)
     if not parts:
-        raise PermissionDenied(_("Only the task's participating units report their parts."))
+        raise Http404  # a page for the participating units' reporters, none of the user's
     units = [p.unit for p in parts]
     chosen = request.GET.get("unit", "")
     initial = {"unit": int(chosen)} if chosen.isdigit() else None
