@@ -8,9 +8,9 @@ view, never as public media."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.files.base import ContentFile
 
@@ -19,6 +19,8 @@ from kaohe.core.errors import RowError
 from kaohe.core.events import EventType
 from kaohe.observations import messages as m
 from kaohe.observations.models import Evidence, IngestionBatch
+
+_Stored = TypeVar("_Stored", bound=Any)
 
 MAX_FILES = 10
 MAX_BYTES = 20 * 1024 * 1024
@@ -82,26 +84,36 @@ def check_evidence(files: Sequence[EvidenceFile]) -> list[RowError]:
     return errors
 
 
+def save_files(
+    files: Sequence[EvidenceFile], build: Callable[..., _Stored], *, acting_user: Any
+) -> list[_Stored]:
+    """Store checked files content-addressed (inside the caller's transaction): `build(name=,
+    size=, sha256=, uploaded_by=)` makes each unsaved row of the evidence model (its
+    `FileField` is `file`, stored under the content's hash). A file left on disk by a
+    rolled-back transaction is harmless: names are the content's hash."""
+    stored = []
+    for f in files:
+        name = f.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+        row = build(
+            name=name,
+            size=len(f.data),
+            sha256=hashlib.sha256(f.data).hexdigest(),
+            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        row.file.save(name, ContentFile(f.data), save=False)
+        row.save()
+        stored.append(row)
+    return stored
+
+
 def store_evidence(
     batch: IngestionBatch, files: Sequence[EvidenceFile], *, acting_user: Any
 ) -> list[Evidence]:
     """Store checked files for the batch (inside the caller's transaction), with one audit
-    event naming them. A file left on disk by a rolled-back batch is harmless: names are the
-    content's hash."""
-    stored = []
-    for f in files:
-        digest = hashlib.sha256(f.data).hexdigest()
-        name = f.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
-        evidence = Evidence(
-            batch=batch,
-            name=name,
-            size=len(f.data),
-            sha256=digest,
-            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-        )
-        evidence.file.save(name, ContentFile(f.data), save=False)
-        evidence.save()
-        stored.append(evidence)
+    event naming them."""
+    stored = save_files(
+        files, lambda **fields: Evidence(batch=batch, **fields), acting_user=acting_user
+    )
     if stored:
         audit.record(
             EventType.EVIDENCE_ATTACHED,

@@ -10,14 +10,12 @@ transaction and writes its audit event inside it."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -28,7 +26,7 @@ from kaohe.core.errors import BatchRejected, RowError
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
 from kaohe.indicators.models import Indicator
-from kaohe.observations.evidence import EvidenceFile, check_evidence
+from kaohe.observations.evidence import EvidenceFile, check_evidence, save_files
 from kaohe.projects import schedule
 from kaohe.projects.models import (
     InvestmentFeed,
@@ -625,16 +623,9 @@ def report_progress(
         reported_by=acting_user,
     )
     report.save()
-    stored = []
-    for f in files:
-        digest = hashlib.sha256(f.data).hexdigest()
-        name = f.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
-        evidence = ProgressEvidence(
-            report=report, name=name, size=len(f.data), sha256=digest, uploaded_by=acting_user
-        )
-        evidence.file.save(name, ContentFile(f.data), save=False)
-        evidence.save()
-        stored.append(evidence)
+    stored = save_files(
+        files, lambda **fields: ProgressEvidence(report=report, **fields), acting_user=acting_user
+    )
     changes = [audit.created(report)]
     if project.status != status:
         before = audit.snapshot(project, ["status"])

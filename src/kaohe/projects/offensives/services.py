@@ -12,14 +12,12 @@ second decision changes no row and is refused. No one decides a report of their 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +25,7 @@ from django.utils.translation import gettext as _
 from kaohe.core import access, audit
 from kaohe.core.events import EventType
 from kaohe.core.roles import Action
-from kaohe.observations.evidence import EvidenceFile, check_evidence
+from kaohe.observations.evidence import EvidenceFile, check_evidence, save_files
 from kaohe.projects.models import (
     OFFENSIVE_CODE,
     MilestoneEvidence,
@@ -382,21 +380,9 @@ def store_milestone_evidence(
 ) -> list[MilestoneEvidence]:
     """Store checked files for the report (inside the caller's transaction), content-addressed
     as the observations' evidence: names are the content's hash."""
-    stored = []
-    for f in files:
-        digest = hashlib.sha256(f.data).hexdigest()
-        name = f.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
-        evidence = MilestoneEvidence(
-            report=report,
-            name=name,
-            size=len(f.data),
-            sha256=digest,
-            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-        )
-        evidence.file.save(name, ContentFile(f.data), save=False)
-        evidence.save()
-        stored.append(evidence)
-    return stored
+    return save_files(
+        files, lambda **fields: MilestoneEvidence(report=report, **fields), acting_user=acting_user
+    )
 
 
 @transaction.atomic
