@@ -179,6 +179,7 @@ def test_another_unit_may_not_report(pw: ProjectWorld) -> None:
         ({"month": "2025-13"}, "month"),
         ({"invested": "-5"}, "invested"),
         ({"invested": "lots"}, "invested"),
+        ({"invested": "12000000"}, "invested"),  # in 元: more than the whole project (1,200)
         ({"status": "dreaming"}, "status"),
         ({"milestones_done": {9: "2025-02-01"}}, "milestones_done"),
         ({"milestones_done": {1: "2999-01-01"}}, "milestones_done"),

@@ -598,6 +598,15 @@ def report_progress(
     else:
         if amount < 0 or amount > MAX_INVESTMENT:
             problems["invested"] = [_("The investment is a number of 0 or more.")]
+        elif amount > project.total_investment:
+            # a month above the whole project's budget is a slip of the unit (元 for 万元)
+            problems["invested"] = [
+                _(
+                    "%(amount)s (10,000 yuan) in one month is more than the project's whole "
+                    "investment of %(total)s: check the unit (10,000 yuan)."
+                )
+                % {"amount": amount, "total": project.total_investment}
+            ]
     if status not in KeyProject.Status.values:
         problems["status"] = [_("Not a status.")]
     try:
