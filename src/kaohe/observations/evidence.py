@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.files.base import ContentFile
+from django.http import FileResponse
 
 from kaohe.core import audit
 from kaohe.core.errors import RowError
@@ -123,3 +124,29 @@ def store_evidence(
             extra={"batch": batch.pk, "files": [[e.name, e.sha256, e.size] for e in stored]},
         )
     return stored
+
+
+# what a stored file is served as (anything else: a download of octets)
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "csv": "text/csv",
+    "txt": "text/plain",
+}
+
+
+def evidence_response(evidence: Any, *, inline: bool = False) -> FileResponse:
+    """A stored evidence file (any app's: `file` and `name`) for a reader already allowed to
+    see it: an attachment unless `inline` (a photo shown in its page), its type from its
+    checked suffix, never sniffed."""
+    suffix = evidence.name.rsplit(".", 1)[-1].lower() if "." in evidence.name else ""
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=not inline,
+        filename=evidence.name,
+        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

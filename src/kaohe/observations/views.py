@@ -18,7 +18,7 @@ from kaohe.flows.ingest import ingest
 from kaohe.flows.jobs import start_upload
 from kaohe.flows.uploads import ingest_file
 from kaohe.monitoring.models import Warning
-from kaohe.observations.evidence import EvidenceFile
+from kaohe.observations.evidence import EvidenceFile, evidence_response
 from kaohe.observations.forms import UnitValuesForm
 from kaohe.observations.messages import localize_error
 from kaohe.observations.models import Source
@@ -188,16 +188,6 @@ def _batch_context(request: HttpRequest, batch: Any, *, duplicate: bool = False)
     }
 
 
-EVIDENCE_CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "csv": "text/csv",
-    "txt": "text/plain",
-}
-
-
 @login_required
 def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     """The file, as an attachment, if the user sent its batch or may see one of its values;
@@ -205,12 +195,4 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     evidence = visible_evidence(request.user, pk)
     if evidence is None:
         raise Http404
-    suffix = evidence.name.rsplit(".", 1)[-1].lower() if "." in evidence.name else ""
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=EVIDENCE_CONTENT_TYPES.get(suffix, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence)

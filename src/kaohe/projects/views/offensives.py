@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 from kaohe.core import access
 from kaohe.core.roles import Action
 from kaohe.flows import tasks as tasks_flow
-from kaohe.observations.evidence import EvidenceFile
-from kaohe.observations.views import EVIDENCE_CONTENT_TYPES
+from kaohe.observations.evidence import EvidenceFile, evidence_response
 from kaohe.projects.models import MilestoneReport, Offensive, OffensiveMilestone
 from kaohe.projects.offensives import selectors, services
 from kaohe.projects.offensives.filters import MilestoneFilterSet
@@ -207,12 +206,4 @@ def milestone_evidence(request: HttpRequest, pk: int) -> FileResponse:
     evidence = selectors.visible_evidence(request.user, pk)
     if evidence is None:
         raise Http404
-    suffix = evidence.name.rsplit(".", 1)[-1].lower() if "." in evidence.name else ""
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=EVIDENCE_CONTENT_TYPES.get(suffix, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence)

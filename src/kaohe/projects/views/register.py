@@ -22,7 +22,7 @@ from kaohe.core.errors import BatchRejected
 from kaohe.core.roles import Action
 from kaohe.flows.projects import feed_investment
 from kaohe.monitoring.models import Warning
-from kaohe.observations.evidence import EvidenceFile
+from kaohe.observations.evidence import EvidenceFile, evidence_response
 from kaohe.projects import excel, jobs, selectors, services
 from kaohe.projects.filters import KeyProjectFilterSet
 from kaohe.projects.forms import CheckForm, FeedSettingsForm, ImportForm, ProjectForm, ReportForm
@@ -32,14 +32,6 @@ from kaohe.units.models import CityMap
 from kaohe.units.selectors import map_unit_names
 
 MAP_NAME = "kaohe-city"
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "csv": "text/csv",
-    "txt": "text/plain",
-}
 
 
 def _is_office(request: HttpRequest) -> bool:
@@ -329,12 +321,4 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     """A report's file for those who may see its project; 404 otherwise. Photos are shown in
     the page, other files downloaded."""
     evidence = get_object_or_404(ProgressEvidence.objects.restrict(request.user), pk=pk)
-    suffix = evidence.name.rsplit(".", 1)[-1].lower() if "." in evidence.name else ""
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=not evidence.is_photo,
-        filename=evidence.name,
-        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence, inline=evidence.is_photo)
