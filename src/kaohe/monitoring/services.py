@@ -234,6 +234,19 @@ def _responsible_users(unit_ids: Iterable[int]) -> dict[int, list[int]]:
     return out
 
 
+def warning_notifications(warnings: Sequence[Warning]) -> list[Notification]:
+    """The unsaved notifications of new warnings: one to each reporter and head of the
+    warning's unit, linking the warning (one query)."""
+    users = _responsible_users({w.unit_id for w in warnings})
+    return [
+        row
+        for w in warnings
+        for row in Notification.objects.build_for_ids(
+            users.get(w.unit_id, []), w.message_zh, reverse("monitoring:warning", args=[w.pk])
+        )
+    ]
+
+
 def _labels(codes: Iterable[str]) -> dict[str, dict[str, str]]:
     names = Indicator.objects.filter(code__in=set(codes)).values_list("code", "name_zh", "name_en")
     return {
@@ -383,18 +396,7 @@ def evaluate_nodes(
         acting_user=acting_user,
     )
     if raised:
-        users = _responsible_users({w.unit_id for w in raised})
-        sql.insert(
-            [
-                row
-                for w in raised
-                for row in Notification.objects.build_for_ids(
-                    users.get(w.unit_id, []),
-                    w.message_zh,
-                    reverse("monitoring:warning", args=[w.pk]),
-                )
-            ]
-        )
+        sql.insert(warning_notifications(raised))
     return len(raised), len(closed)
 
 

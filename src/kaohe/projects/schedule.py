@@ -34,9 +34,10 @@ from django.utils.translation import gettext_noop
 
 from kaohe.core import access, audit
 from kaohe.core.events import EventType
-from kaohe.core.models import Grant, Notification
-from kaohe.core.roles import Action, Role
+from kaohe.core.models import Notification
+from kaohe.core.roles import Action
 from kaohe.monitoring.models import MonitoringRule, Severity, Warning
+from kaohe.monitoring.services import warning_notifications
 from kaohe.projects import selectors
 from kaohe.projects.models import (
     KeyProject,
@@ -287,20 +288,6 @@ def _looked_at(found: Findings, subject: str) -> bool:
     return False
 
 
-def _responsible(unit_ids: set[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    rows = (
-        Grant.objects.filter(
-            unit_id__in=unit_ids, role__in=[Role.REPORTER, Role.UNIT_HEAD], user__isnull=False
-        )
-        .order_by("pk")
-        .values_list("unit_id", "user_id")
-    )
-    for unit_id, user_id in rows:
-        out.setdefault(unit_id, []).append(user_id)
-    return out
-
-
 @transaction.atomic
 def store_findings(found: Findings, *, acting_user: Any) -> CheckResult:
     """Raise the warnings found that are not active yet, clear the active ones whose cause is
@@ -377,18 +364,7 @@ def store_findings(found: Findings, *, acting_user: Any) -> CheckResult:
     if entries:
         audit.record_many(entries, acting_user=acting_user)
     if raised:
-        users = _responsible({w.unit_id for w in raised})
-        Notification.objects.bulk_create(
-            [
-                row
-                for w in raised
-                for row in Notification.objects.build_for_ids(
-                    users.get(w.unit_id, []),
-                    w.message_zh,
-                    reverse("monitoring:warning", args=[w.pk]),
-                )
-            ]
-        )
+        Notification.objects.bulk_create(warning_notifications(raised))
     still = len([k for k in active if k in wanted])
     return CheckResult(raised=len(raised), cleared=len(cleared), still_open=still)
 
